@@ -1,0 +1,66 @@
+"""Shared test fixtures: a tenant with a few personas, and the location of shared data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from geflecht.accounts.models import Tenant, User
+from geflecht.people.models import Organization, Person
+
+
+def shared_data_dir() -> Path:
+    """../shared/data next to the repository, or a skip (a failure in CI) when absent."""
+    root = Path(__file__).resolve()
+    while not (root / "pyproject.toml").exists():
+        root = root.parent
+    path = root.parent / "shared" / "data"
+    if not path.is_dir():
+        reason = f"the shared data sets are not at {path}"
+        if os.environ.get("GEFLECHT_REQUIRE_SHARED_DATA") == "1":
+            pytest.fail(reason + " (GEFLECHT_REQUIRE_SHARED_DATA=1)")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture
+def tenant(db) -> Tenant:
+    return Tenant.objects.create(name="Brenner Messtechnik", slug="brenner")
+
+
+@pytest.fixture
+def other_tenant(db) -> Tenant:
+    return Tenant.objects.create(name="Konkurrenz AG", slug="konkurrenz")
+
+
+@pytest.fixture
+def own_company(tenant) -> Organization:
+    return Organization.objects.create(tenant=tenant, name="Brenner Messtechnik GmbH", kind="own")
+
+
+@pytest.fixture
+def owner(tenant) -> User:
+    """Anna, a sales engineer who keeps a private address book."""
+    person = Person.objects.create(tenant=tenant, first_name="Anna", last_name="Schmidt")
+    return User.objects.create_user(
+        username="anna", password="x-Geflecht-2026", tenant=tenant, person=person
+    )
+
+
+@pytest.fixture
+def colleague(tenant) -> User:
+    """Jana, Anna's colleague in the same tenant."""
+    person = Person.objects.create(tenant=tenant, first_name="Jana", last_name="Becker")
+    return User.objects.create_user(
+        username="jana", password="x-Geflecht-2026", tenant=tenant, person=person
+    )
+
+
+@pytest.fixture
+def outsider(other_tenant) -> User:
+    """Olaf, a user of another tenant on the same installation."""
+    return User.objects.create_user(
+        username="olaf", password="x-Geflecht-2026", tenant=other_tenant
+    )

@@ -1,0 +1,70 @@
+"""Fast streaming inserts for large generated or imported data sets.
+
+Rows are plain tuples in the order of ``columns``; nothing is built per row but the
+tuple. SQLite gets ``executemany`` in batches, PostgreSQL gets ``COPY``. Callers assign
+primary keys themselves (``next_ids``) so that rows of other tables can refer to them,
+and call ``reset_sequences`` afterwards so that ordinary ORM inserts continue after them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, models
+
+
+def table_columns(model: type[models.Model], fields: Sequence[str]) -> list[str]:
+    """The database column names of ``fields`` (``person`` -> ``person_id``)."""
+    return [model._meta.get_field(name).column for name in fields]
+
+
+def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> int:
+    """Insert ``rows`` into ``model``'s table in one streaming pass; return the count."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = table_columns(model, fields)
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            with raw.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+            return count
+        placeholders = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})"
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= 20_000:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+                batch.clear()
+        if batch:
+            cursor.executemany(sql, batch)
+            count += len(batch)
+    return count
+
+
+def next_id(model: type[models.Model]) -> int:
+    """The first free primary key of ``model``'s table."""
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(model._meta.db_table)
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        return int(cursor.fetchone()[0]) + 1
+
+
+def reset_sequences(*models_: type[models.Model]) -> None:
+    """Move PostgreSQL id sequences past the ids assigned by hand (SQLite needs nothing)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models_:
+            table = model._meta.db_table
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {quoted}), 0) + 1, false)",
+                [table],
+            )
