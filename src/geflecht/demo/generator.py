@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import F
 from faker.providers.person.de_AT import Provider as AustrianNames
 from faker.providers.person.de_CH import Provider as SwissNames
 from faker.providers.person.de_DE import Provider as GermanNames
@@ -377,8 +378,7 @@ class DemoGenerator:
             plan = self._plan_organizations(tenant)
             self._people_and_ties(tenant, plan)
             self._fairs(tenant, plan)
-            result = DemoResult(tenant=tenant, counts=self.counts)
-            self._users_and_private_contacts(tenant, plan, result)
+            # Ids were assigned by hand; ORM inserts from here on need the sequences past them.
             reset_sequences(
                 Organization,
                 Site,
@@ -390,8 +390,10 @@ class DemoGenerator:
                 Interaction,
                 InteractionParticipant,
             )
-            state, _ = GraphState.objects.get_or_create(tenant=tenant)
-            GraphState.objects.filter(pk=state.pk).update(version=state.version + 1)
+            result = DemoResult(tenant=tenant, counts=self.counts)
+            self._users_and_private_contacts(tenant, plan, result)
+            GraphState.objects.get_or_create(tenant=tenant)
+            GraphState.objects.filter(tenant=tenant).update(version=F("version") + 1)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
