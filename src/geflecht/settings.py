@@ -10,7 +10,15 @@ from pathlib import Path
 
 import dj_database_url
 
-from geflecht.lib.env import env_bool, env_int, env_list, env_path, env_str, local_secret_key
+from geflecht.lib.env import (
+    env_bool,
+    env_int,
+    env_json,
+    env_list,
+    env_path,
+    env_str,
+    local_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_path("GEFLECHT_DATA_DIR", Path.cwd() / "data")
@@ -123,6 +131,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Phone numbers without a country code are read as numbers of this region.
 GEFLECHT_PHONE_REGION = env_str("GEFLECHT_PHONE_REGION", "DE")
+
+# Tie-strength parameters that differ from the documented defaults of
+# geflecht.network.strength.StrengthParams, e.g. '{"half_life_days": 120}'.
+GEFLECHT_STRENGTH_PARAMS = env_json("GEFLECHT_STRENGTH_PARAMS", {})
 
 LOGGING = {
     "version": 1,

@@ -34,6 +34,7 @@ from faker.providers.person.de_DE import Provider as GermanNames
 from geflecht.accounts.models import Tenant
 from geflecht.demo import data
 from geflecht.lib.bulk import insert_rows, next_id, reset_sequences
+from geflecht.network.actions import recompute_all_strengths
 from geflecht.network.models import (
     GraphState,
     Interaction,
@@ -45,6 +46,23 @@ from geflecht.people.models import ContactEmail, ContactPhone, Organization, Per
 ProgressFn = Callable[[str, int, int], None]
 
 CHUNK = 20_000
+INTERACTION_COLUMNS = [
+    "id",
+    "tenant",
+    "kind",
+    "occurred_at",
+    "duration_minutes",
+    "location",
+    "site",
+    "subject",
+    "source",
+    "external_id",
+    "owner",
+    "visibility",
+    "created_at",
+    "updated_at",
+    "participant_count",
+]
 KINDS = ("customer", "prospect", "partner", "supplier", "competitor", "association")
 KIND_P = (0.40, 0.25, 0.12, 0.19, 0.02, 0.02)
 INDUSTRIES_BY_KIND = {
@@ -154,16 +172,12 @@ class _Names:
         ranks = np.arange(1, len(common) + 1)
         weights = np.concatenate([1.0 / ranks**0.7, np.full(len(self.last) - len(common), 0.012)])
         self.last_cdf = np.cumsum(weights) / weights.sum()
+        # Faker's lists contain abbreviations such as "Hans-J."; people sign with full names.
+        full = lambda names: np.array([n for n in names if not n.endswith(".")])  # noqa: E731
         self.first = {
-            "DE": (
-                np.array(GermanNames.first_names_male),
-                np.array(GermanNames.first_names_female),
-            ),
-            "AT": (
-                np.array(AustrianNames.first_names_male),
-                np.array(AustrianNames.first_names_female),
-            ),
-            "CH": (np.array(SwissNames.first_names_male), np.array(SwissNames.first_names_female)),
+            "DE": (full(GermanNames.first_names_male), full(GermanNames.first_names_female)),
+            "AT": (full(AustrianNames.first_names_male), full(AustrianNames.first_names_female)),
+            "CH": (full(SwissNames.first_names_male), full(SwissNames.first_names_female)),
         }
 
     def draw(self, countries: list[str], female: np.ndarray) -> tuple[list[str], list[str]]:
@@ -197,7 +211,7 @@ class DemoGenerator:
         self.rng = np.random.default_rng(options.seed)
         self.py = random.Random(options.seed)
         self.progress = progress or (lambda phase, done, total: None)
-        now = options.now or datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+        now = options.now or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         self.now = now.astimezone(UTC)
         self.now_s = int(self.now.timestamp())
         self.window_s = options.years * 365 * 86400
@@ -371,6 +385,11 @@ class DemoGenerator:
 
     # -- the whole run -------------------------------------------------------------------
     def run(self) -> DemoResult:
+        if connection.vendor == "sqlite" and not connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                # A large page cache keeps the index B-trees in memory during the bulk load.
+                cursor.execute("PRAGMA cache_size = -524288")
+                cursor.execute("PRAGMA temp_store = MEMORY")
         with transaction.atomic():
             tenant, _ = Tenant.objects.get_or_create(
                 slug=self.o.tenant_slug, defaults={"name": "Brenner Präzisionsmesstechnik (Demo)"}
@@ -392,11 +411,19 @@ class DemoGenerator:
             )
             result = DemoResult(tenant=tenant, counts=self.counts)
             self._users_and_private_contacts(tenant, plan, result)
+            # Fresh statistics so the planner picks the pair indexes on the new data.
+            with connection.cursor() as cursor:
+                if connection.vendor == "sqlite":
+                    cursor.execute("PRAGMA analysis_limit = 1000")
+                cursor.execute("ANALYZE")
+            # Strengths come from the generated interactions through the real model.
+            recompute_all_strengths(
+                tenant.id,
+                now=self.now,
+                progress=lambda done, total: self.progress("strengths", done, total),
+            )
             GraphState.objects.get_or_create(tenant=tenant)
             GraphState.objects.filter(tenant=tenant).update(version=F("version") + 1)
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
         return result
 
     # -- people, positions, relationships, interactions ---------------------------------
@@ -518,7 +545,21 @@ class DemoGenerator:
                 np.where(former, self.rng.beta(2.0, 3.5, k), self.rng.beta(1.4, 4.0, k)),
             )
             w = np.clip(w, 0.02, 1.0)
-            self._write_ties(tenant, pid, site_of, dst_all, src_all, kind, w, same_org, ipt, ids)
+            # Slices keep the interaction rows built in Python at a bounded size.
+            for t0 in range(0, len(src_all), 20_000):
+                sl = slice(t0, t0 + 20_000)
+                self._write_ties(
+                    tenant,
+                    pid,
+                    site_of,
+                    dst_all[sl],
+                    src_all[sl],
+                    kind[sl],
+                    w[sl],
+                    same_org[sl],
+                    ipt,
+                    ids,
+                )
             self.progress("people", e, n)
 
     def _previous_org(self, org_of: np.ndarray, people: np.ndarray) -> np.ndarray:
@@ -791,6 +832,7 @@ class DemoGenerator:
                     "company",
                     self._stamp,
                     self._stamp,
+                    2,
                 )
             )
             first, second = (
@@ -808,22 +850,7 @@ class DemoGenerator:
         ids["interaction"], ids["participant"] = iid, part_id
         self.counts["interactions"] += insert_rows(
             Interaction,
-            [
-                "id",
-                "tenant",
-                "kind",
-                "occurred_at",
-                "duration_minutes",
-                "location",
-                "site",
-                "subject",
-                "source",
-                "external_id",
-                "owner",
-                "visibility",
-                "created_at",
-                "updated_at",
-            ],
+            INTERACTION_COLUMNS,
             inter_rows,
         )
         self.counts["participants"] += insert_rows(
@@ -899,6 +926,7 @@ class DemoGenerator:
                     if n > plan.own_size
                     else np.array([], int)
                 )
+                attendees = np.concatenate([staff, visitors]).tolist()
                 inter_rows.append(
                     (
                         iid,
@@ -915,30 +943,16 @@ class DemoGenerator:
                         "company",
                         self._stamp,
                         self._stamp,
+                        len(attendees),
                     )
                 )
-                for person in np.concatenate([staff, visitors]).tolist():
+                for person in attendees:
                     part_rows.append((part_id, iid, first_person + int(person), "attendee"))
                     part_id += 1
                 iid += 1
         self.counts["interactions"] += insert_rows(
             Interaction,
-            [
-                "id",
-                "tenant",
-                "kind",
-                "occurred_at",
-                "duration_minutes",
-                "location",
-                "site",
-                "subject",
-                "source",
-                "external_id",
-                "owner",
-                "visibility",
-                "created_at",
-                "updated_at",
-            ],
+            INTERACTION_COLUMNS,
             inter_rows,
         )
         self.counts["participants"] += insert_rows(

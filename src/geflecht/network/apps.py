@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class NetworkConfig(AppConfig):
     name = "geflecht.network"
     verbose_name = _("Relationships and interactions")
+
+    def ready(self) -> None:
+        from geflecht.network.params import strength_params
+
+        strength_params()  # a bad GEFLECHT_STRENGTH_PARAMS stops the start with a message

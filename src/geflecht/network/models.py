@@ -55,8 +55,9 @@ class Relationship(OwnedVisible):
         verbose_name = _("relationship")
         verbose_name_plural = _("relationships")
         indexes = [
-            models.Index(fields=["tenant", "person_a"]),
-            models.Index(fields=["tenant", "person_b"]),
+            # Pair lookups (and everything by person A); person B has its own.
+            models.Index(fields=["tenant", "person_a", "person_b"], name="rel_tenant_pair_idx"),
+            models.Index(fields=["tenant", "person_b"], name="rel_tenant_person_b_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -139,6 +140,11 @@ class Interaction(OwnedVisible):
         max_length=300,
         blank=True,
         help_text=_("Id in the source (UID, Message-ID) so a re-import creates nothing new."),
+    )
+    participant_count = models.PositiveIntegerField(
+        _("participants"),
+        default=0,
+        help_text=_("Kept in step by the actions; the group size weighs the evidence."),
     )
     participants = models.ManyToManyField(
         "people.Person",

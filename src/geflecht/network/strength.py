@@ -225,6 +225,9 @@ class StrengthParams:
     reconnect_factor: float = 8.0
     #: Reconnect: strength fell by at least this share since the earlier assessment.
     reconnect_decline_share: float = 0.5
+    #: Reconnect: a decline matters only for a tie that was at least this strong before
+    #: (0.03 -> 0.01 is noise, not a relationship cooling down).
+    reconnect_decline_min_strength: float = 0.2
     #: Reconnect: minimum number of contacts (on distinct days) before a rhythm is assumed.
     reconnect_min_contacts: int = 3
     #: Reconnect: never call a silence shorter than this unusual.
@@ -314,7 +317,12 @@ _POSITIVE = {
     "recent_window_days",
     "reconnect_factor",
 }
-_UNIT = {"min_strength", "reconnect_decline_share", "reconnect_strong_threshold"}
+_UNIT = {
+    "min_strength",
+    "reconnect_decline_share",
+    "reconnect_decline_min_strength",
+    "reconnect_strong_threshold",
+}
 
 
 def _number(name: str, value: Any) -> float:
@@ -1124,7 +1132,8 @@ def assess_reconnect(
     ``reconnect_strong_threshold``. Silent: at least ``reconnect_min_contacts`` contacts and the
     silence since the last one exceeds ``reconnect_factor`` times the median gap between
     contacts (and ``reconnect_min_silence_days``). Declined: the strength fell by at least
-    ``reconnect_decline_share`` since ``strength_then``. The suggested next step is "meet" when
+    ``reconnect_decline_share`` since ``strength_then``, which was at least
+    ``reconnect_decline_min_strength``. The suggested next step is "meet" when
     the last in-person meeting is older than ``reconnect_meet_after_days`` (or there was
     none), else "call". Mass mailings are not contacts.
     """
@@ -1157,7 +1166,7 @@ def assess_reconnect(
                 decline_share=None,
                 next_step=next_step,
             )
-    if strength_then is not None and strength_then > 0:
+    if strength_then is not None and strength_then >= params.reconnect_decline_min_strength:
         share = (strength_then - strength_now) / strength_then
         if share >= params.reconnect_decline_share:
             return ReconnectAdvice(

@@ -54,3 +54,20 @@ def tenant_overview(user: User) -> TenantOverview:
         interactions=visible_interactions(user).count(),
         organizations_by_kind=[(str(labels[k]), by_kind[k]) for k in labels if k in by_kind],
     )
+
+
+_TITLES = {"dr.", "prof.", "dipl.-ing.", "ing.", "mag.", "dr", "prof"}
+
+
+def find_people(user: User, text: str, *, limit: int = 10) -> list[Person]:
+    """People visible to ``user`` whose name matches ``text`` ("Dr. Klaus Weber", "Weber").
+
+    Titles are ignored, case does not matter; the last word is the last name.
+    """
+    words = [w for w in text.split() if w.lower() not in _TITLES]
+    if not words:
+        return []
+    query = visible_people(user).filter(last_name__iexact=words[-1])
+    if len(words) > 1:
+        query = query.filter(first_name__iexact=" ".join(words[:-1]))
+    return list(query.order_by("id")[:limit])

@@ -487,3 +487,14 @@ def test_the_model_imports_no_django():
         "sys.exit(any(m.split('.')[0] == 'django' for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_decline_of_a_tie_that_was_never_strong_is_not_a_reconnect():
+    # In rhythm (no silence), and the drop from 0.05 to 0.01 is noise, not a cooling tie.
+    history = _rhythm(14, 5)
+    quiet = assess_reconnect(
+        history, strength_then=0.05, strength_now=0.01, importance="A", now=NOW
+    )
+    assert quiet is None
+    real = assess_reconnect(history, strength_then=0.5, strength_now=0.2, importance="A", now=NOW)
+    assert real is not None and real.reason == "declined"

@@ -41,12 +41,15 @@ class Command(BaseCommand):
         if if_empty and Person.objects.exists():
             self.stdout.write("The database already holds people; demo data not loaded.")
             return
-        bar = tqdm(
-            total=people, unit="people", desc="demo network", disable=options["verbosity"] == 0
-        )
+        quiet = options["verbosity"] == 0
+        bars: dict[str, tqdm] = {}
 
         def progress(phase: str, done: int, total: int) -> None:
-            bar.update(done - bar.n)
+            if phase not in bars:
+                for bar in bars.values():
+                    bar.close()
+                bars[phase] = tqdm(total=total, desc=phase, disable=quiet, unit_scale=True)
+            bars[phase].update(done - bars[phase].n)
 
         started = time.monotonic()
         result = generate_demo(
@@ -58,7 +61,8 @@ class Command(BaseCommand):
             ),
             progress=progress,
         )
-        bar.close()
+        for bar in bars.values():
+            bar.close()
         elapsed = time.monotonic() - started
         counts = ", ".join(f"{v:,} {k}" for k, v in result.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo network loaded in {elapsed:.1f} s: {counts}."))

@@ -1,0 +1,358 @@
+"""Writes on relationships and interactions, keeping strengths and the graph version in step.
+
+Every write that changes a relationship's strength raises the tenant's graph version
+in the same transaction, so the graph snapshots of all processes see it on their next
+request.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from geflecht.accounts.models import Tenant, User
+from geflecht.network.models import (
+    GraphState,
+    Interaction,
+    InteractionParticipant,
+    Relationship,
+    RelationshipKind,
+)
+from geflecht.network.params import strength_params
+from geflecht.network.queries import pair_histories
+from geflecht.network.strength import (
+    CHANNELS,
+    KINDS,
+    InvalidInteraction,
+    bulk_decayed_sums,
+    compute_strength,
+    days_since_epoch,
+    strengths_from_sums,
+    validate_interaction,
+)
+from geflecht.people.models import Person, Position
+
+# A meeting of up to this many people makes its participants acquainted; a 300-person
+# trade-fair reception does not (it still strengthens ties that exist already).
+TIE_GROUP_LIMIT = 12
+
+ProgressFn = Callable[[int, int], None]
+
+
+def bump_graph_version(tenant_id: int) -> None:
+    """Raise the tenant's graph version (F() so concurrent writers never lose a bump)."""
+    updated = GraphState.objects.filter(tenant_id=tenant_id).update(version=F("version") + 1)
+    if not updated:
+        GraphState.objects.get_or_create(tenant_id=tenant_id, defaults={"version": 1})
+
+
+def canonical(a: int, b: int) -> tuple[int, int]:
+    if a == b:
+        raise ValidationError(_("A person cannot have a relationship with themselves."))
+    return (a, b) if a < b else (b, a)
+
+
+@transaction.atomic
+def record_interaction(
+    *,
+    tenant: Tenant,
+    kind: str,
+    occurred_at: datetime,
+    participants: Sequence[tuple[int, str]],
+    recorded_by: User | None = None,
+    duration_minutes: int | None = None,
+    subject: str = "",
+    location: str = "",
+    site_id: int | None = None,
+    source: str = "manual",
+    external_id: str = "",
+    visibility: str = "company",
+    now: datetime | None = None,
+) -> Interaction:
+    """Store an interaction and update the strengths of the pairs it touches.
+
+    ``participants`` are ``(person_id, role)`` pairs. Invalid input (fewer than two
+    distinct people, a date in the future, an unknown channel, people of another tenant)
+    raises ``ValidationError`` and changes nothing. A repeated ``(source, external_id)``
+    returns the interaction stored the first time (imports are idempotent).
+    """
+    now = now or timezone.now()
+    roles: dict[int, str] = {}
+    for person_id, role in participants:
+        roles.setdefault(int(person_id), role)
+    try:
+        validate_interaction(
+            occurred_at=occurred_at,
+            channel=kind,
+            participants=len(roles),
+            now=now,
+            params=strength_params(),
+        )
+    except InvalidInteraction as exc:
+        raise ValidationError(str(exc), code="invalid_interaction") from None
+    valid_roles = set(InteractionParticipant.Role.values)
+    if bad := sorted({r for r in roles.values() if r not in valid_roles}):
+        raise ValidationError(
+            _("Unknown participant role %(role)s.") % {"role": ", ".join(bad)}, code="invalid_role"
+        )
+    if visibility == "private" and recorded_by is None:
+        raise ValidationError(_("A private interaction needs the user who records it."))
+    known = set(
+        Person.objects.filter(tenant=tenant, id__in=roles)
+        .filter(~Q(visibility="private") | Q(owner=recorded_by))
+        .values_list("id", flat=True)
+    )
+    if missing := sorted(set(roles) - known):
+        raise ValidationError(
+            _("Unknown people: %(ids)s.") % {"ids": ", ".join(map(str, missing))},
+            code="unknown_person",
+        )
+    if external_id:
+        existing = Interaction.objects.filter(
+            tenant=tenant, source=source, external_id=external_id
+        ).first()
+        if existing:
+            return existing
+    interaction = Interaction.objects.create(
+        tenant=tenant,
+        kind=kind,
+        occurred_at=occurred_at,
+        duration_minutes=duration_minutes,
+        subject=subject[:300],
+        location=location[:200],
+        site_id=site_id,
+        source=source,
+        external_id=external_id,
+        owner=recorded_by,
+        visibility=visibility,
+        participant_count=len(roles),
+    )
+    InteractionParticipant.objects.bulk_create(
+        InteractionParticipant(interaction=interaction, person_id=pid, role=role)
+        for pid, role in roles.items()
+    )
+    pairs = [canonical(a, b) for a, b in itertools.combinations(sorted(roles), 2)]
+    mass_mail = kind in ("email", "message") and len(roles) > strength_params().bulk_threshold
+    if len(roles) <= TIE_GROUP_LIMIT and not mass_mail:
+        _ensure_relationships(tenant, pairs, recorded_by, private=visibility == "private")
+    recompute_pairs(tenant.id, pairs, now=now)
+    return interaction
+
+
+def _ensure_relationships(
+    tenant: Tenant, pairs: list[tuple[int, int]], owner: User | None, *, private: bool
+) -> None:
+    """Create the missing relationship rows of ``pairs`` (kind from current employers)."""
+    scope = Relationship.objects.filter(tenant=tenant)
+    scope = (
+        scope.filter(visibility="private", owner=owner)
+        if private
+        else scope.exclude(visibility="private")
+    )
+    people = {p for pair in pairs for p in pair}
+    existing = set(
+        scope.filter(person_a_id__in=people, person_b_id__in=people).values_list(
+            "person_a_id", "person_b_id"
+        )
+    )
+    employer = dict(
+        Position.objects.filter(person_id__in=people, end_date__isnull=True).values_list(
+            "person_id", "organization_id"
+        )
+    )
+    new = [
+        Relationship(
+            tenant=tenant,
+            person_a_id=a,
+            person_b_id=b,
+            kind=RelationshipKind.COLLEAGUE
+            if employer.get(a) is not None and employer.get(a) == employer.get(b)
+            else RelationshipKind.BUSINESS,
+            owner=owner,
+            visibility="private" if private else "company",
+        )
+        for a, b in pairs
+        if (a, b) not in existing
+    ]
+    Relationship.objects.bulk_create(new)
+
+
+def recompute_pairs(
+    tenant_id: int, pairs: Iterable[tuple[int, int]], *, now: datetime | None = None
+) -> int:
+    """Recompute the strength of every relationship row of ``pairs``; return how many."""
+    now = now or timezone.now()
+    wanted = set(pairs)
+    if not wanted:
+        return 0
+    people = {p for pair in wanted for p in pair}
+    rels = [
+        rel
+        for rel in Relationship.objects.filter(
+            tenant_id=tenant_id, person_a_id__in=people, person_b_id__in=people
+        )
+        if (rel.person_a_id, rel.person_b_id) in wanted
+    ]
+    histories = pair_histories(tenant_id, rels)
+    params = strength_params()
+    for rel in rels:
+        result = compute_strength(
+            histories[rel.pk], now=now, rating=rel.rating, kind=rel.kind, params=params
+        )
+        rel.strength = result.value
+        rel.evidence = result.as_dict()
+        rel.last_interaction_at = result.inputs.last_contact
+    Relationship.objects.bulk_update(rels, ["strength", "evidence", "last_interaction_at"])
+    if rels:
+        bump_graph_version(tenant_id)
+    return len(rels)
+
+
+@transaction.atomic
+def set_rating(relationship: Relationship, rating: int | None) -> Relationship:
+    """Set (or clear) the manual 1-5 rating and recompute the strength it blends into."""
+    if rating is not None and not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("The rating must be between 1 and 5.")})
+    Relationship.objects.filter(pk=relationship.pk).update(rating=rating)
+    recompute_pairs(relationship.tenant_id, [(relationship.person_a_id, relationship.person_b_id)])
+    relationship.refresh_from_db()
+    return relationship
+
+
+def recompute_all_strengths(
+    tenant_id: int,
+    *,
+    now: datetime | None = None,
+    chunk: int = 250_000,
+    progress: ProgressFn | None = None,
+) -> int:
+    """Recompute every relationship of a tenant from its interactions, streaming.
+
+    Walks the interactions in id ranges; one SQL join per range yields a row per
+    (interaction, relationship of two of its participants), which feeds the vectorised
+    model's decayed sums. Memory: a few numbers per relationship plus one range of rows.
+    Progress is reported in interactions read.
+    """
+    now = now or timezone.now()
+    params = strength_params()
+    now_days = days_since_epoch(now)
+    rel_rows = Relationship.objects.filter(tenant_id=tenant_id).order_by("id")
+    ids = np.fromiter(rel_rows.values_list("id", flat=True).iterator(chunk_size=50_000), np.int64)
+    if not len(ids):
+        return 0
+    kind_code = {name: i for i, name in enumerate(KINDS)}
+    ratings = np.fromiter(
+        (r or 0 for r in rel_rows.values_list("rating", flat=True).iterator(chunk_size=50_000)),
+        np.int64,
+    )
+    kinds = np.fromiter(
+        (
+            kind_code.get(k, -1)
+            for k in rel_rows.values_list("kind", flat=True).iterator(chunk_size=50_000)
+        ),
+        np.int64,
+    )
+    sums = np.zeros((len(ids), 4))
+    last = np.full(len(ids), -np.inf)
+    interactions = Interaction.objects.filter(tenant_id=tenant_id)
+    total = interactions.count()
+    first = interactions.order_by("id").values_list("id", flat=True).first() or 0
+    top = interactions.order_by("-id").values_list("id", flat=True).first() or -1
+    channel_code = {name: i for i, name in enumerate(CHANNELS)}
+    done = 0
+    for lo in range(first, top + 1, chunk):
+        hi = lo + chunk - 1
+        rows = _interaction_rows(tenant_id, lo, hi)
+        if rows:
+            rel_id, when, kind, size, duration, role_a, role_b = zip(*rows, strict=True)
+            index = np.searchsorted(ids, np.array(rel_id, dtype=np.int64))
+            days = _days(when)
+            bulk_decayed_sums(
+                index,
+                days,
+                np.array([channel_code[k] for k in kind]),
+                np.maximum(np.array(size), 2),
+                np.array([np.nan if d is None else d for d in duration], dtype=float),
+                _initiators(role_a, role_b),
+                now_days,
+                len(ids),
+                params,
+                out=sums,
+            )
+            np.maximum.at(last, index, days)
+        done = min(total, done + interactions.filter(id__range=(lo, hi)).count())
+        if progress:
+            progress(done, total)
+    values = strengths_from_sums(sums, params, ratings=ratings, kinds=kinds)
+    with transaction.atomic():
+        for s in range(0, len(ids), 50_000):
+            _write_strengths(ids[s : s + 50_000], values[s : s + 50_000], last[s : s + 50_000])
+        bump_graph_version(tenant_id)
+    return len(ids)
+
+
+# One row per (interaction, relationship between two of its participants). Private
+# interactions count only for their owner's private relationships.
+_ROWS_SQL = """
+SELECT r.id, i.occurred_at, i.kind, i.participant_count, i.duration_minutes, p1.role, p2.role
+FROM network_interaction i
+JOIN network_interactionparticipant p1 ON p1.interaction_id = i.id
+JOIN network_interactionparticipant p2
+  ON p2.interaction_id = i.id AND p2.person_id > p1.person_id
+JOIN network_relationship r
+  ON r.tenant_id = i.tenant_id AND r.person_a_id = p1.person_id AND r.person_b_id = p2.person_id
+WHERE i.tenant_id = %s AND i.id BETWEEN %s AND %s
+  AND (i.visibility <> 'private' OR (r.visibility = 'private' AND i.owner_id = r.owner_id))
+"""
+
+
+def _interaction_rows(tenant_id: int, lo: int, hi: int) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(_ROWS_SQL, [tenant_id, lo, hi])
+        return cursor.fetchall()
+
+
+def _days(values: Sequence) -> np.ndarray:
+    """Database datetimes (aware datetimes, or SQLite's UTC text) -> days since epoch."""
+    if values and isinstance(values[0], str):
+        stamps = np.array([v[:26].replace("+00:00", "") for v in values], dtype="datetime64[us]")
+        return stamps.astype(np.int64) / 86_400e6
+    if values and values[0].tzinfo is None:
+        # SQLite hands raw queries naive datetimes that Django stored as UTC.
+        stamps = np.array(values, dtype="datetime64[us]")
+        return stamps.astype(np.int64) / 86_400e6
+    return np.array([days_since_epoch(v) for v in values])
+
+
+_STARTERS = ("sender", "organiser")
+
+
+def _initiators(role_a: Sequence[str], role_b: Sequence[str]) -> np.ndarray:
+    """0 unknown, 1 person a started it (sent, called, organised), 2 person b did."""
+    a = np.isin(np.array(role_a), _STARTERS)
+    b = np.isin(np.array(role_b), _STARTERS)
+    return np.where(a, 1, np.where(b, 2, 0))
+
+
+def _write_strengths(ids: np.ndarray, values: np.ndarray, last_days: np.ndarray) -> None:
+    table = connection.ops.quote_name(Relationship._meta.db_table)
+    last_seen = [
+        datetime.fromtimestamp(d * 86400.0, UTC) if np.isfinite(d) else None
+        for d in last_days.tolist()
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET strength = %s, last_interaction_at = %s WHERE id = %s",
+            [
+                (float(v), when, int(i))
+                for i, v, when in zip(ids.tolist(), values.tolist(), last_seen, strict=True)
+            ],
+        )

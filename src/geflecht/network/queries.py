@@ -1,0 +1,174 @@
+"""Reads of relationships and interactions: evidence histories, explanations, reconnect."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from geflecht.accounts.models import User
+from geflecht.network.models import Interaction, InteractionParticipant, Relationship
+from geflecht.network.params import strength_params
+from geflecht.network.strength import (
+    Evidence,
+    ReconnectAdvice,
+    StrengthResult,
+    assess_reconnect,
+    compute_strength,
+)
+from geflecht.people.models import Person
+
+_STARTERS = ("sender", "organiser")
+
+
+def pair_histories(tenant_id: int, rels: Sequence[Relationship]) -> dict[int, list[Evidence]]:
+    """The evidence of each relationship: the interactions both people took part in.
+
+    Two queries whatever the number of relationships. Private interactions count only
+    for the private relationships of the same owner.
+    """
+    histories: dict[int, list[Evidence]] = {rel.pk: [] for rel in rels}
+    if not rels:
+        return histories
+    people = {p for rel in rels for p in (rel.person_a_id, rel.person_b_id)}
+    roles: dict[int, dict[int, str]] = defaultdict(dict)
+    for iid, pid, role in InteractionParticipant.objects.filter(
+        person_id__in=people, interaction__tenant_id=tenant_id
+    ).values_list("interaction_id", "person_id", "role"):
+        roles[iid][pid] = role
+    shared = [iid for iid, who in roles.items() if len(who) >= 2]
+    by_person: dict[int, set[int]] = defaultdict(set)
+    for iid in shared:
+        for pid in roles[iid]:
+            by_person[pid].add(iid)
+    meta = {
+        row[0]: row
+        for row in Interaction.objects.filter(id__in=shared).values_list(
+            "id",
+            "kind",
+            "occurred_at",
+            "duration_minutes",
+            "participant_count",
+            "visibility",
+            "owner_id",
+        )
+    }
+    for rel in rels:
+        a, b = rel.person_a_id, rel.person_b_id
+        for iid in by_person[a] & by_person[b]:
+            _, kind, when, duration, size, visibility, owner = meta[iid]
+            if visibility == "private" and not (
+                rel.visibility == "private" and owner == rel.owner_id
+            ):
+                continue
+            role_a, role_b = roles[iid][a], roles[iid][b]
+            initiator = "a" if role_a in _STARTERS else "b" if role_b in _STARTERS else None
+            histories[rel.pk].append(
+                Evidence(
+                    occurred_at=when,
+                    channel=kind,
+                    group_size=max(size, 2),
+                    duration_minutes=duration,
+                    initiator=initiator,
+                )
+            )
+    return histories
+
+
+def explain_relationship(rel: Relationship, *, now: datetime | None = None) -> StrengthResult:
+    """The strength of one relationship with its inputs and parameters."""
+    history = pair_histories(rel.tenant_id, [rel])[rel.pk]
+    return compute_strength(
+        history,
+        now=now or timezone.now(),
+        rating=rel.rating,
+        kind=rel.kind,
+        params=strength_params(),
+    )
+
+
+def visible_relationships_of(user: User, person_id: int):
+    """The relationships of a person that ``user`` may see."""
+    return (
+        Relationship.objects.filter(tenant_id=user.tenant_id)
+        .filter(Q(person_a_id=person_id) | Q(person_b_id=person_id))
+        .filter(~Q(visibility="private") | Q(owner=user))
+    )
+
+
+def relationship_between(user: User, a: Person, b: Person) -> Relationship | None:
+    """The relationship ``user`` sees between two people: their private one first."""
+    x, y = sorted([a.pk, b.pk])
+    rels = (
+        Relationship.objects.filter(tenant_id=user.tenant_id, person_a_id=x, person_b_id=y)
+        .filter(~Q(visibility="private") | Q(owner=user))
+        .order_by("-visibility")  # "private" sorts after "company"/"team": mine wins
+    )
+    return rels.first()
+
+
+@dataclass(frozen=True)
+class ReconnectItem:
+    person: Person
+    relationship: Relationship
+    advice: ReconnectAdvice
+    strength_then: float
+    strength_now: float
+
+
+def reconnect_list(
+    user: User, *, now: datetime | None = None, limit: int = 50, lookback_days: int = 365
+) -> list[ReconnectItem]:
+    """Important relationships of ``user`` that have gone quiet or weakened.
+
+    Important: the contact's importance is A or B, or the tie was strong
+    ``lookback_days`` ago. Ranked by importance, then by how far the tie declined.
+    """
+    if user.person_id is None:
+        return []
+    now = now or timezone.now()
+    then = now - timedelta(days=lookback_days)
+    params = strength_params()
+    rels = list(visible_relationships_of(user, user.person_id))
+    histories = pair_histories(user.tenant_id, rels)
+    others = {
+        p.pk: p
+        for p in Person.objects.filter(
+            pk__in=[
+                r.person_b_id if r.person_a_id == user.person_id else r.person_a_id for r in rels
+            ]
+        )
+    }
+    items = []
+    for rel in rels:
+        other = others[rel.person_b_id if rel.person_a_id == user.person_id else rel.person_a_id]
+        history = histories[rel.pk]
+        past = [ev for ev in history if ev.occurred_at <= then]
+        strength_then = compute_strength(
+            past, now=then, rating=rel.rating, kind=rel.kind, params=params
+        ).value
+        strength_now = compute_strength(
+            history, now=now, rating=rel.rating, kind=rel.kind, params=params
+        ).value
+        advice = assess_reconnect(
+            history,
+            strength_then=strength_then,
+            strength_now=strength_now,
+            importance=other.importance or None,
+            now=now,
+            params=params,
+        )
+        if advice:
+            items.append(ReconnectItem(other, rel, advice, strength_then, strength_now))
+    rank = {"A": 0, "B": 1}
+    items.sort(
+        key=lambda it: (
+            rank.get(it.person.importance, 2),
+            -(it.strength_then - it.strength_now),
+        )
+    )
+    return items[:limit]

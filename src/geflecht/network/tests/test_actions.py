@@ -1,0 +1,230 @@
+"""Recording interactions keeps strengths, evidence and the graph version in step."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from geflecht.network.actions import (
+    recompute_all_strengths,
+    record_interaction,
+    set_rating,
+)
+from geflecht.network.models import GraphState, Interaction, Relationship
+from geflecht.network.queries import explain_relationship, reconnect_list
+from geflecht.people.models import Organization, Person, Position
+
+NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def people(tenant):
+    acme = Organization.objects.create(tenant=tenant, name="ACME Maschinenbau", kind="customer")
+    names = ["Klaus Weber", "Jürgen Müller", "Petra Groß", "Ute Kühn", "Ali Öztürk"]
+    out = []
+    for name in names:
+        first, last = name.split()
+        person = Person.objects.create(tenant=tenant, first_name=first, last_name=last)
+        Position.objects.create(tenant=tenant, person=person, organization=acme)
+        out.append(person)
+    return out
+
+
+def record(tenant, kind, people, *, days_ago=10, roles=None, **kw):
+    roles = roles or ["organiser"] + ["attendee"] * (len(people) - 1)
+    return record_interaction(
+        tenant=tenant,
+        kind=kind,
+        occurred_at=NOW - timedelta(days=days_ago),
+        participants=[(p.pk, r) for p, r in zip(people, roles, strict=True)],
+        now=NOW,
+        **kw,
+    )
+
+
+def strength(a, b, **filters):
+    x, y = sorted([a.pk, b.pk])
+    return Relationship.objects.get(person_a_id=x, person_b_id=y, **filters).strength
+
+
+def test_a_meeting_creates_the_tie_with_its_evidence_and_bumps_the_graph_version(tenant, people):
+    klaus, juergen = people[:2]
+    record(tenant, "meeting", [klaus, juergen], duration_minutes=90)
+    rel = Relationship.objects.get()
+    assert rel.kind == "colleague"  # both work at ACME
+    assert 0.01 < rel.strength <= 1
+    assert rel.evidence["inputs"]["counts_recent"] == {"meeting": 1}
+    assert rel.last_interaction_at == NOW - timedelta(days=10)
+    assert GraphState.objects.get(tenant=tenant).version >= 1
+
+
+def test_in_person_meeting_counts_more_than_an_email(tenant, people):
+    klaus, juergen, petra = people[:3]
+    record(tenant, "meeting", [klaus, juergen])
+    record(tenant, "email", [klaus, petra], roles=["sender", "recipient"])
+    assert strength(klaus, juergen) > 2 * strength(klaus, petra)
+
+
+@pytest.mark.parametrize(
+    ("kind", "days_ago", "who", "message"),
+    [
+        ("meeting", 10, 1, "at least two participants"),
+        ("meeting", -3, 2, "in the future"),
+        ("fax", 10, 2, "unknown channel"),
+    ],
+)
+def test_invalid_interactions_are_rejected_and_change_nothing(
+    tenant, people, kind, days_ago, who, message
+):
+    klaus, juergen = people[:2]
+    record(tenant, "meeting", [klaus, juergen])
+    before = strength(klaus, juergen)
+    version = GraphState.objects.get(tenant=tenant).version
+    with pytest.raises(ValidationError, match=message):
+        record(tenant, kind, [klaus, juergen][:who], days_ago=days_ago)
+    assert Interaction.objects.count() == 1
+    assert strength(klaus, juergen) == before
+    assert GraphState.objects.get(tenant=tenant).version == version
+
+
+def test_people_of_another_tenant_are_unknown(tenant, other_tenant, people):
+    stranger = Person.objects.create(tenant=other_tenant, last_name="Fremd")
+    with pytest.raises(ValidationError, match="Unknown people"):
+        record(tenant, "phone", [people[0], stranger])
+    assert not Interaction.objects.exists()
+
+
+def test_same_external_id_is_stored_once(tenant, people):
+    first = record(
+        tenant,
+        "email",
+        people[:2],
+        roles=["sender", "recipient"],
+        source="mbox",
+        external_id="<a1@acme.de>",
+    )
+    again = record(
+        tenant,
+        "email",
+        people[:2],
+        roles=["sender", "recipient"],
+        source="mbox",
+        external_id="<a1@acme.de>",
+    )
+    assert first.pk == again.pk
+    assert Interaction.objects.count() == 1
+
+
+def test_a_big_event_makes_nobody_acquainted_but_strengthens_existing_ties(tenant, people):
+    crowd = [Person.objects.create(tenant=tenant, last_name=f"Gast {i}") for i in range(40)]
+    # Two visitors from different firms: a business tie, no colleague floor.
+    klaus, juergen = crowd[:2]
+    crowd = crowd[2:]
+    record(tenant, "email", [klaus, juergen], roles=["sender", "recipient"], days_ago=40)
+    before = strength(klaus, juergen)
+    record(tenant, "event", [klaus, juergen, *crowd], subject="Hannover Messe")
+    assert Relationship.objects.count() == 1
+    after = strength(klaus, juergen)
+    assert after > before
+    # ... but far less than a meeting of the two would have added.
+    record(tenant, "meeting", [klaus, juergen])
+    assert strength(klaus, juergen) - after > 5 * (after - before)
+
+
+def test_a_mass_mailing_creates_no_ties(tenant, people):
+    recipients = [Person.objects.create(tenant=tenant, last_name=f"Kunde {i}") for i in range(60)]
+    record(tenant, "email", [people[0], *recipients], roles=["sender"] + ["recipient"] * 60)
+    assert not Relationship.objects.exists()
+
+
+def test_private_interactions_count_only_for_the_owners_private_tie(tenant, people, owner):
+    klaus, juergen = people[:2]
+    record(tenant, "email", [klaus, juergen], roles=["sender", "recipient"])
+    shared_before = strength(klaus, juergen, visibility="company")
+    record(tenant, "meeting", [klaus, juergen], recorded_by=owner, visibility="private")
+    assert strength(klaus, juergen, visibility="company") == shared_before
+    assert strength(klaus, juergen, visibility="private", owner=owner) > shared_before
+
+
+def test_incremental_strengths_equal_the_full_recomputation(tenant, people):
+    klaus, juergen, petra, ute, ali = people
+    record(tenant, "meeting", [klaus, juergen, petra], days_ago=400, duration_minutes=120)
+    record(tenant, "video", [klaus, juergen], days_ago=200, duration_minutes=30)
+    record(tenant, "phone", [petra, ute], roles=["organiser", "attendee"], days_ago=50)
+    record(tenant, "email", [ute, petra], roles=["sender", "recipient"], days_ago=20)
+    record(
+        tenant, "email", [ali, klaus, ute], roles=["sender", "recipient", "recipient"], days_ago=5
+    )
+    rel = Relationship.objects.get(
+        person_a_id=min(klaus.pk, juergen.pk), person_b_id=max(klaus.pk, juergen.pk)
+    )
+    set_rating(rel, 4)
+    # Recompute everyone as of the last write, so both paths see the same "now".
+    Relationship.objects.update(strength=0.5)
+    incremental = {}
+    from geflecht.network.actions import recompute_pairs
+
+    recompute_pairs(
+        tenant.id, Relationship.objects.values_list("person_a_id", "person_b_id"), now=NOW
+    )
+    incremental = dict(Relationship.objects.values_list("id", "strength"))
+    Relationship.objects.update(strength=0.5)
+    assert recompute_all_strengths(tenant.id, now=NOW, chunk=3) == len(incremental)
+    full = dict(Relationship.objects.values_list("id", "strength"))
+    assert full.keys() == incremental.keys()
+    for key, value in incremental.items():
+        assert full[key] == pytest.approx(value, rel=1e-9)
+
+
+def test_rating_blends_in_and_wins_over_weak_evidence(tenant, people):
+    klaus, juergen = people[:2]
+    record(tenant, "email", [klaus, juergen], roles=["sender", "recipient"], days_ago=300)
+    rel = Relationship.objects.get()
+    weak = rel.strength
+    set_rating(rel, 5)
+    assert rel.strength > 0.6 > weak
+    with pytest.raises(ValidationError):
+        set_rating(rel, 9)
+    set_rating(rel, None)
+    assert rel.strength == pytest.approx(weak, rel=0.05)
+
+
+def test_explanation_names_the_evidence_in_words(tenant, people):
+    klaus, juergen = people[:2]
+    for days in (5, 40, 70):
+        record(tenant, "meeting", [klaus, juergen], days_ago=days)
+    record(tenant, "phone", [juergen, klaus], days_ago=2)
+    result = explain_relationship(Relationship.objects.get(), now=NOW)
+    text = result.explain("en")
+    assert "3 in-person meetings" in text
+    assert "1 call" in text
+    assert "persönliche Treffen" in result.explain("de")
+
+
+def test_reconnect_lists_an_important_contact_who_went_quiet(tenant, people, owner):
+    klaus, juergen = people[:2]
+    Person.objects.filter(pk=klaus.pk).update(importance="A")
+    me = owner.person
+    # Monthly contact for a year, then ten months of silence.
+    for month in range(12):
+        kind = "meeting" if month % 4 == 0 else "phone"
+        record(tenant, kind, [me, klaus], days_ago=300 + 30 * month)
+    for month in range(12):
+        record(tenant, "phone", [me, juergen], days_ago=1 + 30 * month)
+    items = reconnect_list(owner, now=NOW)
+    assert [item.person for item in items] == [klaus]
+    advice = items[0].advice
+    assert advice.reason == "silent"
+    assert advice.last_meeting.date() == (NOW - timedelta(days=300)).date()
+    assert advice.next_step == "meet"
+    assert items[0].strength_now < items[0].strength_then
+
+
+def test_recording_a_meeting_takes_a_bounded_number_of_queries(
+    tenant, people, django_assert_max_num_queries
+):
+    record(tenant, "meeting", people[:2])
+    with django_assert_max_num_queries(16):
+        record(tenant, "meeting", people[:4])
