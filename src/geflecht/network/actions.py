@@ -300,16 +300,19 @@ def recompute_all_strengths(
 
 
 # One row per (interaction, relationship between two of its participants). Private
-# interactions count only for their owner's private relationships.
+# interactions count only for their owner's private relationships. CROSS JOIN fixes
+# SQLite's join order (interaction -> its participant pairs -> the pair's relationship by
+# its index); PostgreSQL plans it by cost as usual.
 _ROWS_SQL = """
 SELECT r.id, i.occurred_at, i.kind, i.participant_count, i.duration_minutes, p1.role, p2.role
 FROM network_interaction i
-JOIN network_interactionparticipant p1 ON p1.interaction_id = i.id
-JOIN network_interactionparticipant p2
-  ON p2.interaction_id = i.id AND p2.person_id > p1.person_id
-JOIN network_relationship r
-  ON r.tenant_id = i.tenant_id AND r.person_a_id = p1.person_id AND r.person_b_id = p2.person_id
+CROSS JOIN network_interactionparticipant p1
+CROSS JOIN network_interactionparticipant p2
+CROSS JOIN network_relationship r
 WHERE i.tenant_id = %s AND i.id BETWEEN %s AND %s
+  AND p1.interaction_id = i.id AND p2.interaction_id = i.id
+  AND r.person_a_id = p1.person_id AND r.person_b_id = p2.person_id
+  AND r.tenant_id = i.tenant_id
   AND (i.visibility <> 'private' OR (r.visibility = 'private' AND i.owner_id = r.owner_id))
 """
 

@@ -28,7 +28,11 @@ class Relationship(OwnedVisible):
     """
 
     person_a = models.ForeignKey(
-        "people.Person", verbose_name=_("person A"), on_delete=models.CASCADE, related_name="+"
+        "people.Person",
+        verbose_name=_("person A"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the (person_a, person_b) index below serves lookups by A
     )
     person_b = models.ForeignKey(
         "people.Person", verbose_name=_("person B"), on_delete=models.CASCADE, related_name="+"
@@ -55,9 +59,8 @@ class Relationship(OwnedVisible):
         verbose_name = _("relationship")
         verbose_name_plural = _("relationships")
         indexes = [
-            # Pair lookups (and everything by person A); person B has its own.
-            models.Index(fields=["tenant", "person_a", "person_b"], name="rel_tenant_pair_idx"),
-            models.Index(fields=["tenant", "person_b"], name="rel_tenant_person_b_idx"),
+            # Pair lookups and everything by person A; person B has its foreign-key index.
+            models.Index(fields=["person_a", "person_b"], name="rel_pair_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -187,7 +190,10 @@ class InteractionParticipant(models.Model):
         CC = "cc", _("cc")
 
     interaction = models.ForeignKey(
-        Interaction, on_delete=models.CASCADE, related_name="participations"
+        Interaction,
+        on_delete=models.CASCADE,
+        related_name="participations",
+        db_index=False,  # the unique (interaction, person) index serves these lookups
     )
     person = models.ForeignKey(
         "people.Person", on_delete=models.CASCADE, related_name="participations"
