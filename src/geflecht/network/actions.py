@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -60,91 +61,167 @@ def canonical(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class InteractionInput:
+    """One interaction to record: ``participants`` are ``(person_id, role)`` pairs."""
+
+    kind: str
+    occurred_at: datetime
+    participants: Sequence[tuple[int, str]]
+    duration_minutes: int | None = None
+    subject: str = ""
+    location: str = ""
+    site_id: int | None = None
+    source: str = "manual"
+    external_id: str = ""
+    visibility: str = "company"
+    #: A mass mailing (mailing list, newsletter): stored as evidence, creates no ties.
+    is_bulk: bool = False
+
+
 def record_interaction(
     *,
     tenant: Tenant,
-    kind: str,
-    occurred_at: datetime,
-    participants: Sequence[tuple[int, str]],
     recorded_by: User | None = None,
-    duration_minutes: int | None = None,
-    subject: str = "",
-    location: str = "",
-    site_id: int | None = None,
-    source: str = "manual",
-    external_id: str = "",
-    visibility: str = "company",
     now: datetime | None = None,
+    **fields,
 ) -> Interaction:
-    """Store an interaction and update the strengths of the pairs it touches.
+    """Store one interaction and update the strengths of the pairs it touches.
 
-    ``participants`` are ``(person_id, role)`` pairs. Invalid input (fewer than two
-    distinct people, a date in the future, an unknown channel, people of another tenant)
-    raises ``ValidationError`` and changes nothing. A repeated ``(source, external_id)``
-    returns the interaction stored the first time (imports are idempotent).
+    Invalid input (fewer than two distinct people, a date in the future, an unknown
+    channel or role, people the recorder may not see) raises ``ValidationError`` and
+    changes nothing. A repeated ``(source, external_id)`` returns the interaction stored
+    the first time, so imports are idempotent.
+    """
+    (result,) = record_interactions(
+        tenant=tenant, items=[InteractionInput(**fields)], recorded_by=recorded_by, now=now
+    )
+    if isinstance(result, ValidationError):
+        raise result
+    return result
+
+
+@transaction.atomic
+def record_interactions(
+    *,
+    tenant: Tenant,
+    items: Sequence[InteractionInput],
+    recorded_by: User | None = None,
+    now: datetime | None = None,
+) -> list[Interaction | ValidationError]:
+    """Store many interactions in one transaction (imports); one result per item.
+
+    Each result is the stored (or already known) interaction, or the ``ValidationError``
+    that explains why that item was refused; refused items change nothing. Strengths of
+    all touched pairs are recomputed once at the end, in a constant number of queries.
     """
     now = now or timezone.now()
-    roles: dict[int, str] = {}
-    for person_id, role in participants:
-        roles.setdefault(int(person_id), role)
-    try:
-        validate_interaction(
-            occurred_at=occurred_at,
-            channel=kind,
-            participants=len(roles),
-            now=now,
-            params=strength_params(),
-        )
-    except InvalidInteraction as exc:
-        raise ValidationError(str(exc), code="invalid_interaction") from None
-    valid_roles = set(InteractionParticipant.Role.values)
-    if bad := sorted({r for r in roles.values() if r not in valid_roles}):
-        raise ValidationError(
-            _("Unknown participant role %(role)s.") % {"role": ", ".join(bad)}, code="invalid_role"
-        )
-    if visibility == "private" and recorded_by is None:
-        raise ValidationError(_("A private interaction needs the user who records it."))
+    params = strength_params()
+    results: list[Interaction | ValidationError | None] = [None] * len(items)
+    roles_of: list[dict[int, str]] = []
+    for item in items:
+        roles: dict[int, str] = {}
+        for person_id, role in item.participants:
+            roles.setdefault(int(person_id), role)
+        roles_of.append(roles)
+    everyone = {pid for roles in roles_of for pid in roles}
     known = set(
-        Person.objects.filter(tenant=tenant, id__in=roles)
+        Person.objects.filter(tenant=tenant, id__in=everyone)
         .filter(~Q(visibility="private") | Q(owner=recorded_by))
         .values_list("id", flat=True)
     )
+    keys = {(it.source, it.external_id) for it in items if it.external_id}
+    existing = {}
+    if keys:
+        query = Q()
+        for source, external_id in keys:
+            query |= Q(source=source, external_id=external_id)
+        existing = {
+            (i.source, i.external_id): i for i in Interaction.objects.filter(query, tenant=tenant)
+        }
+    fresh: list[tuple[int, Interaction]] = []
+    for n, (item, roles) in enumerate(zip(items, roles_of, strict=True)):
+        problem = _problem(item, roles, known, recorded_by, now, params)
+        if problem is not None:
+            results[n] = problem
+        elif item.external_id and (item.source, item.external_id) in existing:
+            results[n] = existing[(item.source, item.external_id)]
+        else:
+            interaction = Interaction(
+                tenant=tenant,
+                kind=item.kind,
+                occurred_at=item.occurred_at,
+                duration_minutes=item.duration_minutes,
+                subject=item.subject[:300],
+                location=item.location[:200],
+                site_id=item.site_id,
+                source=item.source,
+                external_id=item.external_id,
+                owner=recorded_by,
+                visibility=item.visibility,
+                participant_count=len(roles),
+            )
+            if item.external_id:
+                # The same message twice in one batch is stored once, too.
+                existing[(item.source, item.external_id)] = interaction
+            fresh.append((n, interaction))
+            results[n] = interaction
+    Interaction.objects.bulk_create([interaction for _, interaction in fresh])
+    InteractionParticipant.objects.bulk_create(
+        InteractionParticipant(interaction=interaction, person_id=pid, role=role)
+        for n, interaction in fresh
+        for pid, role in roles_of[n].items()
+    )
+    touched: set[tuple[int, int]] = set()
+    new_ties: dict[bool, set[tuple[int, int]]] = {False: set(), True: set()}
+    for n, _interaction in fresh:
+        item, roles = items[n], roles_of[n]
+        pairs = {canonical(a, b) for a, b in itertools.combinations(sorted(roles), 2)}
+        touched |= pairs
+        mass_mail = item.is_bulk or (
+            item.kind in ("email", "message") and len(roles) > params.bulk_threshold
+        )
+        if len(roles) <= TIE_GROUP_LIMIT and not mass_mail:
+            new_ties[item.visibility == "private"] |= pairs
+    for private, pairs in new_ties.items():
+        if pairs:
+            _ensure_relationships(tenant, sorted(pairs), recorded_by, private=private)
+    recompute_pairs(tenant.id, touched, now=now)
+    return results  # type: ignore[return-value]
+
+
+def _problem(
+    item: InteractionInput,
+    roles: dict[int, str],
+    known: set[int],
+    recorded_by: User | None,
+    now: datetime,
+    params,
+) -> ValidationError | None:
+    """Why ``item`` may not be recorded, or None."""
+    try:
+        validate_interaction(
+            occurred_at=item.occurred_at,
+            channel=item.kind,
+            participants=len(roles),
+            now=now,
+            params=params,
+        )
+    except InvalidInteraction as exc:
+        return ValidationError(str(exc), code="invalid_interaction")
+    valid_roles = set(InteractionParticipant.Role.values)
+    if bad := sorted({r for r in roles.values() if r not in valid_roles}):
+        return ValidationError(
+            _("Unknown participant role %(role)s.") % {"role": ", ".join(bad)}, code="invalid_role"
+        )
+    if item.visibility == "private" and recorded_by is None:
+        return ValidationError(_("A private interaction needs the user who records it."))
     if missing := sorted(set(roles) - known):
-        raise ValidationError(
+        return ValidationError(
             _("Unknown people: %(ids)s.") % {"ids": ", ".join(map(str, missing))},
             code="unknown_person",
         )
-    if external_id:
-        existing = Interaction.objects.filter(
-            tenant=tenant, source=source, external_id=external_id
-        ).first()
-        if existing:
-            return existing
-    interaction = Interaction.objects.create(
-        tenant=tenant,
-        kind=kind,
-        occurred_at=occurred_at,
-        duration_minutes=duration_minutes,
-        subject=subject[:300],
-        location=location[:200],
-        site_id=site_id,
-        source=source,
-        external_id=external_id,
-        owner=recorded_by,
-        visibility=visibility,
-        participant_count=len(roles),
-    )
-    InteractionParticipant.objects.bulk_create(
-        InteractionParticipant(interaction=interaction, person_id=pid, role=role)
-        for pid, role in roles.items()
-    )
-    pairs = [canonical(a, b) for a, b in itertools.combinations(sorted(roles), 2)]
-    mass_mail = kind in ("email", "message") and len(roles) > strength_params().bulk_threshold
-    if len(roles) <= TIE_GROUP_LIMIT and not mass_mail:
-        _ensure_relationships(tenant, pairs, recorded_by, private=visibility == "private")
-    recompute_pairs(tenant.id, pairs, now=now)
-    return interaction
+    return None
 
 
 def _ensure_relationships(

@@ -228,3 +228,41 @@ def test_recording_a_meeting_takes_a_bounded_number_of_queries(
     record(tenant, "meeting", people[:2])
     with django_assert_max_num_queries(16):
         record(tenant, "meeting", people[:4])
+
+
+def test_a_batch_keeps_the_valid_items_and_explains_each_refused_one(tenant, people):
+    from geflecht.network.actions import InteractionInput, record_interactions
+
+    klaus, juergen, petra = people[:3]
+    when = NOW - timedelta(days=3)
+    items = [
+        InteractionInput(
+            "email",
+            when,
+            [(klaus.pk, "sender"), (juergen.pk, "recipient")],
+            source="mbox",
+            external_id="<1@x>",
+        ),
+        InteractionInput("email", when, [(klaus.pk, "sender")], source="mbox", external_id="<2@x>"),
+        InteractionInput(
+            "email",
+            when,
+            [(klaus.pk, "sender"), (juergen.pk, "recipient")],
+            source="mbox",
+            external_id="<1@x>",
+        ),
+        InteractionInput("telex", when, [(klaus.pk, "sender"), (petra.pk, "recipient")]),
+        InteractionInput("phone", when, [(petra.pk, "organiser"), (juergen.pk, "attendee")]),
+    ]
+    results = record_interactions(tenant=tenant, items=items, now=NOW)
+    assert isinstance(results[0], Interaction) and results[0].pk
+    assert "two participants" in results[1].messages[0]
+    assert results[2].pk == results[0].pk
+    assert "unknown channel" in results[3].messages[0]
+    assert isinstance(results[4], Interaction)
+    assert Interaction.objects.count() == 2
+    assert Relationship.objects.count() == 2
+    # A second run of the same file creates nothing new.
+    again = record_interactions(tenant=tenant, items=items[:1], now=NOW)
+    assert again[0].pk == results[0].pk
+    assert Interaction.objects.count() == 2
