@@ -900,7 +900,10 @@ class DemoGenerator:
 
     @property
     def _stamp(self) -> str:
-        return self._ts(self.now_s)
+        # Computed once: it stands in every row's created_at/updated_at.
+        if not hasattr(self, "_stamp_text"):
+            self._stamp_text = self._ts(self.now_s)
+        return self._stamp_text
 
     # -- trade fairs ----------------------------------------------------------------------
     def _fairs(self, tenant: Tenant, plan: _Plan) -> None:

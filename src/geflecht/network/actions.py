@@ -428,11 +428,26 @@ def _write_strengths(ids: np.ndarray, values: np.ndarray, last_days: np.ndarray)
         datetime.fromtimestamp(d * 86400.0, UTC) if np.isfinite(d) else None
         for d in last_days.tolist()
     ]
+    rows = zip(ids.tolist(), values.tolist(), last_seen, strict=True)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One UPDATE from a COPY-filled temporary table: row-by-row UPDATEs are ~20x slower.
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS geflecht_strength "
+                "(id bigint PRIMARY KEY, strength float8, last timestamptz) ON COMMIT DROP"
+            )
+            with cursor.cursor.copy(
+                "COPY geflecht_strength (id, strength, last) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"UPDATE {table} r SET strength = t.strength, last_interaction_at = t.last "
+                "FROM geflecht_strength t WHERE r.id = t.id"
+            )
+            cursor.execute("TRUNCATE geflecht_strength")
+            return
         cursor.executemany(
             f"UPDATE {table} SET strength = %s, last_interaction_at = %s WHERE id = %s",
-            [
-                (float(v), when, int(i))
-                for i, v, when in zip(ids.tolist(), values.tolist(), last_seen, strict=True)
-            ],
+            [(v, when, i) for i, v, when in rows],
         )
