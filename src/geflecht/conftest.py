@@ -64,3 +64,14 @@ def outsider(other_tenant) -> User:
     return User.objects.create_user(
         username="olaf", password="x-Geflecht-2026", tenant=other_tenant
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_graph_cache():
+    """Graph snapshots are per-process caches; each test starts without any."""
+    from geflecht.network import snapshot
+
+    snapshot.forget()
+    yield
+    snapshot.wait_for_rebuilds()
+    snapshot.forget()

@@ -27,17 +27,15 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import F
 from faker.providers.person.de_AT import Provider as AustrianNames
 from faker.providers.person.de_CH import Provider as SwissNames
 from faker.providers.person.de_DE import Provider as GermanNames
 
 from geflecht.accounts.models import Tenant
 from geflecht.demo import data
-from geflecht.lib.bulk import insert_rows, next_id, reset_sequences
+from geflecht.lib.bulk import deferred_indexes, insert_rows, next_id, reset_sequences
 from geflecht.network.actions import recompute_all_strengths
 from geflecht.network.models import (
-    GraphState,
     Interaction,
     InteractionParticipant,
     Relationship,
@@ -396,7 +394,19 @@ class DemoGenerator:
                 slug=self.o.tenant_slug, defaults={"name": "Brenner Präzisionsmesstechnik (Demo)"}
             )
             plan = self._plan_organizations(tenant)
-            self._people_and_ties(tenant, plan)
+            if self.o.people >= 100_000:
+                with deferred_indexes(
+                    Person,
+                    ContactEmail,
+                    ContactPhone,
+                    Position,
+                    Relationship,
+                    Interaction,
+                    InteractionParticipant,
+                ):
+                    self._people_and_ties(tenant, plan)
+            else:
+                self._people_and_ties(tenant, plan)
             self._fairs(tenant, plan)
             # Ids were assigned by hand; ORM inserts from here on need the sequences past them.
             reset_sequences(
@@ -423,8 +433,6 @@ class DemoGenerator:
                 now=self.now,
                 progress=lambda done, total: self.progress("strengths", done, total),
             )
-            GraphState.objects.get_or_create(tenant=tenant)
-            GraphState.objects.filter(tenant=tenant).update(version=F("version") + 1)
         return result
 
     # -- people, positions, relationships, interactions ---------------------------------

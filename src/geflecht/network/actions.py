@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import Tenant, User
 from geflecht.network.models import (
+    GraphChange,
     GraphState,
     Interaction,
     InteractionParticipant,
@@ -48,11 +49,44 @@ TIE_GROUP_LIMIT = 12
 ProgressFn = Callable[[int, int], None]
 
 
-def bump_graph_version(tenant_id: int) -> None:
-    """Raise the tenant's graph version (F() so concurrent writers never lose a bump)."""
-    updated = GraphState.objects.filter(tenant_id=tenant_id).update(version=F("version") + 1)
-    if not updated:
-        GraphState.objects.get_or_create(tenant_id=tenant_id, defaults={"version": 1})
+def bump_graph_version(
+    tenant_id: int,
+    changed: Iterable[Relationship] = (),
+    *,
+    removed: Iterable[tuple[int, int, int | None]] = (),
+    full: bool = False,
+) -> int:
+    """Raise the tenant's graph version and log what changed; return the new version.
+
+    ``changed`` relationships are logged with their new strength, ``removed`` as
+    ``(person_a_id, person_b_id, owner_id or None)``; ``full`` asks every snapshot to
+    rebuild. The row lock on the tenant's GraphState serialises writers, so versions
+    and their logs never interleave.
+    """
+    state, _created = GraphState.objects.select_for_update().get_or_create(tenant_id=tenant_id)
+    version = state.version + 1
+    GraphState.objects.filter(pk=state.pk).update(version=version)
+    rows = [
+        GraphChange(
+            tenant_id=tenant_id,
+            version=version,
+            person_a_id=rel.person_a_id,
+            person_b_id=rel.person_b_id,
+            strength=rel.strength,
+            owner_id=rel.owner_id if rel.visibility == "private" else None,
+        )
+        for rel in changed
+    ]
+    rows += [
+        GraphChange(
+            tenant_id=tenant_id, version=version, person_a_id=a, person_b_id=b, owner_id=owner
+        )
+        for a, b, owner in removed
+    ]
+    if full:
+        rows.append(GraphChange(tenant_id=tenant_id, version=version, full=True))
+    GraphChange.objects.bulk_create(rows, batch_size=5000)
+    return version
 
 
 def canonical(a: int, b: int) -> tuple[int, int]:
@@ -289,7 +323,7 @@ def recompute_pairs(
         rel.last_interaction_at = result.inputs.last_contact
     Relationship.objects.bulk_update(rels, ["strength", "evidence", "last_interaction_at"])
     if rels:
-        bump_graph_version(tenant_id)
+        bump_graph_version(tenant_id, rels)
     return len(rels)
 
 
@@ -372,7 +406,7 @@ def recompute_all_strengths(
     with transaction.atomic():
         for s in range(0, len(ids), 50_000):
             _write_strengths(ids[s : s + 50_000], values[s : s + 50_000], last[s : s + 50_000])
-        bump_graph_version(tenant_id)
+        bump_graph_version(tenant_id, full=True)
     return len(ids)
 
 

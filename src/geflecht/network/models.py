@@ -232,3 +232,28 @@ class GraphState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant} v{self.version}"
+
+
+class GraphChange(models.Model):
+    """One relationship change since a graph version: the log snapshots catch up from.
+
+    Written in the same transaction as the version bump. ``strength`` is null for a
+    removed relationship; a row without people (``full=True``) tells snapshots to
+    rebuild, after bulk work such as a full strength recomputation.
+    """
+
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
+    version = models.BigIntegerField()
+    person_a_id = models.BigIntegerField(null=True)
+    person_b_id = models.BigIntegerField(null=True)
+    strength = models.FloatField(null=True)
+    owner_id = models.BigIntegerField(null=True, help_text=_("Set for private relationships."))
+    full = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("graph change")
+        verbose_name_plural = _("graph changes")
+        indexes = [models.Index(fields=["tenant", "version"])]
+
+    def __str__(self) -> str:
+        return f"v{self.version}: {self.person_a_id}-{self.person_b_id}"

@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, tenant, **options):
         tenants = Tenant.objects.all() if tenant is None else Tenant.objects.filter(slug=tenant)
         if not tenants:
-            raise CommandError(f"No tenant {tenant!r}.")
+            raise CommandError(f"No tenant {tenant!r}." if tenant else "There is no tenant yet.")
         for t in tenants:
             started = time.monotonic()
             with tqdm(desc=t.slug, unit=" ties", disable=options["verbosity"] == 0) as bar:
