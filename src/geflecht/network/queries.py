@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -28,26 +29,32 @@ _STARTERS = ("sender", "organiser")
 def pair_histories(tenant_id: int, rels: Sequence[Relationship]) -> dict[int, list[Evidence]]:
     """The evidence of each relationship: the interactions both people took part in.
 
-    Two queries whatever the number of relationships. Private interactions count only
-    for the private relationships of the same owner.
+    Two queries whatever the number of relationships, and they read only interactions
+    the pairs share (not every participation of a well-connected person). Private
+    interactions count only for the private relationships of the same owner.
     """
     histories: dict[int, list[Evidence]] = {rel.pk: [] for rel in rels}
     if not rels:
         return histories
-    people = {p for rel in rels for p in (rel.person_a_id, rel.person_b_id)}
-    roles: dict[int, dict[int, str]] = defaultdict(dict)
-    for iid, pid, role in InteractionParticipant.objects.filter(
-        person_id__in=people, interaction__tenant_id=tenant_id
-    ).values_list("interaction_id", "person_id", "role"):
-        roles[iid][pid] = role
-    shared = [iid for iid, who in roles.items() if len(who) >= 2]
-    by_person: dict[int, set[int]] = defaultdict(set)
-    for iid in shared:
-        for pid in roles[iid]:
-            by_person[pid].add(iid)
+    pairs = sorted({(rel.person_a_id, rel.person_b_id) for rel in rels})
+    shared: dict[tuple[int, int], list[tuple[int, str, str]]] = defaultdict(list)
+    table = InteractionParticipant._meta.db_table
+    for start in range(0, len(pairs), 400):  # keeps the statement's parameters bounded
+        chunk = pairs[start : start + 400]
+        match = " OR ".join(["(p1.person_id = %s AND p2.person_id = %s)"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT p1.interaction_id, p1.person_id, p1.role, p2.person_id, p2.role "
+                f"FROM {table} p1 JOIN {table} p2 ON p2.interaction_id = p1.interaction_id "
+                f"WHERE {match}",
+                [x for pair in chunk for x in pair],
+            )
+            for iid, a, role_a, b, role_b in cursor.fetchall():
+                shared[(a, b)].append((iid, role_a, role_b))
+    ids = {iid for rows in shared.values() for iid, _, _ in rows}
     meta = {
         row[0]: row
-        for row in Interaction.objects.filter(id__in=shared).values_list(
+        for row in Interaction.objects.filter(id__in=ids, tenant_id=tenant_id).values_list(
             "id",
             "kind",
             "occurred_at",
@@ -58,14 +65,14 @@ def pair_histories(tenant_id: int, rels: Sequence[Relationship]) -> dict[int, li
         )
     }
     for rel in rels:
-        a, b = rel.person_a_id, rel.person_b_id
-        for iid in by_person[a] & by_person[b]:
+        for iid, role_a, role_b in shared.get((rel.person_a_id, rel.person_b_id), ()):
+            if iid not in meta:
+                continue
             _, kind, when, duration, size, visibility, owner = meta[iid]
             if visibility == "private" and not (
                 rel.visibility == "private" and owner == rel.owner_id
             ):
                 continue
-            role_a, role_b = roles[iid][a], roles[iid][b]
             initiator = "a" if role_a in _STARTERS else "b" if role_b in _STARTERS else None
             histories[rel.pk].append(
                 Evidence(
