@@ -191,7 +191,7 @@ def build_graph(tenant_id: int) -> TenantGraph:
     n = len(person_ids)
     graph = Graph.from_edges(n, a, b, strength)
     shared_rows = owner == 0
-    shared = Graph.from_edges(n, a[shared_rows], b[shared_rows], strength[shared_rows])
+    shared = _shared_view(graph, n, a, b, strength, shared_rows)
     private: dict[tuple[int, int], dict[int, float]] = {}
     rows = zip(
         a[~shared_rows].tolist(),
@@ -203,6 +203,37 @@ def build_graph(tenant_id: int) -> TenantGraph:
     for x, y, o, st in rows:
         private.setdefault((min(x, y), max(x, y)), {})[o] = st
     return TenantGraph(tenant_id, version, person_ids, private_owner, graph, shared, private)
+
+
+def _shared_view(graph: Graph, n: int, a, b, strength, shared_rows) -> Graph:
+    """The graph without private rows, derived from the full one by a few changes.
+
+    Derived snapshots share the full graph's arc pool, so this costs memory only for the
+    pairs that have private rows, not a second copy of millions of arcs.
+    """
+    if shared_rows.all():
+        return graph
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    key = lo * n + hi
+    shared_key = np.sort(key[shared_rows])
+    shared_strength = np.zeros(len(shared_key))
+    order = np.argsort(key[shared_rows], kind="stable")
+    np.maximum.at(
+        shared_strength,
+        np.searchsorted(shared_key, key[shared_rows][order]),
+        strength[shared_rows][order],
+    )
+    private_keys = np.unique(key[~shared_rows])
+    pos = np.minimum(np.searchsorted(shared_key, private_keys), max(len(shared_key) - 1, 0))
+    has_shared = len(shared_key) > 0
+    has_shared = (
+        (shared_key[pos] == private_keys) if has_shared else np.zeros(len(private_keys), bool)
+    )
+    keep, drop = private_keys[has_shared], private_keys[~has_shared]
+    return graph.with_changes(
+        upserts=(keep // n, keep % n, shared_strength[pos[has_shared]]) if len(keep) else None,
+        deletions=(drop // n, drop % n) if len(drop) else None,
+    )
 
 
 def _stream(sql: str, params: list, width: int, dtype=np.int64) -> np.ndarray:
