@@ -106,5 +106,9 @@ def deferred_indexes(*models_: type[models.Model]):
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     yield
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED; PostgreSQL will not
+            # build an index on a table with pending checks, so run the checks now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _name, sql in saved:
             cursor.execute(sql)

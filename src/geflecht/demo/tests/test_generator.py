@@ -167,3 +167,27 @@ def test_ascii_fold_spells_umlauts_the_german_way():
     assert ascii_fold("Weiß") == "weiss"
     assert ascii_fold("Öztürk") == "oeztuerk"
     assert ascii_fold("Yılmaz") == "ylmaz"
+
+
+@pytest.mark.django_db
+def test_large_loads_rebuild_the_indexes_they_drop(settings):
+    """deferred_indexes() (used above 100k people) leaves every index in place."""
+    from django.db import connection, transaction
+
+    from geflecht.lib.bulk import deferred_indexes
+
+    def index_names() -> set[str]:
+        with connection.cursor() as cursor:
+            return {
+                name
+                for table in ("network_relationship", "people_person")
+                for name, info in connection.introspection.get_constraints(cursor, table).items()
+                if info["index"]
+            }
+
+    before = index_names()
+    with transaction.atomic(), deferred_indexes(Person, Relationship):
+        assert index_names() < before
+        generate_demo(DemoOptions(people=40, seed=1, now=NOW, tenant_slug="bulk"))
+    assert index_names() == before
+    assert Relationship.objects.filter(tenant__slug="bulk").exists()

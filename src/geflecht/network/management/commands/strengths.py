@@ -23,7 +23,7 @@ class Command(BaseCommand):
             raise CommandError(f"No tenant {tenant!r}." if tenant else "There is no tenant yet.")
         for t in tenants:
             started = time.monotonic()
-            with tqdm(desc=t.slug, unit=" ties", disable=options["verbosity"] == 0) as bar:
+            with tqdm(desc=t.slug, unit=" interactions", disable=options["verbosity"] == 0) as bar:
 
                 def progress(done: int, total: int, bar=bar) -> None:
                     bar.total = total
