@@ -6,3 +6,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geflecht.settings")
 application = get_wsgi_application()
+
+# Load the graph engine's compiled kernels now, so no user's first query waits for them.
+from geflecht.graph import warm_up  # noqa: E402
+
+warm_up()
