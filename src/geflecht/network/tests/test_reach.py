@@ -195,3 +195,33 @@ def test_snapshot_loads_in_a_constant_number_of_queries(net, django_assert_num_q
     with django_assert_num_queries(3):
         graph = snapshot.build_graph(net.tenant.id)
     assert graph.graph.m == 5
+
+
+def test_first_hop_can_be_limited_to_colleagues(net):
+    outsider = net["mayr"]
+    net.tie("anna", "mayr", 0.99)
+    net.tie("mayr", "weber", 0.99)
+    best = introduction_paths(net.anna, net["weber"])
+    assert best[0].steps[1].person == outsider
+    via_colleague = introduction_paths(
+        net.anna, net["weber"], PathOptions(colleague_first_hop=True)
+    )
+    assert via_colleague
+    assert all(p.steps[1].person in (net["jana"], net["bernd"]) for p in via_colleague)
+
+
+def test_team_reach_through_a_private_tie_does_not_name_the_private_person(net):
+    friend = Person.objects.create(
+        tenant=net.tenant,
+        first_name="Geheim",
+        last_name="Freundin",
+        visibility="private",
+        owner=net.anna,
+    )
+    net.people["friend"] = friend
+    net.tie("bernd", "friend", 0.99, owner=net.anna)
+    net.tie("friend", "kurz", 0.99, owner=net.anna)
+    rows = team_reach(net.jana, net.acme)
+    kurz = next(r for r in rows if r.target == net["kurz"])
+    assert "ask Anna Schmidt" in kurz.path.text()
+    assert all("Freundin" not in r.path.text() for r in rows)
