@@ -45,6 +45,10 @@ from geflecht.people.models import ContactEmail, ContactPhone, Organization, Per
 ProgressFn = Callable[[str, int, int], None]
 
 CHUNK = 20_000
+POSITION_COLUMNS = [
+    "id", "tenant", "person", "organization", "site", "title", "department", "buying_role",
+    "start_date", "end_date", "created_at", "updated_at",
+]  # fmt: skip
 INTERACTION_COLUMNS = [
     "id",
     "tenant",
@@ -718,20 +722,7 @@ class DemoGenerator:
         )
         self.counts["positions"] += insert_rows(
             Position,
-            [
-                "id",
-                "tenant",
-                "person",
-                "organization",
-                "site",
-                "title",
-                "department",
-                "buying_role",
-                "start_date",
-                "end_date",
-                "created_at",
-                "updated_at",
-            ],
+            POSITION_COLUMNS,
             position_rows,
         )
         self._write_past_positions(tenant, plan, idx, pid, ids, stamp, start_days, prev_org)
@@ -772,20 +763,7 @@ class DemoGenerator:
             ids["position"] += 1
         self.counts["positions"] += insert_rows(
             Position,
-            [
-                "id",
-                "tenant",
-                "person",
-                "organization",
-                "site",
-                "title",
-                "department",
-                "buying_role",
-                "start_date",
-                "end_date",
-                "created_at",
-                "updated_at",
-            ],
+            POSITION_COLUMNS,
             rows,
         )
 
