@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "geflecht.accounts",
     "geflecht.people",
     "geflecht.network",
+    "geflecht.importers",
     "geflecht.demo",
     "geflecht.web",
 ]

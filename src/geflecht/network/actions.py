@@ -8,6 +8,8 @@ request.
 from __future__ import annotations
 
 import itertools
+import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -165,14 +167,17 @@ def record_interactions(
         .values_list("id", flat=True)
     )
     keys = {(it.source, it.external_id) for it in items if it.external_id}
-    existing = {}
+    existing: dict[tuple[str, str], Interaction] = {}
     if keys:
-        query = Q()
+        by_source: dict[str, list[str]] = defaultdict(list)
         for source, external_id in keys:
-            query |= Q(source=source, external_id=external_id)
-        existing = {
-            (i.source, i.external_id): i for i in Interaction.objects.filter(query, tenant=tenant)
-        }
+            by_source[source].append(external_id)
+        for source, external_ids in by_source.items():
+            for start in range(0, len(external_ids), 500):  # bounded statement size
+                for i in Interaction.objects.filter(
+                    tenant=tenant, source=source, external_id__in=external_ids[start : start + 500]
+                ):
+                    existing[(i.source, i.external_id)] = i
     fresh: list[tuple[int, Interaction]] = []
     for n, (item, roles) in enumerate(zip(items, roles_of, strict=True)):
         problem = _problem(item, roles, known, recorded_by, now, params)
@@ -258,6 +263,29 @@ def _problem(
     return None
 
 
+def _write_relationship_strengths(rels: Sequence[Relationship]) -> None:
+    """One UPDATE per relationship in a single executemany (bulk_update's CASE chains are
+    quadratic on SQLite)."""
+    if not rels:
+        return
+    table = connection.ops.quote_name(Relationship._meta.db_table)
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET strength = %s, evidence = %s{cast}, last_interaction_at = %s "
+            "WHERE id = %s",
+            [
+                (
+                    rel.strength,
+                    json.dumps(rel.evidence),
+                    connection.ops.adapt_datetimefield_value(rel.last_interaction_at),
+                    rel.pk,
+                )
+                for rel in rels
+            ],
+        )
+
+
 def _ensure_relationships(
     tenant: Tenant, pairs: list[tuple[int, int]], owner: User | None, *, private: bool
 ) -> None:
@@ -321,7 +349,7 @@ def recompute_pairs(
         rel.strength = result.value
         rel.evidence = result.as_dict()
         rel.last_interaction_at = result.inputs.last_contact
-    Relationship.objects.bulk_update(rels, ["strength", "evidence", "last_interaction_at"])
+    _write_relationship_strengths(rels)
     if rels:
         bump_graph_version(tenant_id, rels)
     return len(rels)
@@ -458,8 +486,9 @@ def _initiators(role_a: Sequence[str], role_b: Sequence[str]) -> np.ndarray:
 
 def _write_strengths(ids: np.ndarray, values: np.ndarray, last_days: np.ndarray) -> None:
     table = connection.ops.quote_name(Relationship._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value  # SQLite keeps naive UTC text
     last_seen = [
-        datetime.fromtimestamp(d * 86400.0, UTC) if np.isfinite(d) else None
+        adapt(datetime.fromtimestamp(d * 86400.0, UTC)) if np.isfinite(d) else None
         for d in last_days.tolist()
     ]
     rows = zip(ids.tolist(), values.tolist(), last_seen, strict=True)

@@ -266,3 +266,27 @@ def test_a_batch_keeps_the_valid_items_and_explains_each_refused_one(tenant, peo
     again = record_interactions(tenant=tenant, items=items[:1], now=NOW)
     assert again[0].pk == results[0].pk
     assert Interaction.objects.count() == 2
+
+
+def test_a_large_import_batch_with_message_ids_is_stored_once(tenant, people):
+    from geflecht.network.actions import InteractionInput, record_interactions
+
+    klaus, juergen = people[:2]
+    items = [
+        InteractionInput(
+            "email",
+            NOW - timedelta(days=1, minutes=n),
+            [(klaus.pk, "sender"), (juergen.pk, "recipient")],
+            source="mail",
+            external_id=f"<{n}@acme.de>",
+        )
+        for n in range(1200)
+    ]
+    assert all(
+        isinstance(r, Interaction) for r in record_interactions(tenant=tenant, items=items, now=NOW)
+    )
+    again = record_interactions(tenant=tenant, items=items, now=NOW)
+    assert {r.pk for r in again} == set(Interaction.objects.values_list("pk", flat=True))
+    assert Interaction.objects.count() == 1200
+    rel = Relationship.objects.get()
+    assert rel.evidence["inputs"]["counts_recent"] == {"email": 1200}

@@ -1,0 +1,928 @@
+"""Load parsed files into the database: people from address books, interactions from
+calendars and mailboxes.
+
+The parsers stream records; this module matches them to the people the importing user
+may see (:mod:`geflecht.importers.identity`), writes them in batches and reports what
+happened. Batches make 100,000 contacts a matter of seconds; atomicity per entry is
+kept because every value is validated before the write, and a batch the database
+refuses anyway is rolled back and written again entry by entry, each in its own
+savepoint, so one bad entry costs only itself. Re-importing a file changes nothing:
+contacts are found again by e-mail, phone or exact name, interactions by
+``(source, external_id)`` (Message-ID, calendar UID).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from geflecht.accounts.models import User
+from geflecht.importers.identity import (
+    CERTAIN,
+    DuplicateCandidate,
+    IdentityIndex,
+    Known,
+    normalize_email,
+    normalize_name,
+    normalize_org,
+    normalize_phone,
+    split_title,
+)
+from geflecht.importers.parsers import (
+    FORMATS,
+    ContactRecord,
+    InteractionRecord,
+    ParseProblem,
+    detect_format,
+    parse_file,
+)
+from geflecht.lib.bulk import insert_rows
+from geflecht.lib.models import Visibility
+from geflecht.network.actions import InteractionInput, record_interactions
+from geflecht.network.models import Interaction
+from geflecht.people.actions import merge_people
+from geflecht.people.models import ContactEmail, ContactPhone, Organization, Person, Position, Site
+from geflecht.people.queries import visible_people
+
+__all__ = ["CONTACT_FORMATS", "Counts", "ImportReport", "import_file"]
+
+CONTACT_FORMATS = ("vcard", "csv", "xlsx")
+MAIL_FORMATS = ("mbox", "maildir", "eml")
+CONTACT_BATCH = 2000
+# Interactions per record_interactions call: one transaction and one strength update each.
+INTERACTION_BATCH = 2000
+#: Calendars are read from here up to now (interactions in the future are refused).
+CALENDAR_START = datetime(1990, 1, 1, tzinfo=UTC)
+
+#: ``on_progress(entries_done, bytes_done, bytes_total)``, as the parsers report it.
+Progress = Callable[[int, int, int | None], None]
+
+_COUNTRIES = {
+    "de": "DE", "deutschland": "DE", "germany": "DE", "brd": "DE", "d": "DE",
+    "at": "AT", "oesterreich": "AT", "österreich": "AT", "austria": "AT", "a": "AT",
+    "ch": "CH", "schweiz": "CH", "switzerland": "CH", "suisse": "CH", "svizzera": "CH",
+    "li": "LI", "liechtenstein": "LI", "lu": "LU", "luxemburg": "LU", "luxembourg": "LU",
+    "fr": "FR", "frankreich": "FR", "france": "FR", "it": "IT", "italien": "IT", "italy": "IT",
+    "nl": "NL", "niederlande": "NL", "netherlands": "NL", "be": "BE", "belgien": "BE",
+    "belgium": "BE", "pl": "PL", "polen": "PL", "poland": "PL", "cz": "CZ", "tschechien": "CZ",
+    "czech republic": "CZ", "czechia": "CZ", "dk": "DK", "daenemark": "DK", "dänemark": "DK",
+    "denmark": "DK", "se": "SE", "schweden": "SE", "sweden": "SE", "es": "ES", "spanien": "ES",
+    "spain": "ES", "gb": "GB", "uk": "GB", "united kingdom": "GB", "great britain": "GB",
+    "england": "GB", "grossbritannien": "GB", "us": "US", "usa": "US", "united states": "US",
+    "united states of america": "US", "vereinigte staaten": "US", "ca": "CA", "canada": "CA",
+    "kanada": "CA",
+}  # fmt: skip
+_LOCAL_SPLIT = re.compile(r"[._\-+]+")
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    merged: int = 0
+    skipped: int = 0
+
+    def add(self, other: Counts) -> None:
+        for name in ("created", "updated", "unchanged", "merged", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.merged} merged, {self.skipped} skipped"
+        )
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    file: str
+    format: str | None
+    dry_run: bool = False
+    entries: int = 0
+    people: Counts = field(default_factory=Counts)
+    organizations: Counts = field(default_factory=Counts)
+    interactions: Counts = field(default_factory=Counts)
+    #: Entries that were skipped, with file, entry, line and reason.
+    problems: list[ParseProblem] = field(default_factory=list)
+    #: People that may be someone already known: the review list of this import.
+    duplicates: list[DuplicateCandidate] = field(default_factory=list)
+    #: Damage that did not cost the entry (a phone number kept in the notes, ...).
+    warnings: list[str] = field(default_factory=list)
+    #: Interactions left out on purpose (not errors), counted by reason.
+    ignored: Counter = field(default_factory=Counter)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        head = "Dry run, nothing was written. " if self.dry_run else ""
+        lines = [f"{head}{self.file} ({self.format}): {self.entries} entries read"]
+        lines.append(f"  people: {self.people}")
+        if self.organizations.created:
+            lines.append(f"  organisations: {self.organizations.created} created")
+        if self.format not in CONTACT_FORMATS:
+            lines.append(f"  interactions: {self.interactions}")
+        for reason, n in sorted(self.ignored.items()):
+            lines.append(f"  left out: {n} x {reason}")
+        if self.duplicates:
+            lines.append(f"  possible duplicates to review: {len(self.duplicates)}")
+        if self.problems:
+            lines.append(f"  problems: {len(self.problems)} entries skipped")
+        return "\n".join(lines)
+
+
+def import_file(
+    path: str | os.PathLike[str],
+    *,
+    user: User,
+    format: str | None = None,
+    me: Iterable[str] = (),
+    dry_run: bool = False,
+    private: bool = False,
+    on_progress: Progress | None = None,
+    calendar_start: datetime = CALENDAR_START,
+) -> ImportReport:
+    """Import one file (vCard, CSV, XLSX, iCalendar, mbox, maildir, .eml) for ``user``.
+
+    Contacts become people (matched to known ones, see :mod:`~geflecht.importers.identity`)
+    with their organisation, position and work site; calendar events and e-mails become
+    interactions between the people they name, the user being "me" (their own person
+    plus the ``me`` addresses). Imported people and interactions are visible to the
+    company, or only to ``user`` with ``private=True``. Broken entries are skipped and
+    listed in :attr:`ImportReport.problems`; with ``dry_run`` everything is rolled back
+    and the report says what would have changed. ``on_progress`` gets
+    ``(entries_done, bytes_done, bytes_total)`` while the file is read.
+    """
+    if user.tenant_id is None:
+        raise ValueError("the importing user belongs to no tenant")
+    path = Path(path)
+    fmt = format or detect_format(path)
+    report = ImportReport(file=str(path), format=fmt, dry_run=dry_run)
+    if fmt not in FORMATS:
+        report.problems.append(ParseProblem(str(path), None, None, "unknown file format"))
+        return report
+    visibility = "private" if private else "company"
+    me_emails = _me_addresses(user, me)
+    options: dict = {"me": sorted(me_emails), "on_progress": on_progress}
+    if fmt == "ics":
+        options.update(window_start=calendar_start, window_end=timezone.now())
+    if fmt in CONTACT_FORMATS:
+        loader: _ContactLoader | _InteractionLoader = _ContactLoader(user, report, visibility)
+    else:
+        source = "mail" if fmt in MAIL_FORMATS else fmt
+        loader = _InteractionLoader(user, report, visibility, source, me_emails)
+    if connection.vendor == "sqlite":
+        # SQLite's default 2 MB page cache makes index inserts of a big import go to the
+        # OS for every page; 64 MB keeps the hot part of the indexes in memory.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -65536")
+    items = parse_file(path, format=fmt, **options)
+    try:
+        with transaction.atomic() if dry_run else _nothing():
+            _run(items, loader, report)
+            if dry_run:
+                transaction.set_rollback(True)
+    finally:
+        gc.unfreeze()
+    return report
+
+
+def _run(items: Iterator, loader: _ContactLoader | _InteractionLoader, report) -> None:
+    for item in items:
+        if isinstance(item, ParseProblem):
+            report.problems.append(item)
+            if item.entry_no is not None:
+                report.entries += 1
+                loader.counts.skipped += 1
+            continue
+        report.entries += 1
+        loader.feed(item)
+    loader.flush()
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _me_addresses(user: User, extra: Iterable[str]) -> set[str]:
+    found = {e for raw in extra if (e := normalize_email(raw))}
+    if user.email and (e := normalize_email(user.email)):
+        found.add(e)
+    if user.person_id:
+        found |= set(
+            ContactEmail.objects.filter(person_id=user.person_id).values_list("email", flat=True)
+        )
+    return found
+
+
+def _cut(text: str, limit: int, what: str, warnings: list[str]) -> str:
+    text = " ".join(text.split()) if "\n" not in text else text.strip()
+    if len(text) > limit:
+        warnings.append(f"{what} shortened to {limit} characters")
+        return text[:limit]
+    return text
+
+
+def _names_from_text(text: str) -> tuple[str, str, str]:
+    """(title, first, last) from a display name: "Dr. Jürgen Müller", "Weiß, Björn"."""
+    text = " ".join(text.replace('"', " ").split())
+    title, text = split_title(text)
+    if "," in text:
+        last, _, first = text.partition(",")
+        return title, first.strip(), last.strip()
+    words = text.split()
+    if not words:
+        return title, "", ""
+    return title, " ".join(words[:-1]), words[-1]
+
+
+def _names_from_address(email: str) -> tuple[str, str]:
+    local = email.split("@", 1)[0]
+    words = [w.capitalize() for w in _LOCAL_SPLIT.split(local) if w]
+    if not words:
+        return "", local or email
+    return " ".join(words[:-1]), words[-1]
+
+
+# --------------------------------------------------------------------------- contacts
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A contact with every value validated and cut to fit its column."""
+
+    file: str
+    entry_no: int
+    line_no: int | None
+    title: str
+    first: str
+    last: str
+    emails: list[tuple[str, str]]
+    phones: list[tuple[str, str]]
+    org: str
+    department: str
+    job_title: str
+    address: tuple[str, str, str, str] | None  # street, postal code, city, country
+    notes: str
+    tags: list[str]
+    norm_first: str = ""
+    norm_last: str = ""
+    norm_org: str = ""
+
+
+def prepare_contact(rec: ContactRecord, warnings: list[str]) -> _Prepared | ParseProblem:
+    """Validate and shape one contact; a ParseProblem when it cannot become a person."""
+    where = f"{rec.source_file}, entry {rec.entry_no}"
+    notes_extra: list[str] = []
+    local: list[str] = []
+    title = rec.prefix
+    first = " ".join(p for p in (rec.given_name, rec.additional_names) if p)
+    last = rec.family_name
+    if not title:
+        title, first = split_title(first) if first else ("", first)
+    if not last and rec.formatted_name:
+        t, f, last = _names_from_text(rec.formatted_name)
+        title, first = title or t, first or f
+    if not last and rec.nickname:
+        last = rec.nickname
+    emails: list[tuple[str, str]] = []
+    for value, label in rec.emails:
+        e = normalize_email(value)
+        if e is None:
+            notes_extra.append(f"E-mail{f' ({label})' if label else ''}: {value}")
+            local.append(f"e-mail {value!r} is not valid: kept in the notes")
+        elif e not in {x for x, _ in emails}:
+            emails.append((e, label[:30]))
+    if not last and not first and emails:
+        first, last = _names_from_address(emails[0][0])
+        local.append("no name: taken from the e-mail address")
+    if not last and first:
+        first, last = "", first
+    if not last:
+        return ParseProblem(rec.source_file, rec.entry_no, rec.line_no, "missing name")
+    if rec.suffix:
+        last = f"{last} {rec.suffix}"
+    phones: list[tuple[str, str]] = []
+    for value, label in rec.phones:
+        number = normalize_phone(value)
+        if number is None or len(number) > 20:
+            notes_extra.append(f"Phone{f' ({label})' if label else ''}: {value}")
+            local.append(f"phone {value!r} is not a valid number: kept in the notes")
+        elif number not in {x for x, _ in phones}:
+            phones.append((number, label[:30]))
+    address = None
+    if rec.organization:
+        work = [a for a in rec.addresses if "work" in a.label.lower()] or (
+            list(rec.addresses) if len(rec.addresses) == 1 else []
+        )
+        if work and work[0].city:
+            a = work[0]
+            country = a.country.strip()
+            code = _COUNTRIES.get(country.casefold(), country.upper() if len(country) == 2 else "")
+            if country and not code:
+                code = ""
+            street = " ".join(p for p in (a.street, a.extended) if p)
+            if code or not country:
+                address = (
+                    street[:200],
+                    a.postal_code[:20],
+                    a.city[:100],
+                    code or settings.GEFLECHT_PHONE_REGION,
+                )
+    notes = rec.notes.strip()
+    if notes_extra:
+        notes = "\n".join([notes, *notes_extra]).strip()
+    prep = _Prepared(
+        file=rec.source_file,
+        entry_no=rec.entry_no,
+        line_no=rec.line_no,
+        title=_cut(title, 50, "title", local),
+        first=_cut(first, 100, "first name", local),
+        last=_cut(last, 100, "last name", local),
+        emails=emails,
+        phones=phones,
+        org=_cut(rec.organization, 200, "organisation", local),
+        department=_cut(rec.department, 100, "department", local),
+        job_title=_cut(rec.job_title, 200, "job title", local),
+        address=address,
+        notes=notes,
+        tags=[t.strip() for t in rec.categories if t.strip()],
+    )
+    prep.norm_first = normalize_name(prep.first)
+    prep.norm_last = normalize_name(prep.last)
+    prep.norm_org = normalize_org(prep.org) if prep.org else ""
+    warnings.extend(f"{where}: {w}" for w in (*rec.warnings, *local))
+    return prep
+
+
+@dataclass(slots=True)
+class _Plan:
+    prep: _Prepared
+    target: Known
+    new: bool
+    emails: list[tuple[str, str]]
+    phones: list[tuple[str, str]]
+    position: bool
+
+
+@dataclass
+class _Delta:
+    people: Counts = field(default_factory=Counts)
+    organizations: Counts = field(default_factory=Counts)
+    flagged: list[tuple[Known, Known, float, str, tuple[str, ...]]] = field(default_factory=list)
+
+
+class _ContactLoader:
+    def __init__(self, user: User, report: ImportReport, visibility: str) -> None:
+        self.user = user
+        self.report = report
+        self.counts = report.people
+        self.visibility = visibility
+        self.owner_id = user.pk
+        self.batch: list[_Prepared] = []
+        self._load_caches()
+
+    def _load_caches(self) -> None:
+        self.index = IdentityIndex.for_user(self.user)
+        self.orgs: dict[str, int] = {}
+        for pk, name in (
+            Organization.objects.filter(tenant_id=self.user.tenant_id)
+            .order_by("pk")
+            .values_list("pk", "name")
+        ):
+            self.orgs.setdefault(normalize_org(name), pk)
+        self.sites: dict[tuple[int, str, str], int] = {}
+        for pk, org_id, city, street in Site.objects.filter(
+            tenant_id=self.user.tenant_id
+        ).values_list("pk", "organization_id", "city", "street"):
+            self.sites.setdefault((org_id, city.casefold(), street.casefold()), pk)
+
+    def feed(self, rec: ContactRecord | InteractionRecord) -> None:
+        if not isinstance(rec, ContactRecord):
+            self._skip(ParseProblem(rec.source_file, rec.entry_no, rec.line_no, "not a contact"))
+            return
+        prep = prepare_contact(rec, self.report.warnings)
+        if isinstance(prep, ParseProblem):
+            self._skip(prep)
+            return
+        self.batch.append(prep)
+        if len(self.batch) >= CONTACT_BATCH:
+            self.flush()
+
+    def _skip(self, problem: ParseProblem) -> None:
+        self.report.problems.append(problem)
+        self.counts.skipped += 1
+
+    def flush(self) -> None:
+        batch, self.batch = self.batch, []
+        if batch:
+            self._write_atomically(batch)
+            # The index holds hundreds of thousands of objects that live until the end;
+            # without this every full garbage collection walks them all again, and the
+            # import slows down the bigger it gets. import_file unfreezes at the end.
+            gc.freeze()
+
+    def _write_atomically(self, batch: list[_Prepared]) -> None:
+        try:
+            with transaction.atomic():
+                delta = self._write(batch)
+        except (DatabaseError, ValidationError) as exc:
+            # The batch is gone; so are the index entries it made. Start again from the
+            # database, one entry per savepoint, so only the bad entry is lost.
+            self._load_caches()
+            if len(batch) == 1:
+                p = batch[0]
+                reason = f"not stored: {exc}"
+                self._skip(ParseProblem(p.file, p.entry_no, p.line_no, reason))
+                return
+            for prep in batch:
+                self._write_atomically([prep])
+            return
+        self.counts.add(delta.people)
+        self.report.organizations.add(delta.organizations)
+        for cand, new, score, level, reasons in delta.flagged:
+            if cand.pid is not None and new.pid is not None and cand.pid != new.pid:
+                self.report.duplicates.append(
+                    DuplicateCandidate(
+                        min(cand.pid, new.pid), max(cand.pid, new.pid), score, level, reasons
+                    )
+                )
+
+    def _in_scope(self, k: Known) -> bool:
+        """May this import write to ``k``? Company imports write shared people only,
+        private imports the user's own private people only (no leak either way)."""
+        if self.visibility == Visibility.PRIVATE:
+            return k.visibility == Visibility.PRIVATE and k.owner_id == self.owner_id
+        return k.visibility != Visibility.PRIVATE
+
+    def _write(self, batch: list[_Prepared]) -> _Delta:
+        delta = _Delta()
+        plans: list[_Plan] = []
+        for prep in batch:
+            emails = {e for e, _ in prep.emails}
+            phones = {p for p, _ in prep.phones}
+            match = self.index.match(
+                first=prep.norm_first,
+                last=prep.norm_last,
+                emails=emails,
+                phones=phones,
+                org=prep.norm_org,
+            )
+            targets = [k for k in match.certain if self._in_scope(k)]
+            outside = [k for k in match.certain if not self._in_scope(k)]
+            if targets:
+                targets.sort(key=lambda k: (k.pid is None, k.pid or 0))
+                target, new = targets[0], False
+                for extra in targets[1:]:
+                    if (
+                        target.pid is not None
+                        and extra.pid is not None
+                        and (extra.visibility, extra.owner_id)
+                        == (target.visibility, target.owner_id)
+                    ):
+                        try:
+                            merge_people(
+                                Person(pk=target.pid, tenant_id=self.user.tenant_id),
+                                Person(pk=extra.pid, tenant_id=self.user.tenant_id),
+                                by=self.user,
+                            )
+                        except ValidationError:  # e.g. both have user accounts: a human decides
+                            delta.flagged.append(
+                                (target, extra, 100.0, CERTAIN, tuple(match.reasons))
+                            )
+                            continue
+                        self.index.forget(extra, into=target)
+                        delta.people.merged += 1
+                    else:
+                        delta.flagged.append((target, extra, 100.0, CERTAIN, tuple(match.reasons)))
+            else:
+                target = Known(
+                    None,
+                    prep.norm_first,
+                    prep.norm_last,
+                    self.visibility,
+                    self.owner_id if self.visibility == Visibility.PRIVATE else None,
+                )
+                new = True
+                for cand, score, level, reasons in match.candidates:
+                    delta.flagged.append((cand, target, score, level, reasons))
+                for other in outside:
+                    delta.flagged.append((other, target, 100.0, CERTAIN, tuple(match.reasons)))
+            plan = _Plan(
+                prep,
+                target,
+                new,
+                [(e, label) for e, label in prep.emails if e not in target.emails],
+                [(p, label) for p, label in prep.phones if p not in target.phones],
+                bool(prep.norm_org) and prep.norm_org not in target.orgs,
+            )
+            target.emails |= emails
+            target.phones |= phones
+            if prep.norm_org:
+                target.orgs.add(prep.norm_org)
+            self.index.add(target)
+            plans.append(plan)
+        self._store(plans, delta)
+        return delta
+
+    def _store(self, plans: list[_Plan], delta: _Delta) -> None:
+        tenant_id = self.user.tenant_id
+        # Organisations and sites first: positions point at them.
+        missing_orgs: dict[str, str] = {}
+        for plan in plans:
+            if plan.position and plan.prep.norm_org not in self.orgs:
+                missing_orgs.setdefault(plan.prep.norm_org, plan.prep.org)
+        stamp = _stamp()
+        if missing_orgs:
+            ids = _insert_new(
+                Organization,
+                ["tenant", "name", "kind", "industry", "website", "notes"],
+                [(tenant_id, name, "prospect", "other", "", "") for name in missing_orgs.values()],
+                stamp,
+            )
+            self.orgs.update(zip(missing_orgs, ids, strict=True))
+            delta.organizations.created += len(ids)
+        missing_sites: dict[tuple[int, str, str], tuple] = {}
+        for plan in plans:
+            if plan.position and plan.prep.address:
+                street, postal, city, country = plan.prep.address
+                key = (self.orgs[plan.prep.norm_org], city.casefold(), street.casefold())
+                if key not in self.sites and key not in missing_sites:
+                    missing_sites[key] = (tenant_id, key[0], city, street, postal, city, country)
+        if missing_sites:
+            ids = _insert_new(
+                Site,
+                ["tenant", "organization", "name", "street", "postal_code", "city", "country"],
+                list(missing_sites.values()),
+                stamp,
+            )
+            self.sites.update(zip(missing_sites, ids, strict=True))
+
+        # People: new ones built from their first entry, the rest fill empty fields.
+        existing_ids = {p.target.pid for p in plans if p.target.pid is not None}
+        people: dict[int, Person] = Person.objects.in_bulk(existing_ids) if existing_ids else {}
+        pending: dict[int, _NewPerson] = {}
+        changed: set[int] = set()
+        outcome: list[str] = []
+        for plan in plans:
+            prep, k = plan.prep, plan.target
+            if k.pid is None and id(k) not in pending:
+                # Not saved yet: later entries of this batch may still fill its fields.
+                pending[id(k)] = _NewPerson(
+                    prep.title, prep.first, prep.last, prep.notes, list(dict.fromkeys(prep.tags))
+                )
+                outcome.append("created")
+                continue
+            person = pending.get(id(k)) or people[k.pid]
+            touched = _fill(person, prep)
+            if touched and k.pid is not None:
+                changed.add(k.pid)
+            outcome.append(
+                "updated" if touched or plan.emails or plan.phones or plan.position else "unchanged"
+            )
+        ids = _insert_new(
+            Person,
+            PERSON_FIELDS,
+            [
+                self._person_row(p.title, p.first_name, p.last_name, p.notes, p.tags)
+                for p in pending.values()
+            ],
+            stamp,
+        )
+        ids_of = dict(zip(pending, ids, strict=True))
+        for plan in plans:
+            if plan.target.pid is None:
+                plan.target.pid = ids_of[id(plan.target)]
+                self.index.by_pid[plan.target.pid] = plan.target
+        if changed:
+            for pid in changed:
+                people[pid].version += 1
+            Person.objects.bulk_update(
+                [people[pid] for pid in changed],
+                ["title", "first_name", "notes", "tags", "version", "updated_at"],
+            )
+        for name in outcome:
+            setattr(delta.people, name, getattr(delta.people, name) + 1)
+
+        has_email = set(
+            ContactEmail.objects.filter(person_id__in=existing_ids, is_primary=True).values_list(
+                "person_id", flat=True
+            )
+        )
+        emails, phones, positions = [], [], []
+        for plan in plans:
+            pid = plan.target.pid
+            for e, label in plan.emails:
+                emails.append((pid, e, label, pid not in has_email))
+                has_email.add(pid)
+            phones.extend((pid, p, label) for p, label in plan.phones)
+            if plan.position:
+                prep = plan.prep
+                org_id = self.orgs[prep.norm_org]
+                site_id = None
+                if prep.address:
+                    street, _postal, city, _country = prep.address
+                    site_id = self.sites.get((org_id, city.casefold(), street.casefold()))
+                row = (tenant_id, pid, org_id, site_id, prep.job_title, prep.department, "")
+                positions.append((*row, stamp, stamp))
+        insert_rows(ContactEmail, ["person", "email", "label", "is_primary"], emails)
+        insert_rows(ContactPhone, ["person", "number", "label"], phones)
+        insert_rows(Position, POSITION_FIELDS, positions)
+
+    def _person_row(self, title, first, last, notes, tags) -> tuple:
+        return (
+            self.user.tenant_id,
+            title,
+            first,
+            last,
+            notes,
+            json.dumps(tags, ensure_ascii=False),
+            "business",
+            "",
+            1,
+            self.owner_id,
+            self.visibility,
+        )
+
+
+PERSON_FIELDS = [
+    "tenant", "title", "first_name", "last_name", "notes", "tags", "classification",
+    "importance", "version", "owner", "visibility",
+]  # fmt: skip
+POSITION_FIELDS = [
+    "tenant", "person", "organization", "site", "title", "department", "buying_role",
+    "created_at", "updated_at",
+]  # fmt: skip
+
+
+def _stamp():
+    """Now, as the database column wants it (raw inserts bypass the ORM's conversion)."""
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def _reserve_ids(model, n: int) -> list[int]:
+    """``n`` fresh primary keys for ``model``, safe against concurrent writers.
+
+    PostgreSQL hands them out from the table's sequence. SQLite needs no reservation:
+    an import writes inside ``BEGIN IMMEDIATE`` (the settings' transaction mode), which
+    holds the database's only write lock, so nobody else can take the next ids.
+    """
+    if n == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, n],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 0),"
+            " COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
+            [table],
+        )
+        first = int(cursor.fetchone()[0]) + 1
+    return list(range(first, first + n))
+
+
+def _insert_new(model, fields: list[str], rows: list[tuple], stamp) -> list[int]:
+    """Insert ``rows`` (plus id and time stamps) in one streaming pass; return their ids.
+
+    Django's bulk_create spends most of an import building SQL per value; the plain
+    ``executemany``/``COPY`` of :mod:`geflecht.lib.bulk` is about ten times faster.
+    """
+    ids = _reserve_ids(model, len(rows))
+    insert_rows(
+        model,
+        ["id", *fields, "created_at", "updated_at"],
+        ((pk, *row, stamp, stamp) for pk, row in zip(ids, rows, strict=True)),
+    )
+    return ids
+
+
+@dataclass(slots=True)
+class _NewPerson:
+    """A person of this batch before it is written (later entries may fill its fields)."""
+
+    title: str
+    first_name: str
+    last_name: str
+    notes: str
+    tags: list[str]
+
+
+def _fill(person: Person | _NewPerson, prep: _Prepared) -> bool:
+    """Fill the person's empty fields from ``prep``; add new notes and tags. Changed?"""
+    touched = False
+    if not person.title and prep.title:
+        person.title, touched = prep.title, True
+    if not person.first_name and prep.first:
+        person.first_name, touched = prep.first, True
+    if prep.notes and prep.notes not in person.notes:
+        person.notes = f"{person.notes}\n\n{prep.notes}" if person.notes else prep.notes
+        touched = True
+    tags = list(dict.fromkeys([*(person.tags or []), *prep.tags]))
+    if tags != (person.tags or []):
+        person.tags, touched = tags, True
+    return touched
+
+
+# ----------------------------------------------------------------------- interactions
+
+
+class _InteractionLoader:
+    def __init__(
+        self,
+        user: User,
+        report: ImportReport,
+        visibility: str,
+        source: str,
+        me_emails: set[str],
+    ) -> None:
+        self.user = user
+        self.report = report
+        self.counts = report.interactions
+        self.visibility = visibility
+        self.source = source
+        self.me = me_emails if user.person_id else set()
+        self.pid_of: dict[str, int] = {}
+        self.batch: list[InteractionRecord] = []
+
+    def feed(self, rec: ContactRecord | InteractionRecord) -> None:
+        if not isinstance(rec, InteractionRecord):
+            self.report.problems.append(
+                ParseProblem(rec.source_file, rec.entry_no, rec.line_no, "not an interaction")
+            )
+            self.counts.skipped += 1
+            return
+        self.batch.append(rec)
+        if len(self.batch) >= INTERACTION_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.batch = self.batch, []
+        if batch:
+            self._write_atomically(batch)
+
+    def _write_atomically(self, batch: list[InteractionRecord]) -> None:
+        known_before = dict(self.pid_of)
+        try:
+            with transaction.atomic():
+                people, counts, problems, ignored = self._write(batch)
+        except (DatabaseError, ValidationError) as exc:
+            self.pid_of = known_before
+            if len(batch) == 1:
+                rec = batch[0]
+                reason = f"not stored: {exc}"
+                self.report.problems.append(
+                    ParseProblem(rec.source_file, rec.entry_no, rec.line_no, reason)
+                )
+                self.counts.skipped += 1
+                return
+            for rec in batch:
+                self._write_atomically([rec])
+            return
+        self.report.people.add(people)
+        self.counts.add(counts)
+        self.report.problems.extend(problems)
+        self.report.ignored.update(ignored)
+
+    def _resolve(self, addresses: set[str]) -> None:
+        unknown = sorted(addresses - self.pid_of.keys())
+        people = visible_people(self.user)
+        for start in range(0, len(unknown), 2000):
+            rows = (
+                ContactEmail.objects.filter(
+                    person__in=people, email__in=unknown[start : start + 2000]
+                )
+                .order_by("person_id")
+                .values_list("email", "person_id")
+            )
+            for email, pid in rows:
+                self.pid_of.setdefault(email, pid)
+
+    def _write(self, batch: list[InteractionRecord]):
+        people, counts, problems, ignored = Counts(), Counts(), [], Counter()
+        addresses = {p.email for rec in batch for p in rec.participants} - self.me
+        self._resolve(addresses)
+        # Unknown addresses of real (not bulk) mail and meetings become minimal people.
+        fresh: dict[str, tuple] = {}
+        for rec in batch:
+            if rec.is_bulk:
+                continue
+            for p in rec.participants:
+                if p.email in self.me or p.email in self.pid_of or p.email in fresh:
+                    continue
+                if normalize_email(p.email) is None:
+                    continue
+                fresh[p.email] = self._minimal_person(p.email, p.display_name)
+        if fresh:
+            ids = _insert_new(Person, PERSON_FIELDS, list(fresh.values()), _stamp())
+            insert_rows(
+                ContactEmail,
+                ["person", "email", "label", "is_primary"],
+                [(pk, email, "", True) for email, pk in zip(fresh, ids, strict=True)],
+            )
+            self.pid_of.update(zip(fresh, ids, strict=True))
+            people.created += len(fresh)
+
+        items: list[InteractionInput] = []
+        records: list[InteractionRecord] = []
+        for rec in batch:
+            roles: dict[int, str] = {}
+            for p in rec.participants:
+                pid = self.user.person_id if p.email in self.me else self.pid_of.get(p.email)
+                if pid is not None:
+                    roles.setdefault(pid, p.role)
+            if len(roles) < 2:
+                ignored[
+                    "mass mailing without two known people"
+                    if rec.is_bulk
+                    else "fewer than two people"
+                ] += 1
+                counts.skipped += 1
+                continue
+            items.append(
+                InteractionInput(
+                    kind=rec.kind,
+                    occurred_at=rec.start,
+                    participants=list(roles.items()),
+                    duration_minutes=rec.duration_minutes or None,
+                    subject=rec.subject,
+                    location=rec.location,
+                    source=self.source,
+                    external_id=rec.external_id[:300],
+                    visibility=self.visibility,
+                    is_bulk=rec.is_bulk,
+                )
+            )
+            records.append(rec)
+        if not items:
+            return people, counts, problems, ignored
+        ids = [it.external_id for it in items if it.external_id]
+        known = set(
+            Interaction.objects.filter(
+                tenant_id=self.user.tenant_id, source=self.source, external_id__in=ids
+            ).values_list("external_id", flat=True)
+        )
+        results = record_interactions(tenant=self.user.tenant, items=items, recorded_by=self.user)
+        seen: set[int] = set()
+        for rec, item, result in zip(records, items, results, strict=True):
+            if isinstance(result, ValidationError):
+                reason = "; ".join(result.messages)
+                problems.append(ParseProblem(rec.source_file, rec.entry_no, rec.line_no, reason))
+                counts.skipped += 1
+            elif item.external_id in known or id(result) in seen:
+                counts.unchanged += 1
+            else:
+                seen.add(id(result))
+                counts.created += 1
+        return people, counts, problems, ignored
+
+    def _minimal_person(self, email: str, display_name: str) -> tuple:
+        title, first, last = _names_from_text(display_name) if display_name else ("", "", "")
+        if not last or "@" in last:
+            title = ""
+            first, last = _names_from_address(email)
+        return (
+            self.user.tenant_id,
+            title[:50],
+            first[:100],
+            last[:100],
+            "",
+            "[]",
+            "business",
+            "",
+            1,
+            self.user.pk,
+            self.visibility,
+        )
+
+
+def iter_problems(report: ImportReport) -> Iterator[str]:
+    """The problems as ``file:entry:line: reason`` lines, for the CLI."""
+    for p in report.problems:
+        entry = "" if p.entry_no is None else p.entry_no
+        line = "" if p.line_no is None else p.line_no
+        yield f"{p.file}:{entry}:{line}: {p.reason}"

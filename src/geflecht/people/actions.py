@@ -1,0 +1,301 @@
+"""Writes on people: create, update and merge, each atomic and keeping derived data in step.
+
+Merging is the dangerous one: it moves everything that points at the person who goes
+away (addresses, numbers, positions, relationships, interaction participations, the
+user account) to the survivor, folds duplicate relationships into one, recomputes the
+strengths that changed and raises the graph version, all in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils.translation import gettext as _
+
+from geflecht.accounts.models import Tenant, User
+from geflecht.lib.models import Visibility
+from geflecht.network.actions import bump_graph_version, canonical, recompute_pairs
+from geflecht.network.models import (
+    Interaction,
+    InteractionParticipant,
+    Relationship,
+    RelationshipKind,
+)
+from geflecht.people.models import ContactEmail, ContactPhone, Person, Position, normalize_phone
+
+__all__ = ["KIND_PRECEDENCE", "create_person", "merge_people", "update_person"]
+
+#: When two relationships fold into one, the kind that says more about the tie wins.
+KIND_PRECEDENCE = (
+    RelationshipKind.FAMILY,
+    RelationshipKind.FRIEND,
+    RelationshipKind.COLLEAGUE,
+    RelationshipKind.FORMER_COLLEAGUE,
+    RelationshipKind.BUSINESS,
+    RelationshipKind.INTRODUCED,
+)
+_VISIBILITY_RANK = {Visibility.PRIVATE: 0, Visibility.TEAM: 1, Visibility.COMPANY: 2}
+_PERSON_FIELDS = {"title", "first_name", "last_name", "notes", "tags", "classification"}
+_PERSON_FIELDS |= {"importance", "visibility", "owner"}
+
+
+def _can_see(user: User | None, person: Person) -> bool:
+    if user is None:
+        return True
+    if user.tenant_id != person.tenant_id:
+        return False
+    return person.visibility != Visibility.PRIVATE or person.owner_id == user.pk
+
+
+@transaction.atomic
+def create_person(
+    *,
+    tenant: Tenant,
+    last_name: str,
+    first_name: str = "",
+    title: str = "",
+    emails: Iterable[str] = (),
+    phones: Iterable[str] = (),
+    notes: str = "",
+    tags: Sequence[str] = (),
+    owner: User | None = None,
+    visibility: str = Visibility.COMPANY,
+) -> Person:
+    """Create a person with e-mail addresses and phone numbers (normalised, deduplicated).
+
+    Raises ``ValidationError`` for a missing last name, a bad address or number, or a
+    private person without an owner; nothing is stored then.
+    """
+    person = Person(
+        tenant=tenant,
+        title=title.strip(),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        notes=notes,
+        tags=list(dict.fromkeys(tags)),
+        owner=owner,
+        visibility=visibility,
+    )
+    person.full_clean()
+    person.save()
+    _add_contacts(person, emails, phones)
+    return person
+
+
+@transaction.atomic
+def update_person(person: Person, *, by: User | None = None, **fields) -> Person:
+    """Change a person's fields (``first_name=…``, ``tags=…``), validated, version raised.
+
+    ``emails=``/``phones=`` add addresses and numbers the person does not have yet.
+    """
+    if not _can_see(by, person):
+        raise ValidationError(_("This person does not exist."))
+    emails = fields.pop("emails", ())
+    phones = fields.pop("phones", ())
+    if unknown := set(fields) - _PERSON_FIELDS:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.version = F("version") + 1
+    locked.save(update_fields=[*fields, "version", "updated_at"])
+    locked.refresh_from_db()
+    _add_contacts(locked, emails, phones)
+    return locked
+
+
+def _add_contacts(person: Person, emails: Iterable[str], phones: Iterable[str]) -> None:
+    have_emails = set(person.emails.values_list("email", flat=True)) if person.pk else set()
+    new_emails = []
+    for raw in emails:
+        value = raw.strip().lower()
+        if value and value not in have_emails:
+            row = ContactEmail(
+                person=person, email=value, is_primary=not have_emails and not new_emails
+            )
+            row.full_clean(exclude=["person"])
+            new_emails.append(row)
+            have_emails.add(value)
+    have_phones = set(person.phones.values_list("number", flat=True))
+    new_phones = []
+    for raw in phones:
+        number = normalize_phone(raw)
+        if number not in have_phones:
+            new_phones.append(ContactPhone(person=person, number=number))
+            have_phones.add(number)
+    ContactEmail.objects.bulk_create(new_emails)
+    ContactPhone.objects.bulk_create(new_phones)
+
+
+def _better(a: Relationship, b: Relationship) -> Relationship:
+    """Of two relationships of the same pair and scope, the one to keep."""
+    rating_a, rating_b = a.rating or 0, b.rating or 0
+    if rating_a != rating_b:
+        return a if rating_a > rating_b else b
+    rank_a = KIND_PRECEDENCE.index(a.kind) if a.kind in KIND_PRECEDENCE else len(KIND_PRECEDENCE)
+    rank_b = KIND_PRECEDENCE.index(b.kind) if b.kind in KIND_PRECEDENCE else len(KIND_PRECEDENCE)
+    if rank_a != rank_b:
+        return a if rank_a < rank_b else b
+    return a if a.pk < b.pk else b
+
+
+def _scope(rel: Relationship) -> tuple[bool, int | None]:
+    private = rel.visibility == Visibility.PRIVATE
+    return (private, rel.owner_id if private else None)
+
+
+@transaction.atomic
+def merge_people(survivor: Person, other: Person, *, by: User | None = None) -> Person:
+    """Fold ``other`` into ``survivor`` and delete ``other``; return the survivor.
+
+    Moves e-mail addresses and phone numbers (duplicates dropped), positions, relationships
+    (re-canonicalised; when both had a relationship to the same third person in the same
+    scope, the one with the higher rating, then the more telling kind, is kept; a
+    relationship between the two is dropped), interaction participations (one row when
+    both took part) and the user account. Tags are joined, notes appended, empty name
+    fields filled. Strengths of the touched pairs are recomputed and the graph version
+    raised. The survivor keeps the broader visibility of the two. When the skills app
+    lands, person skills move here too (the higher level wins).
+
+    ``by`` (the acting user) must be able to see both people. Merging two people who
+    both have user accounts is refused.
+    """
+    if survivor.pk == other.pk:
+        raise ValidationError(_("A person cannot be merged with themselves."))
+    if survivor.tenant_id != other.tenant_id:
+        raise ValidationError(_("These people do not exist."))
+    # Lock both rows (in id order, so two concurrent merges cannot deadlock).
+    locked = {
+        p.pk: p
+        for p in Person.objects.select_for_update()
+        .filter(pk__in=[survivor.pk, other.pk])
+        .order_by("pk")
+    }
+    if len(locked) != 2 or not all(_can_see(by, p) for p in locked.values()):
+        raise ValidationError(_("These people do not exist."))
+    keep, gone = locked[survivor.pk], locked[other.pk]
+    users = {u.person_id: u for u in User.objects.filter(person_id__in=[keep.pk, gone.pk])}
+    if len(users) == 2:
+        raise ValidationError(_("Both people have a user account; they cannot be merged."))
+
+    _merge_fields(keep, gone)
+    _move_contacts(keep, gone)
+    _move_positions(keep, gone)
+    touched = _move_relationships(keep, gone)
+    _move_participations(keep, gone)
+    if gone.pk in users:
+        User.objects.filter(pk=users[gone.pk].pk).update(person=keep)
+    gone.delete()
+    if touched:
+        recompute_pairs(keep.tenant_id, touched)
+    bump_graph_version(keep.tenant_id)
+    keep.refresh_from_db()
+    return keep
+
+
+def _merge_fields(keep: Person, gone: Person) -> None:
+    for name in ("title", "first_name", "importance"):
+        if not getattr(keep, name) and getattr(gone, name):
+            setattr(keep, name, getattr(gone, name))
+    keep.tags = list(dict.fromkeys([*(keep.tags or []), *(gone.tags or [])]))
+    if gone.notes and gone.notes not in keep.notes:
+        keep.notes = f"{keep.notes}\n\n{gone.notes}" if keep.notes else gone.notes
+    if _VISIBILITY_RANK.get(gone.visibility, 2) > _VISIBILITY_RANK.get(keep.visibility, 2):
+        keep.visibility = gone.visibility
+    if keep.owner_id is None:
+        keep.owner_id = gone.owner_id
+    keep.version = F("version") + 1
+    keep.save(
+        update_fields=[
+            "title",
+            "first_name",
+            "importance",
+            "tags",
+            "notes",
+            "visibility",
+            "owner",
+            "version",
+            "updated_at",
+        ]
+    )
+
+
+def _move_contacts(keep: Person, gone: Person) -> None:
+    have = set(ContactEmail.objects.filter(person=keep).values_list("email", flat=True))
+    ContactEmail.objects.filter(person=gone, email__in=have).delete()
+    ContactEmail.objects.filter(person=gone).update(
+        person=keep, is_primary=not have and F("is_primary")
+    )
+    numbers = set(ContactPhone.objects.filter(person=keep).values_list("number", flat=True))
+    ContactPhone.objects.filter(person=gone, number__in=numbers).delete()
+    ContactPhone.objects.filter(person=gone).update(person=keep)
+
+
+def _move_positions(keep: Person, gone: Person) -> None:
+    current = set(
+        Position.objects.filter(person=keep).values_list(
+            "organization_id", "title", "start_date", "end_date"
+        )
+    )
+    for pos in Position.objects.filter(person=gone):
+        if (pos.organization_id, pos.title, pos.start_date, pos.end_date) in current:
+            pos.delete()
+    Position.objects.filter(person=gone).update(person=keep)
+
+
+def _move_relationships(keep: Person, gone: Person) -> set[tuple[int, int]]:
+    """Re-point ``gone``'s relationships at ``keep``; return the pairs to recompute."""
+    ids = [keep.pk, gone.pk]
+    rels = list(Relationship.objects.filter(Q(person_a_id__in=ids) | Q(person_b_id__in=ids)))
+    mine: dict[tuple[int, tuple[bool, int | None]], Relationship] = {}
+    theirs: list[Relationship] = []
+    for rel in rels:
+        ends = {rel.person_a_id, rel.person_b_id}
+        if ends == {keep.pk, gone.pk}:
+            rel.delete()
+        elif keep.pk in ends:
+            (third,) = ends - {keep.pk}
+            mine[(third, _scope(rel))] = rel
+        else:
+            theirs.append(rel)
+    touched: set[tuple[int, int]] = set()
+    for rel in theirs:
+        (third,) = {rel.person_a_id, rel.person_b_id} - {gone.pk}
+        pair = canonical(keep.pk, third)
+        touched.add(pair)
+        twin = mine.get((third, _scope(rel)))
+        if twin is None:
+            rel.person_a_id, rel.person_b_id = pair
+            rel.save(update_fields=["person_a", "person_b", "updated_at"])
+            mine[(third, _scope(rel))] = rel
+            continue
+        winner = _better(twin, rel)
+        loser = rel if winner is twin else twin
+        loser.delete()
+        if winner is rel:
+            rel.person_a_id, rel.person_b_id = pair
+            rel.save(update_fields=["person_a", "person_b", "updated_at"])
+            mine[(third, _scope(rel))] = rel
+    return touched
+
+
+def _move_participations(keep: Person, gone: Person) -> None:
+    both = InteractionParticipant.objects.filter(
+        person=gone, interaction__participations__person=keep
+    ).values_list("interaction_id", flat=True)
+    shared = list(both)
+    if shared:
+        InteractionParticipant.objects.filter(person=gone, interaction_id__in=shared).delete()
+        counts = dict(
+            InteractionParticipant.objects.filter(interaction_id__in=shared)
+            .values("interaction_id")
+            .annotate(n=Count("id"))
+            .values_list("interaction_id", "n")
+        )
+        for interaction_id, n in counts.items():
+            Interaction.objects.filter(pk=interaction_id).update(participant_count=n)
+    InteractionParticipant.objects.filter(person=gone).update(person=keep)
