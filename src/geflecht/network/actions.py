@@ -321,7 +321,8 @@ def _ensure_relationships(
         for a, b in pairs
         if (a, b) not in existing
     ]
-    Relationship.objects.bulk_create(new)
+    # A concurrent writer may create the same pair first: the unique constraints decide.
+    Relationship.objects.bulk_create(new, ignore_conflicts=True)
 
 
 def recompute_pairs(
