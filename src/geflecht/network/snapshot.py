@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 from django.db import connection
@@ -242,7 +243,9 @@ def _stream(sql: str, params: list, width: int, dtype=np.int64) -> np.ndarray:
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(_CHUNK):
-            parts.append(np.array(rows, dtype=dtype).reshape(-1, width))
+            # fromiter over the flattened rows is several times faster than np.array(rows).
+            flat = np.fromiter(chain.from_iterable(rows), dtype=dtype, count=len(rows) * width)
+            parts.append(flat.reshape(-1, width))
     return np.concatenate(parts) if parts else np.empty((0, width), dtype=dtype)
 
 
