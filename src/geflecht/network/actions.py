@@ -7,6 +7,8 @@ request.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import itertools
 import json
 from collections import defaultdict
@@ -35,11 +37,14 @@ from geflecht.network.queries import pair_histories
 from geflecht.network.strength import (
     CHANNELS,
     KINDS,
+    Evidence,
     InvalidInteraction,
+    PairState,
     bulk_decayed_sums,
-    compute_strength,
     days_since_epoch,
+    state_strength,
     strengths_from_sums,
+    update_state,
     validate_interaction,
 )
 from geflecht.people.models import Person, Position
@@ -47,6 +52,8 @@ from geflecht.people.models import Person, Position
 # A meeting of up to this many people makes its participants acquainted; a 300-person
 # trade-fair reception does not (it still strengthens ties that exist already).
 TIE_GROUP_LIMIT = 12
+# Roles that start an exchange: who sent, called or organised it.
+_STARTERS = ("sender", "organiser")
 
 ProgressFn = Callable[[int, int], None]
 
@@ -211,12 +218,24 @@ def record_interactions(
         for n, interaction in fresh
         for pid, role in roles_of[n].items()
     )
-    touched: set[tuple[int, int]] = set()
+    touched: dict[tuple[int, int], list[tuple[Evidence, str, int | None]]] = defaultdict(list)
     new_ties: dict[bool, set[tuple[int, int]]] = {False: set(), True: set()}
+    owner_id = recorded_by.pk if recorded_by else None
     for n, _interaction in fresh:
         item, roles = items[n], roles_of[n]
         pairs = {canonical(a, b) for a, b in itertools.combinations(sorted(roles), 2)}
-        touched |= pairs
+        for a, b in pairs:
+            role_a, role_b = roles[a], roles[b]
+            initiator = "a" if role_a in _STARTERS else "b" if role_b in _STARTERS else None
+            evidence = Evidence(
+                occurred_at=item.occurred_at,
+                channel=item.kind,
+                group_size=len(roles),
+                duration_minutes=item.duration_minutes,
+                initiator=initiator,
+                is_bulk=item.is_bulk,
+            )
+            touched[(a, b)].append((evidence, item.visibility, owner_id))
         mass_mail = item.is_bulk or (
             item.kind in ("email", "message") and len(roles) > params.bulk_threshold
         )
@@ -225,8 +244,86 @@ def record_interactions(
     for private, pairs in new_ties.items():
         if pairs:
             _ensure_relationships(tenant, sorted(pairs), recorded_by, private=private)
-    recompute_pairs(tenant.id, touched, now=now)
+    _add_evidence(tenant.id, touched, now=now)
     return results  # type: ignore[return-value]
+
+
+def _params_key(params) -> str:
+    return hashlib.sha1(json.dumps(params.as_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _stored_state(rel: Relationship, key: str) -> PairState | None:
+    """The relationship's incremental state, if it was built with the parameters in force."""
+    data = rel.evidence or {}
+    if data.get("params") != key or "state" not in data:
+        return None
+    return PairState(**data["state"])
+
+
+def _set_strength(rel: Relationship, state: PairState, key: str, now: datetime, params) -> None:
+    rel.strength = state_strength(state, now=now, rating=rel.rating, kind=rel.kind, params=params)
+    rel.evidence = {"params": key, "state": dataclasses.asdict(state)}
+    rel.last_interaction_at = (
+        datetime.fromtimestamp(state.last_contact_days * 86400.0, UTC)
+        if state.last_contact_days is not None
+        else None
+    )
+
+
+def _add_evidence(
+    tenant_id: int,
+    new: dict[tuple[int, int], list[tuple[Evidence, str, int | None]]],
+    *,
+    now: datetime,
+) -> None:
+    """Fold new interactions into the touched relationships' states: O(1) per pair.
+
+    Relationships without a current state (new, or after a parameter change) are
+    computed once from their whole history instead, which then includes the new rows.
+    """
+    if not new:
+        return
+    params = strength_params()
+    key = _params_key(params)
+    rels = _relationships_of(tenant_id, new)
+    without_state = []
+    for rel in rels:
+        state = _stored_state(rel, key)
+        if state is None:
+            without_state.append(rel)
+            continue
+        for evidence, visibility, owner in new[(rel.person_a_id, rel.person_b_id)]:
+            if visibility == "private" and not (
+                rel.visibility == "private" and owner == rel.owner_id
+            ):
+                continue
+            state = update_state(state, evidence, params, now=now)
+        _set_strength(rel, state, key, now, params)
+    _from_history(tenant_id, without_state, now=now, params=params, key=key)
+    _write_relationship_strengths(rels)
+    if rels:
+        bump_graph_version(tenant_id, rels)
+
+
+def _relationships_of(tenant_id: int, pairs) -> list[Relationship]:
+    wanted = set(pairs)
+    people = {p for pair in wanted for p in pair}
+    return [
+        rel
+        for rel in Relationship.objects.filter(
+            tenant_id=tenant_id, person_a_id__in=people, person_b_id__in=people
+        )
+        if (rel.person_a_id, rel.person_b_id) in wanted
+    ]
+
+
+def _from_history(tenant_id: int, rels: list[Relationship], *, now, params, key) -> None:
+    histories = pair_histories(tenant_id, rels)
+    for rel in rels:
+        state = PairState()
+        for evidence in histories[rel.pk]:
+            state = update_state(state, evidence, params, now=now)
+        _set_strength(rel, state, key, now, params)
 
 
 def _problem(
@@ -328,28 +425,15 @@ def _ensure_relationships(
 def recompute_pairs(
     tenant_id: int, pairs: Iterable[tuple[int, int]], *, now: datetime | None = None
 ) -> int:
-    """Recompute the strength of every relationship row of ``pairs``; return how many."""
+    """Recompute the strength of every relationship row of ``pairs`` from its history.
+
+    For changes other than new interactions: a rating, a merge of two people, erasure.
+    Returns how many relationship rows were recomputed.
+    """
     now = now or timezone.now()
-    wanted = set(pairs)
-    if not wanted:
-        return 0
-    people = {p for pair in wanted for p in pair}
-    rels = [
-        rel
-        for rel in Relationship.objects.filter(
-            tenant_id=tenant_id, person_a_id__in=people, person_b_id__in=people
-        )
-        if (rel.person_a_id, rel.person_b_id) in wanted
-    ]
-    histories = pair_histories(tenant_id, rels)
+    rels = _relationships_of(tenant_id, pairs)
     params = strength_params()
-    for rel in rels:
-        result = compute_strength(
-            histories[rel.pk], now=now, rating=rel.rating, kind=rel.kind, params=params
-        )
-        rel.strength = result.value
-        rel.evidence = result.as_dict()
-        rel.last_interaction_at = result.inputs.last_contact
+    _from_history(tenant_id, rels, now=now, params=params, key=_params_key(params))
     _write_relationship_strengths(rels)
     if rels:
         bump_graph_version(tenant_id, rels)
@@ -475,9 +559,6 @@ def _days(values: Sequence) -> np.ndarray:
     return np.array([days_since_epoch(v) for v in values])
 
 
-_STARTERS = ("sender", "organiser")
-
-
 def _initiators(role_a: Sequence[str], role_b: Sequence[str]) -> np.ndarray:
     """0 unknown, 1 person a started it (sent, called, organised), 2 person b did."""
     a = np.isin(np.array(role_a), _STARTERS)
@@ -506,12 +587,14 @@ def _write_strengths(ids: np.ndarray, values: np.ndarray, last_days: np.ndarray)
                 for row in rows:
                     copy.write_row(row)
             cursor.execute(
-                f"UPDATE {table} r SET strength = t.strength, last_interaction_at = t.last "
-                "FROM geflecht_strength t WHERE r.id = t.id"
+                f"UPDATE {table} r SET strength = t.strength, last_interaction_at = t.last, "
+                "evidence = '{}'::jsonb FROM geflecht_strength t WHERE r.id = t.id"
             )
             cursor.execute("TRUNCATE geflecht_strength")
             return
         cursor.executemany(
-            f"UPDATE {table} SET strength = %s, last_interaction_at = %s WHERE id = %s",
+            # The incremental states are rebuilt from history on the next new interaction.
+            f"UPDATE {table} SET strength = %s, last_interaction_at = %s, evidence = '{{}}' "
+            "WHERE id = %s",
             [(v, when, i) for i, v, when in rows],
         )

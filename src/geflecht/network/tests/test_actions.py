@@ -55,7 +55,8 @@ def test_a_meeting_creates_the_tie_with_its_evidence_and_bumps_the_graph_version
     rel = Relationship.objects.get()
     assert rel.kind == "colleague"  # both work at ACME
     assert 0.01 < rel.strength <= 1
-    assert rel.evidence["inputs"]["counts_recent"] == {"meeting": 1}
+    assert explain_relationship(rel, now=NOW).inputs.counts_recent == {"meeting": 1}
+    assert rel.evidence["state"]["count"] == 1  # the incremental state for the next one
     assert rel.last_interaction_at == NOW - timedelta(days=10)
     assert GraphState.objects.get(tenant=tenant).version >= 1
 
@@ -289,4 +290,27 @@ def test_a_large_import_batch_with_message_ids_is_stored_once(tenant, people):
     assert {r.pk for r in again} == set(Interaction.objects.values_list("pk", flat=True))
     assert Interaction.objects.count() == 1200
     rel = Relationship.objects.get()
-    assert rel.evidence["inputs"]["counts_recent"] == {"email": 1200}
+    assert explain_relationship(rel, now=NOW).inputs.counts_recent == {"email": 1200}
+    assert rel.evidence["state"]["count"] == 1200
+
+
+def test_strengths_kept_incrementally_equal_a_full_recomputation(tenant, people, owner):
+    klaus, juergen, petra, ute, ali = people
+    record(tenant, "meeting", [klaus, juergen, petra], days_ago=400, duration_minutes=120)
+    record(tenant, "email", [ute, petra], roles=["sender", "recipient"], days_ago=20)
+    record(tenant, "video", [klaus, juergen], days_ago=200, duration_minutes=30)
+    record(tenant, "phone", [petra, ute], roles=["organiser", "attendee"], days_ago=50)
+    record(
+        tenant, "meeting", [klaus, juergen], days_ago=90, recorded_by=owner, visibility="private"
+    )
+    record(
+        tenant, "email", [ali, klaus, ute], roles=["sender", "recipient", "recipient"], days_ago=5
+    )
+    record(tenant, "event", [klaus, juergen, petra, ute, ali], days_ago=1)
+    incremental = dict(Relationship.objects.values_list("id", "strength"))
+    assert all(Relationship.objects.values_list("evidence__state", flat=True))
+    recompute_all_strengths(tenant.id, now=NOW)
+    full = dict(Relationship.objects.values_list("id", "strength"))
+    assert full.keys() == incremental.keys()
+    for key, value in incremental.items():
+        assert full[key] == pytest.approx(value, rel=1e-9)
