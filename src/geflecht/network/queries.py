@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from geflecht.accounts.models import User
@@ -29,7 +29,7 @@ _STARTERS = ("sender", "organiser")
 def pair_histories(tenant_id: int, rels: Sequence[Relationship]) -> dict[int, list[Evidence]]:
     """The evidence of each relationship: the interactions both people took part in.
 
-    Two queries whatever the number of relationships, and they read only interactions
+    Three queries per 200 pairs at most, and they read only interactions
     the pairs share (not every participation of a well-connected person). Private
     interactions count only for the private relationships of the same owner.
     """
@@ -37,20 +37,38 @@ def pair_histories(tenant_id: int, rels: Sequence[Relationship]) -> dict[int, li
     if not rels:
         return histories
     pairs = sorted({(rel.person_a_id, rel.person_b_id) for rel in rels})
-    shared: dict[tuple[int, int], list[tuple[int, str, str]]] = defaultdict(list)
     table = InteractionParticipant._meta.db_table
-    for start in range(0, len(pairs), 400):  # keeps the statement's parameters bounded
-        chunk = pairs[start : start + 400]
-        match = " OR ".join(["(p1.person_id = %s AND p2.person_id = %s)"] * len(chunk))
+    people = sorted({p for pair in pairs for p in pair})
+    # Each pair is read from the side of its less active person, so a hub with 100,000
+    # interactions (the importing user) is never scanned once per contact.
+    activity = dict(
+        InteractionParticipant.objects.filter(person_id__in=people)
+        .values("person_id")
+        .annotate(n=Count("id"))
+        .values_list("person_id", "n")
+    )
+    shared: dict[tuple[int, int], list[tuple[int, str, str]]] = defaultdict(list)
+    one = (
+        f"SELECT p1.interaction_id, p1.person_id, p1.role, p2.person_id, p2.role "
+        f"FROM {table} p1 JOIN {table} p2 "
+        f"ON p2.interaction_id = p1.interaction_id AND p2.person_id = %s "
+        f"WHERE p1.person_id = %s"
+    )
+    for start in range(0, len(pairs), 200):  # keeps the statement's parameters bounded
+        chunk = [
+            (a, b) if activity.get(a, 0) <= activity.get(b, 0) else (b, a)
+            for a, b in pairs[start : start + 200]
+        ]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT p1.interaction_id, p1.person_id, p1.role, p2.person_id, p2.role "
-                f"FROM {table} p1 JOIN {table} p2 ON p2.interaction_id = p1.interaction_id "
-                f"WHERE {match}",
-                [x for pair in chunk for x in pair],
+                " UNION ALL ".join([one] * len(chunk)),
+                [x for first, other in chunk for x in (other, first)],
             )
-            for iid, a, role_a, b, role_b in cursor.fetchall():
-                shared[(a, b)].append((iid, role_a, role_b))
+            for iid, x, role_x, y, role_y in cursor.fetchall():
+                if x < y:
+                    shared[(x, y)].append((iid, role_x, role_y))
+                else:
+                    shared[(y, x)].append((iid, role_y, role_x))
     ids = {iid for rows in shared.values() for iid, _, _ in rows}
     meta = {
         row[0]: row
