@@ -310,8 +310,9 @@ def _rrule_freqs(comp) -> list[str]:
     out = []
     for rule in _as_list(comp.get("RRULE")):
         try:
-            out.extend(rule.get("FREQ", []))
-        except AttributeError:
+            out.extend(str(f) for f in rule.get("FREQ", []))
+        except (AttributeError, ValueError):
+            # A damaged rule ("FREQ= EEKLY") is icalendar's ValueError: no known frequency.
             continue
     return out
 

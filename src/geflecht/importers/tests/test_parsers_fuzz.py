@@ -173,3 +173,17 @@ def test_real_files_mutated_deterministically_never_raise(shared):
             kwargs = WINDOW if parser is parse_ics else {}
             items = list(parser(io.BytesIO(variant), **kwargs))
             assert all(isinstance(i, OK) for i in items), path
+
+
+def test_ics_with_a_damaged_recurrence_rule_is_reported_not_raised():
+    data = (
+        _ICS_SEED.replace(b"FREQ=WEEKLY", b"FREQ= EEKLY")
+        if b"FREQ=WEEKLY" in _ICS_SEED
+        else (
+            b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x1\r\n"
+            b"DTSTART:20240105T090000Z\r\nDTEND:20240105T100000Z\r\nSUMMARY:Jour fixe\r\n"
+            b"RRULE:FREQ= EEKLY;COUNT=3\r\nORGANIZER:mailto:a@acme.de\r\n"
+            b"ATTENDEE:mailto:b@acme.de\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    )
+    _run(parse_ics, data, ".ics", **WINDOW)
