@@ -218,6 +218,8 @@ class DemoGenerator:
         self.now = now.astimezone(UTC)
         self.now_s = int(self.now.timestamp())
         self.window_s = options.years * 365 * 86400
+        # Every generated row's created_at/updated_at.
+        self._stamp = self._ts(self.now_s)
         self.names = _Names(self.rng)
         self.counts: dict[str, int] = {}
 
@@ -492,7 +494,7 @@ class DemoGenerator:
             "participants",
         ):
             self.counts[key] = 0
-        stamp = self._ts(self.now_s)
+        stamp = self._stamp
 
         for s in range(0, n, CHUNK):
             e = min(n, s + CHUNK)
@@ -883,13 +885,6 @@ class DemoGenerator:
             rel_rows,
         )
         ids["rel"] += k
-
-    @property
-    def _stamp(self) -> str:
-        # Computed once: it stands in every row's created_at/updated_at.
-        if not hasattr(self, "_stamp_text"):
-            self._stamp_text = self._ts(self.now_s)
-        return self._stamp_text
 
     # -- trade fairs ----------------------------------------------------------------------
     def _fairs(self, tenant: Tenant, plan: _Plan) -> None:

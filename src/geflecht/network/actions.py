@@ -33,7 +33,7 @@ from geflecht.network.models import (
     RelationshipKind,
 )
 from geflecht.network.params import strength_params
-from geflecht.network.queries import pair_histories
+from geflecht.network.queries import STARTERS, pair_histories
 from geflecht.network.strength import (
     CHANNELS,
     KINDS,
@@ -52,8 +52,6 @@ from geflecht.people.models import Person, Position
 # A meeting of up to this many people makes its participants acquainted; a 300-person
 # trade-fair reception does not (it still strengthens ties that exist already).
 TIE_GROUP_LIMIT = 12
-# Roles that start an exchange: who sent, called or organised it.
-_STARTERS = ("sender", "organiser")
 
 ProgressFn = Callable[[int, int], None]
 
@@ -226,7 +224,7 @@ def record_interactions(
         pairs = {canonical(a, b) for a, b in itertools.combinations(sorted(roles), 2)}
         for a, b in pairs:
             role_a, role_b = roles[a], roles[b]
-            initiator = "a" if role_a in _STARTERS else "b" if role_b in _STARTERS else None
+            initiator = "a" if role_a in STARTERS else "b" if role_b in STARTERS else None
             evidence = Evidence(
                 occurred_at=item.occurred_at,
                 channel=item.kind,
@@ -561,8 +559,8 @@ def _days(values: Sequence) -> np.ndarray:
 
 def _initiators(role_a: Sequence[str], role_b: Sequence[str]) -> np.ndarray:
     """0 unknown, 1 person a started it (sent, called, organised), 2 person b did."""
-    a = np.isin(np.array(role_a), _STARTERS)
-    b = np.isin(np.array(role_b), _STARTERS)
+    a = np.isin(np.array(role_a), STARTERS)
+    b = np.isin(np.array(role_b), STARTERS)
     return np.where(a, 1, np.where(b, 2, 0))
 
 

@@ -23,7 +23,8 @@ from geflecht.network.strength import (
 )
 from geflecht.people.models import Person
 
-_STARTERS = ("sender", "organiser")
+# Roles that start an exchange: who sent, called or organised it.
+STARTERS = ("sender", "organiser")
 
 
 def pair_histories(tenant_id: int, rels: Sequence[Relationship]) -> dict[int, list[Evidence]]:
@@ -91,7 +92,7 @@ def pair_histories(tenant_id: int, rels: Sequence[Relationship]) -> dict[int, li
                 rel.visibility == "private" and owner == rel.owner_id
             ):
                 continue
-            initiator = "a" if role_a in _STARTERS else "b" if role_b in _STARTERS else None
+            initiator = "a" if role_a in STARTERS else "b" if role_b in STARTERS else None
             histories[rel.pk].append(
                 Evidence(
                     occurred_at=when,

@@ -67,10 +67,10 @@ class TenantGraph:
     def nodes(self, person_ids) -> np.ndarray:
         """Node ids of the given people (people unknown to the snapshot are dropped)."""
         ids = np.asarray(list(person_ids), dtype=np.int64)
-        pos = np.searchsorted(self.person_ids, ids)
-        pos = np.minimum(pos, max(len(self.person_ids) - 1, 0))
-        ok = len(self.person_ids) > 0
-        return pos[ok & (self.person_ids[pos] == ids)] if len(ids) else ids
+        if not len(ids) or not len(self.person_ids):
+            return np.empty(0, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.person_ids, ids), len(self.person_ids) - 1)
+        return pos[self.person_ids[pos] == ids]
 
     def person(self, node: int) -> int:
         return int(self.person_ids[node])
@@ -214,21 +214,16 @@ def _shared_view(graph: Graph, n: int, a, b, strength, shared_rows) -> Graph:
     """
     if shared_rows.all():
         return graph
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    key = lo * n + hi
-    shared_key = np.sort(key[shared_rows])
-    shared_strength = np.zeros(len(shared_key))
-    order = np.argsort(key[shared_rows], kind="stable")
-    np.maximum.at(
-        shared_strength,
-        np.searchsorted(shared_key, key[shared_rows][order]),
-        strength[shared_rows][order],
-    )
+    key = np.minimum(a, b) * n + np.maximum(a, b)
+    # The strongest shared row per pair: sort by pair, then strength, keep each pair's last.
+    order = np.lexsort((strength[shared_rows], key[shared_rows]))
+    shared_key, shared_strength = key[shared_rows][order], strength[shared_rows][order]
+    last = np.r_[shared_key[1:] != shared_key[:-1], True] if len(shared_key) else order[:0]
+    shared_key, shared_strength = shared_key[last], shared_strength[last]
     private_keys = np.unique(key[~shared_rows])
     pos = np.minimum(np.searchsorted(shared_key, private_keys), max(len(shared_key) - 1, 0))
-    has_shared = len(shared_key) > 0
     has_shared = (
-        (shared_key[pos] == private_keys) if has_shared else np.zeros(len(private_keys), bool)
+        shared_key[pos] == private_keys if len(shared_key) else np.zeros(len(private_keys), bool)
     )
     keep, drop = private_keys[has_shared], private_keys[~has_shared]
     return graph.with_changes(
@@ -258,12 +253,16 @@ def apply_changes(snap: TenantGraph, changes: list[tuple], version: int) -> Tena
         # New people get the next node ids; ids only grow, so the array stays sorted.
         if person_ids.size and unknown[0] < person_ids[-1]:
             return build_graph(snap.tenant_id)
-        new = dict(Person.objects.filter(pk__in=unknown).values_list("pk", "owner_id"))
-        vis = dict(Person.objects.filter(pk__in=unknown).values_list("pk", "visibility"))
+        owners = {
+            pk: (owner or 0) if visibility == "private" else 0
+            for pk, visibility, owner in Person.objects.filter(pk__in=unknown).values_list(
+                "pk", "visibility", "owner_id"
+            )
+        }
         person_ids = np.concatenate([person_ids, np.array(unknown, dtype=np.int64)])
         private_owner = np.concatenate(
-            [private_owner, [new.get(p) or 0 if vis.get(p) == "private" else 0 for p in unknown]]
-        ).astype(np.int64)
+            [private_owner, np.array([owners.get(p, 0) for p in unknown], dtype=np.int64)]
+        )
     n = len(person_ids)
     node = {int(p): i for i, p in enumerate(person_ids[-len(unknown) :])} if unknown else {}
 

@@ -225,3 +225,18 @@ def test_team_reach_through_a_private_tie_does_not_name_the_private_person(net):
     kurz = next(r for r in rows if r.target == net["kurz"])
     assert "ask Anna Schmidt" in kurz.path.text()
     assert all("Freundin" not in r.path.text() for r in rows)
+
+
+def test_shared_view_keeps_the_shared_strength_where_a_private_row_is_stronger(net):
+    net.tie("anna", "bernd", 0.95, owner=net.jana)  # Jana's private view of the same pair
+    snap = snapshot.build_graph(net.tenant.id)
+    a, b = snap.node(net["anna"].pk), snap.node(net["bernd"].pk)
+    assert snap.graph.edge_strength(a, b) == pytest.approx(0.95)
+    assert snap.shared.edge_strength(a, b) == pytest.approx(0.5)
+    assert snap.view_for(net.anna.pk).edge_strength(a, b) == pytest.approx(0.5)
+    assert snap.view_for(net.jana.pk).edge_strength(a, b) == pytest.approx(0.95)
+    # A pair known only privately is missing from the shared view.
+    net.tie("jana", "mayr", 0.7, owner=net.jana)
+    snap = snapshot.build_graph(net.tenant.id)
+    j, m = snap.node(net["jana"].pk), snap.node(net["mayr"].pk)
+    assert snap.graph.has_edge(j, m) and not snap.shared.has_edge(j, m)
