@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from geflecht.accounts.models import Tenant, User
+from geflecht.accounts.models import TOKEN_PREFIX, ApiToken, Team, Tenant, User, hash_token
 
 
 @transaction.atomic
@@ -32,3 +33,58 @@ def create_user(
     user.full_clean(exclude=["password"])
     user.save()
     return user
+
+
+@transaction.atomic
+def add_to_team(user: User, team_name: str) -> Team:
+    """Put ``user`` into the team ``team_name`` of their tenant, creating the team on first use."""
+    if user.tenant_id is None:
+        raise ValidationError("Installation administrators belong to no tenant and no team.")
+    team, _ = Team.objects.get_or_create(tenant_id=user.tenant_id, name=team_name.strip())
+    user.teams.add(team)
+    return team
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal API token for ``user``; the secret is returned once and never stored."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the token a name, e.g. the tool that will use it."})
+    if user.tenant_id is None:
+        raise ValidationError("Only users of a tenant can have API tokens.")
+    secret = ApiToken.new_secret()
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], key_hash=hash_token(secret), hint=secret[:10]
+    )
+    return token, secret
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens; other users' tokens look like missing ones."""
+    try:
+        token = ApiToken.objects.get(pk=token_id, user=user)
+    except ApiToken.DoesNotExist:
+        raise ApiToken.DoesNotExist(f"You have no API token with id {token_id}.") from None
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def user_for_token(secret: str) -> User | None:
+    """The active user a presented token belongs to, or None (unknown, revoked, inactive)."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "user__person")
+        .filter(key_hash=hash_token(secret), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Writing on every request would serialise API readers on SQLite; a minute is precise
+    # enough for "last used".
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

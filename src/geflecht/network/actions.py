@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import Tenant, User
+from geflecht.lib.visibility import RESTRICTED, can_see, require_writer
 from geflecht.network.models import (
     GraphChange,
     GraphState,
@@ -80,7 +81,7 @@ def bump_graph_version(
             person_a_id=rel.person_a_id,
             person_b_id=rel.person_b_id,
             strength=rel.strength,
-            owner_id=rel.owner_id if rel.visibility == "private" else None,
+            owner_id=rel.owner_id if rel.visibility in RESTRICTED else None,
         )
         for rel in changed
     ]
@@ -436,6 +437,57 @@ def recompute_pairs(
     if rels:
         bump_graph_version(tenant_id, rels)
     return len(rels)
+
+
+@transaction.atomic
+def create_relationship(
+    user: User,
+    a: Person,
+    b: Person,
+    *,
+    kind: str = RelationshipKind.BUSINESS,
+    rating: int | None = None,
+    visibility: str = "company",
+) -> Relationship:
+    """Record that two people know each other (a manual entry, e.g. "family", rating 4/5).
+
+    One shared row per pair and one private row per owner: an existing row of the same
+    scope is updated instead of duplicated. The strength is computed from the pair's
+    history, the rating and the kind's floor, and the graph learns it at once.
+    """
+    require_writer(user)
+    for person in (a, b):
+        if not can_see(user, person):
+            raise ValidationError(_("This person does not exist."))
+    if kind not in RelationshipKind.values:
+        raise ValidationError({"kind": _("Unknown kind %(k)r.") % {"k": kind}})
+    if rating is not None and not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("The rating must be between 1 and 5.")})
+    x, y = canonical(a.pk, b.pk)
+    private = visibility == "private"
+    scope = Relationship.objects.filter(tenant_id=user.tenant_id, person_a_id=x, person_b_id=y)
+    scope = (
+        scope.filter(visibility="private", owner=user)
+        if private
+        else scope.exclude(visibility="private")
+    )
+    rel = scope.select_for_update().first()
+    if rel is None:
+        rel = Relationship(
+            tenant_id=user.tenant_id,
+            person_a_id=x,
+            person_b_id=y,
+            owner=user,
+            visibility=visibility,
+        )
+    rel.kind = kind
+    if rating is not None:
+        rel.rating = rating
+    rel.full_clean()
+    rel.save()
+    recompute_pairs(user.tenant_id, [(x, y)])
+    rel.refresh_from_db()
+    return rel
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from geflecht.accounts.models import User
+from geflecht.lib.visibility import visible_q
 from geflecht.network.models import Interaction, InteractionParticipant, Relationship
 from geflecht.network.params import strength_params
 from geflecht.network.strength import (
@@ -122,7 +123,7 @@ def visible_relationships_of(user: User, person_id: int):
     return (
         Relationship.objects.filter(tenant_id=user.tenant_id)
         .filter(Q(person_a_id=person_id) | Q(person_b_id=person_id))
-        .filter(~Q(visibility="private") | Q(owner=user))
+        .filter(visible_q(user))
     )
 
 
@@ -131,7 +132,7 @@ def relationship_between(user: User, a: Person, b: Person) -> Relationship | Non
     x, y = sorted([a.pk, b.pk])
     rels = (
         Relationship.objects.filter(tenant_id=user.tenant_id, person_a_id=x, person_b_id=y)
-        .filter(~Q(visibility="private") | Q(owner=user))
+        .filter(visible_q(user))
         .order_by("-visibility")  # "private" sorts after "company"/"team": mine wins
     )
     return rels.first()

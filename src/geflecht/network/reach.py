@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from geflecht import graph as engine
 from geflecht.accounts.models import User
+from geflecht.lib.visibility import visible_q
 from geflecht.network.models import Relationship
 from geflecht.network.params import strength_params
 from geflecht.network.queries import pair_histories
@@ -200,11 +201,7 @@ def _explain_hops(
     q = Q()
     for a, b in pairs:
         q |= Q(person_a_id=a, person_b_id=b)
-    rels = list(
-        Relationship.objects.filter(q, tenant_id=user.tenant_id).filter(
-            ~Q(visibility="private") | Q(owner=user)
-        )
-    )
+    rels = list(Relationship.objects.filter(q, tenant_id=user.tenant_id).filter(visible_q(user)))
     histories = pair_histories(user.tenant_id, rels)
     now, params = timezone.now(), strength_params()
     best: dict[tuple[int, int], tuple[float, str]] = {}

@@ -26,6 +26,7 @@ import numpy as np
 from django.db import connection
 
 from geflecht.graph import Graph
+from geflecht.lib.visibility import RESTRICTED
 from geflecht.network.models import GraphChange, GraphState, Relationship
 from geflecht.people.models import Person
 
@@ -171,7 +172,8 @@ def build_graph(tenant_id: int) -> TenantGraph:
         or 0
     )
     people = _stream(
-        "SELECT id, CASE WHEN visibility = 'private' THEN COALESCE(owner_id, 0) ELSE 0 END "
+        "SELECT id, "
+        "CASE WHEN visibility IN ('private', 'team') THEN COALESCE(owner_id, 0) ELSE 0 END "
         f"FROM {Person._meta.db_table} WHERE tenant_id = %s ORDER BY id",
         [tenant_id],
         2,
@@ -179,7 +181,7 @@ def build_graph(tenant_id: int) -> TenantGraph:
     person_ids, private_owner = people[:, 0], people[:, 1]
     rels = _stream(
         "SELECT person_a_id, person_b_id, strength, "
-        "CASE WHEN visibility = 'private' THEN COALESCE(owner_id, 0) ELSE 0 END "
+        "CASE WHEN visibility IN ('private', 'team') THEN COALESCE(owner_id, 0) ELSE 0 END "
         f"FROM {Relationship._meta.db_table} WHERE tenant_id = %s",
         [tenant_id],
         4,
@@ -254,7 +256,7 @@ def apply_changes(snap: TenantGraph, changes: list[tuple], version: int) -> Tena
         if person_ids.size and unknown[0] < person_ids[-1]:
             return build_graph(snap.tenant_id)
         owners = {
-            pk: (owner or 0) if visibility == "private" else 0
+            pk: (owner or 0) if visibility in RESTRICTED else 0
             for pk, visibility, owner in Person.objects.filter(pk__in=unknown).values_list(
                 "pk", "visibility", "owner_id"
             )

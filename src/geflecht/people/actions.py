@@ -16,7 +16,9 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import Tenant, User
+from geflecht.lib.errors import Conflict
 from geflecht.lib.models import Visibility
+from geflecht.lib.visibility import can_see, require_writer
 from geflecht.network.actions import bump_graph_version, canonical, recompute_pairs
 from geflecht.network.models import (
     Interaction,
@@ -24,9 +26,27 @@ from geflecht.network.models import (
     Relationship,
     RelationshipKind,
 )
-from geflecht.people.models import ContactEmail, ContactPhone, Person, Position, normalize_phone
+from geflecht.people.models import (
+    ContactEmail,
+    ContactPhone,
+    Organization,
+    Person,
+    Position,
+    Site,
+    normalize_phone,
+)
 
-__all__ = ["KIND_PRECEDENCE", "create_person", "merge_people", "update_person"]
+__all__ = [
+    "KIND_PRECEDENCE",
+    "add_position",
+    "create_organization",
+    "create_person",
+    "create_site",
+    "merge_people",
+    "update_organization",
+    "update_person",
+    "update_position",
+]
 
 #: When two relationships fold into one, the kind that says more about the tie wins.
 KIND_PRECEDENCE = (
@@ -43,11 +63,7 @@ _PERSON_FIELDS |= {"importance", "visibility", "owner"}
 
 
 def _can_see(user: User | None, person: Person) -> bool:
-    if user is None:
-        return True
-    if user.tenant_id != person.tenant_id:
-        return False
-    return person.visibility != Visibility.PRIVATE or person.owner_id == user.pk
+    return user is None or can_see(user, person)
 
 
 @transaction.atomic
@@ -63,6 +79,8 @@ def create_person(
     tags: Sequence[str] = (),
     owner: User | None = None,
     visibility: str = Visibility.COMPANY,
+    importance: str = "",
+    classification: str = "business",
 ) -> Person:
     """Create a person with e-mail addresses and phone numbers (normalised, deduplicated).
 
@@ -78,6 +96,8 @@ def create_person(
         tags=list(dict.fromkeys(tags)),
         owner=owner,
         visibility=visibility,
+        importance=importance,
+        classification=classification,
     )
     person.full_clean()
     person.save()
@@ -86,18 +106,35 @@ def create_person(
 
 
 @transaction.atomic
-def update_person(person: Person, *, by: User | None = None, **fields) -> Person:
+def update_person(
+    person: Person, *, by: User | None = None, expected_version: int | None = None, **fields
+) -> Person:
     """Change a person's fields (``first_name=…``, ``tags=…``), validated, version raised.
 
     ``emails=``/``phones=`` add addresses and numbers the person does not have yet.
+    With ``expected_version``, an edit based on an older version raises ``Conflict``
+    instead of overwriting what someone else saved in between.
     """
     if not _can_see(by, person):
         raise ValidationError(_("This person does not exist."))
+    if by is not None:
+        require_writer(by)
     emails = fields.pop("emails", ())
     phones = fields.pop("phones", ())
     if unknown := set(fields) - _PERSON_FIELDS:
         raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    # The row lock makes check-and-write one step: two editors holding the same version
+    # cannot both pass the check.
     locked = Person.objects.select_for_update().get(pk=person.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict(
+            _(
+                "%(name)s was changed by someone else in the meantime (now version %(now)s, "
+                "your edit is based on version %(yours)s). Reload and apply your change again."
+            )
+            % {"name": locked.full_name, "now": locked.version, "yours": expected_version},
+            current_version=locked.version,
+        )
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
@@ -299,3 +336,103 @@ def _move_participations(keep: Person, gone: Person) -> None:
         for interaction_id, n in counts.items():
             Interaction.objects.filter(pk=interaction_id).update(participant_count=n)
     InteractionParticipant.objects.filter(person=gone).update(person=keep)
+
+
+# ------------------------------------------------------------ organisations, sites, jobs
+_ORG_FIELDS = {"name", "kind", "industry", "employees", "notes"}
+_SITE_FIELDS = {"name", "street", "postal_code", "city", "country", "latitude", "longitude"}
+_POSITION_FIELDS = {"site", "title", "department", "buying_role", "start_date", "end_date"}
+
+
+def _check_fields(fields: dict, allowed: set[str]) -> None:
+    if unknown := set(fields) - allowed:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+
+
+def _same_tenant(user: User, *objects) -> None:
+    for obj in objects:
+        if obj is not None and obj.tenant_id != user.tenant_id:
+            raise ValidationError(_("%(what)s does not exist.") % {"what": type(obj).__name__})
+
+
+def organization_etag(org: Organization) -> str:
+    """The version of an organisation as a client sees it (it changes with every save)."""
+    return str(int(org.updated_at.timestamp() * 1_000_000))
+
+
+@transaction.atomic
+def create_organization(user: User, *, name: str, **fields) -> Organization:
+    """A new organisation in the user's tenant (organisations are shared company-wide)."""
+    require_writer(user)
+    _check_fields(fields, _ORG_FIELDS)
+    org = Organization(tenant_id=user.tenant_id, name=name.strip(), **fields)
+    org.full_clean()
+    org.save()
+    return org
+
+
+@transaction.atomic
+def update_organization(
+    user: User, org: Organization, *, expected: str | None = None, **fields
+) -> Organization:
+    """Change an organisation; ``expected`` is the etag the edit is based on (409 if stale)."""
+    require_writer(user)
+    _same_tenant(user, org)
+    _check_fields(fields, _ORG_FIELDS)
+    locked = Organization.objects.select_for_update().get(pk=org.pk)
+    if expected is not None and organization_etag(locked) != expected:
+        raise Conflict(
+            _("%(name)s was changed by someone else in the meantime. Reload and try again.")
+            % {"name": locked.name},
+            current_version=organization_etag(locked),
+        )
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save(update_fields=[*fields, "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def create_site(user: User, organization: Organization, *, city: str, **fields) -> Site:
+    require_writer(user)
+    _same_tenant(user, organization)
+    _check_fields(fields, _SITE_FIELDS)
+    site = Site(tenant_id=user.tenant_id, organization=organization, city=city.strip(), **fields)
+    site.full_clean()
+    site.save()
+    return site
+
+
+@transaction.atomic
+def add_position(user: User, person: Person, organization: Organization, **fields) -> Position:
+    """A job of a visible person at an organisation of the tenant (site must belong to it)."""
+    require_writer(user)
+    if not _can_see(user, person):
+        raise ValidationError({"person": _("This person does not exist.")})
+    _same_tenant(user, organization, fields.get("site"))
+    _check_fields(fields, _POSITION_FIELDS)
+    site = fields.get("site")
+    if site is not None and site.organization_id != organization.pk:
+        raise ValidationError({"site": _("The site belongs to another organisation.")})
+    position = Position(
+        tenant_id=user.tenant_id, person=person, organization=organization, **fields
+    )
+    position.full_clean()
+    position.save()
+    return position
+
+
+@transaction.atomic
+def update_position(user: User, position: Position, **fields) -> Position:
+    """Change a job, e.g. set its end date when the person leaves (history is kept)."""
+    require_writer(user)
+    if not _can_see(user, position.person):
+        raise ValidationError({"person": _("This person does not exist.")})
+    _check_fields(fields, _POSITION_FIELDS)
+    _same_tenant(user, fields.get("site"))
+    for name, value in fields.items():
+        setattr(position, name, value)
+    position.full_clean()
+    position.save(update_fields=[*fields, "updated_at"])
+    return position

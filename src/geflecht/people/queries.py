@@ -4,30 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import User
+from geflecht.lib.errors import NotFound
+from geflecht.lib.visibility import visible_q
 from geflecht.network.models import Interaction, Relationship
-from geflecht.people.models import Organization, Person
+from geflecht.people.models import Organization, Person, Position, Site
 
 
 def visible_people(user: User) -> QuerySet[Person]:
     """People of the user's tenant the user may see: shared ones and their own private ones."""
-    return Person.objects.filter(tenant_id=user.tenant_id).filter(
-        ~Q(visibility="private") | Q(owner=user)
-    )
+    return Person.objects.filter(tenant_id=user.tenant_id).filter(visible_q(user))
 
 
 def visible_relationships(user: User) -> QuerySet[Relationship]:
-    return Relationship.objects.filter(tenant_id=user.tenant_id).filter(
-        ~Q(visibility="private") | Q(owner=user)
-    )
+    return Relationship.objects.filter(tenant_id=user.tenant_id).filter(visible_q(user))
 
 
 def visible_interactions(user: User) -> QuerySet[Interaction]:
-    return Interaction.objects.filter(tenant_id=user.tenant_id).filter(
-        ~Q(visibility="private") | Q(owner=user)
-    )
+    return Interaction.objects.filter(tenant_id=user.tenant_id).filter(visible_q(user))
 
 
 @dataclass(frozen=True)
@@ -71,3 +68,48 @@ def find_people(user: User, text: str, *, limit: int = 10) -> list[Person]:
     if len(words) > 1:
         query = query.filter(first_name__iexact=" ".join(words[:-1]))
     return list(query.order_by("id")[:limit])
+
+
+def visible_person(user: User, pk: int) -> Person:
+    """One person the user may see, or ``NotFound`` (the same for missing and hidden)."""
+    person = visible_people(user).filter(pk=pk).first()
+    if person is None:
+        raise NotFound(_("No person with id %(id)s.") % {"id": pk})
+    return person
+
+
+def tenant_organizations(user: User) -> QuerySet[Organization]:
+    """Organisations are shared within the tenant."""
+    return Organization.objects.filter(tenant_id=user.tenant_id)
+
+
+def tenant_organization(user: User, pk: int) -> Organization:
+    org = tenant_organizations(user).filter(pk=pk).first()
+    if org is None:
+        raise NotFound(_("No organisation with id %(id)s.") % {"id": pk})
+    return org
+
+
+def tenant_sites(user: User) -> QuerySet[Site]:
+    return Site.objects.filter(tenant_id=user.tenant_id).select_related("organization")
+
+
+def tenant_site(user: User, pk: int) -> Site:
+    site = tenant_sites(user).filter(pk=pk).first()
+    if site is None:
+        raise NotFound(_("No site with id %(id)s.") % {"id": pk})
+    return site
+
+
+def visible_positions(user: User) -> QuerySet[Position]:
+    """Jobs of the people the user may see."""
+    return Position.objects.filter(
+        tenant_id=user.tenant_id, person__in=visible_people(user)
+    ).select_related("organization", "site")
+
+
+def visible_position(user: User, pk: int) -> Position:
+    position = visible_positions(user).select_related("person").filter(pk=pk).first()
+    if position is None:
+        raise NotFound(_("No position with id %(id)s.") % {"id": pk})
+    return position

@@ -1,0 +1,1 @@
+"""The versioned JSON API (/api/v1): one router per domain over the service functions."""

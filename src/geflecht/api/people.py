@@ -1,0 +1,393 @@
+"""Persons, organisations, sites and positions."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from geflecht.api.errors import ApiError
+from geflecht.lib.models import Visibility
+from geflecht.people import actions, queries
+from geflecht.people.models import Person, Position
+
+router = Router()
+
+VisibilityName = Literal["private", "team", "company"]
+
+
+# ------------------------------------------------------------------------ schemas
+class PositionOut(Schema):
+    id: int
+    person_id: int
+    organization_id: int
+    organization: str = Field(..., alias="organization.name")
+    site_id: int | None
+    title: str
+    department: str
+    buying_role: str
+    start_date: date | None
+    end_date: date | None
+    is_current: bool
+
+
+class PersonOut(Schema):
+    id: int
+    title: str
+    first_name: str
+    last_name: str
+    full_name: str
+    notes: str
+    tags: list[str]
+    classification: str
+    importance: str
+    visibility: VisibilityName
+    owner_id: int | None
+    version: int
+    emails: list[str]
+    phones: list[str]
+    positions: list[PositionOut]
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_emails(obj: Person) -> list[str]:
+        return [e.email for e in obj.emails.all()]
+
+    @staticmethod
+    def resolve_phones(obj: Person) -> list[str]:
+        return [p.number for p in obj.phones.all()]
+
+    @staticmethod
+    def resolve_positions(obj: Person) -> list[Position]:
+        return list(obj.positions.all())
+
+
+class PersonIn(Schema):
+    last_name: str = Field(..., min_length=1, max_length=100)
+    first_name: str = Field("", max_length=100)
+    title: str = Field("", max_length=50)
+    emails: list[str] = []
+    phones: list[str] = []
+    notes: str = ""
+    tags: list[str] = []
+    importance: Literal["", "A", "B", "C"] = ""
+    classification: Literal["business", "private"] = "business"
+    visibility: VisibilityName = "company"
+
+
+class PersonPatch(Schema):
+    version: int | None = Field(
+        None, description="The version the edit is based on (or send If-Match)."
+    )
+    last_name: str | None = Field(None, min_length=1, max_length=100)
+    first_name: str | None = Field(None, max_length=100)
+    title: str | None = Field(None, max_length=50)
+    notes: str | None = None
+    tags: list[str] | None = None
+    importance: Literal["", "A", "B", "C"] | None = None
+    classification: Literal["business", "private"] | None = None
+    visibility: VisibilityName | None = None
+    emails: list[str] | None = Field(None, description="Addresses to add.")
+    phones: list[str] | None = Field(None, description="Numbers to add.")
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    industry: str
+    employees: int | None
+    notes: str
+    etag: str
+
+    @staticmethod
+    def resolve_etag(obj) -> str:
+        return actions.organization_etag(obj)
+
+
+class OrganizationIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    kind: Literal[
+        "own", "customer", "prospect", "partner", "supplier", "competitor", "association"
+    ] = "prospect"
+    industry: str = "other"
+    employees: int | None = Field(None, ge=0, le=10_000_000)
+    notes: str = ""
+
+
+class OrganizationPatch(Schema):
+    etag: str | None = Field(None, description="The etag the edit is based on (or If-Match).")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    kind: (
+        Literal["own", "customer", "prospect", "partner", "supplier", "competitor", "association"]
+        | None
+    ) = None
+    industry: str | None = None
+    employees: int | None = Field(None, ge=0, le=10_000_000)
+    notes: str | None = None
+
+
+class SiteOut(Schema):
+    id: int
+    organization_id: int
+    name: str
+    street: str
+    postal_code: str
+    city: str
+    country: str
+    latitude: float | None
+    longitude: float | None
+
+
+class SiteIn(Schema):
+    organization_id: int
+    city: str = Field(..., min_length=1, max_length=100)
+    name: str = Field("", max_length=200)
+    street: str = Field("", max_length=200)
+    postal_code: str = Field("", max_length=20)
+    country: str = Field("DE", min_length=2, max_length=2)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class PositionIn(Schema):
+    person_id: int
+    organization_id: int
+    site_id: int | None = None
+    title: str = Field("", max_length=200)
+    department: str = Field("", max_length=100)
+    buying_role: str = ""
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+class PositionPatch(Schema):
+    site_id: int | None = None
+    title: str | None = Field(None, max_length=200)
+    department: str | None = Field(None, max_length=100)
+    buying_role: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+# ------------------------------------------------------------------------ helpers
+def _expected(request: HttpRequest, in_body) -> str | None:
+    """The version an edit is based on: the body field, else the If-Match header."""
+    if in_body is not None:
+        return str(in_body)
+    header = request.headers.get("If-Match", "").strip()
+    if header.startswith("W/"):
+        header = header[2:]
+    return header.strip('"') or None
+
+
+def _require_version(value: str | None) -> str:
+    if value is None:
+        raise ApiError(
+            428,
+            "version_required",
+            "Send the version your edit is based on (field 'version'/'etag' or If-Match), "
+            "so that a concurrent edit is never silently overwritten.",
+        )
+    return value
+
+
+def _changes(payload: Schema, skip: set[str]) -> dict:
+    return {k: v for k, v in payload.dict(exclude_unset=True).items() if k not in skip}
+
+
+def _people_with_details(qs):
+    return qs.prefetch_related(
+        "emails",
+        "phones",
+        Prefetch("positions", queryset=Position.objects.select_related("organization")),
+    )
+
+
+# ------------------------------------------------------------------------ persons
+@router.get("/persons", response=list[PersonOut], summary="People I may see")
+@paginate(LimitOffsetPagination)
+def list_persons(
+    request,
+    q: str | None = None,
+    organization_id: int | None = None,
+    importance: Literal["A", "B", "C"] | None = None,
+    visibility: VisibilityName | None = None,
+    updated_since: datetime | None = None,
+    ordering: Literal["last_name", "-last_name", "updated_at", "-updated_at", "id"] = "last_name",
+):
+    people = queries.visible_people(request.auth)
+    if q:
+        for word in q.split():
+            people = people.filter(
+                Q(last_name__icontains=word)
+                | Q(first_name__icontains=word)
+                | Q(emails__email__icontains=word)
+            )
+        people = people.distinct()
+    if organization_id is not None:
+        people = people.filter(
+            pk__in=Position.objects.filter(
+                organization_id=organization_id, end_date__isnull=True
+            ).values("person_id")
+        )
+    if importance:
+        people = people.filter(importance=importance)
+    if visibility:
+        people = people.filter(visibility=visibility)
+    if updated_since:
+        people = people.filter(updated_at__gte=updated_since)
+    secondary = ["first_name", "id"] if ordering.lstrip("-") == "last_name" else ["id"]
+    return _people_with_details(people.order_by(ordering, *secondary))
+
+
+@router.get("/persons/{person_id}", response=PersonOut, summary="One person")
+def get_person(request, person_id: int, response: HttpResponse):
+    person = queries.visible_person(request.auth, person_id)
+    person = _people_with_details(Person.objects.filter(pk=person.pk)).get()
+    response["ETag"] = f'"{person.version}"'
+    return person
+
+
+@router.post("/persons", response={201: PersonOut}, summary="Create a person")
+def create_person(request, payload: PersonIn):
+    user = request.auth
+    actions.require_writer(user)
+    person = actions.create_person(tenant=user.tenant, owner=user, **payload.dict())
+    return Status(201, _people_with_details(Person.objects.filter(pk=person.pk)).get())
+
+
+@router.patch(
+    "/persons/{person_id}",
+    response=PersonOut,
+    summary="Change a person (409 if someone else changed it since your version)",
+)
+def patch_person(request, person_id: int, payload: PersonPatch, response: HttpResponse):
+    user = request.auth
+    person = queries.visible_person(user, person_id)
+    version = _require_version(_expected(request, payload.version))
+    if not version.isdigit():
+        raise ApiError(422, "validation_error", "The version is a whole number.")
+    fields = _changes(payload, {"version"})
+    for key in ("emails", "phones", "tags"):
+        if fields.get(key) is None:
+            fields.pop(key, None)
+    person = actions.update_person(person, by=user, expected_version=int(version), **fields)
+    person = _people_with_details(Person.objects.filter(pk=person.pk)).get()
+    response["ETag"] = f'"{person.version}"'
+    return person
+
+
+# ------------------------------------------------------------------ organisations
+@router.get("/organizations", response=list[OrganizationOut], summary="Organisations")
+@paginate(LimitOffsetPagination)
+def list_organizations(
+    request,
+    q: str | None = None,
+    kind: str | None = None,
+    industry: str | None = None,
+    ordering: Literal["name", "-name", "id"] = "name",
+):
+    orgs = queries.tenant_organizations(request.auth)
+    if q:
+        orgs = orgs.filter(name__icontains=q)
+    if kind:
+        orgs = orgs.filter(kind=kind)
+    if industry:
+        orgs = orgs.filter(industry=industry)
+    return orgs.order_by(ordering, "id")
+
+
+@router.get("/organizations/{org_id}", response=OrganizationOut, summary="One organisation")
+def get_organization(request, org_id: int, response: HttpResponse):
+    org = queries.tenant_organization(request.auth, org_id)
+    response["ETag"] = f'"{actions.organization_etag(org)}"'
+    return org
+
+
+@router.post("/organizations", response={201: OrganizationOut}, summary="Create an organisation")
+def create_organization(request, payload: OrganizationIn):
+    fields = payload.dict()
+    return Status(201, actions.create_organization(request.auth, name=fields.pop("name"), **fields))
+
+
+@router.patch("/organizations/{org_id}", response=OrganizationOut, summary="Change an organisation")
+def patch_organization(request, org_id: int, payload: OrganizationPatch, response: HttpResponse):
+    org = queries.tenant_organization(request.auth, org_id)
+    expected = _require_version(_expected(request, payload.etag))
+    fields = {k: v for k, v in _changes(payload, {"etag"}).items() if v is not None}
+    org = actions.update_organization(request.auth, org, expected=expected, **fields)
+    response["ETag"] = f'"{actions.organization_etag(org)}"'
+    return org
+
+
+# ------------------------------------------------------------------------- sites
+@router.get("/sites", response=list[SiteOut], summary="Sites")
+@paginate(LimitOffsetPagination)
+def list_sites(request, organization_id: int | None = None, city: str | None = None):
+    sites = queries.tenant_sites(request.auth)
+    if organization_id is not None:
+        sites = sites.filter(organization_id=organization_id)
+    if city:
+        sites = sites.filter(city__iexact=city)
+    return sites.order_by("organization_id", "name", "id")
+
+
+@router.get("/sites/{site_id}", response=SiteOut, summary="One site")
+def get_site(request, site_id: int):
+    return queries.tenant_site(request.auth, site_id)
+
+
+@router.post("/sites", response={201: SiteOut}, summary="Create a site")
+def create_site(request, payload: SiteIn):
+    fields = payload.dict()
+    org = queries.tenant_organization(request.auth, fields.pop("organization_id"))
+    return Status(201, actions.create_site(request.auth, org, city=fields.pop("city"), **fields))
+
+
+# --------------------------------------------------------------------- positions
+@router.get("/positions", response=list[PositionOut], summary="Jobs of people I may see")
+@paginate(LimitOffsetPagination)
+def list_positions(
+    request,
+    person_id: int | None = None,
+    organization_id: int | None = None,
+    current: bool | None = None,
+):
+    positions = queries.visible_positions(request.auth)
+    if person_id is not None:
+        positions = positions.filter(person_id=person_id)
+    if organization_id is not None:
+        positions = positions.filter(organization_id=organization_id)
+    if current is not None:
+        positions = positions.filter(end_date__isnull=current)
+    return positions.order_by("id")
+
+
+@router.post("/positions", response={201: PositionOut}, summary="Add a job")
+def create_position(request, payload: PositionIn):
+    user = request.auth
+    fields = payload.dict()
+    person = queries.visible_person(user, fields.pop("person_id"))
+    org = queries.tenant_organization(user, fields.pop("organization_id"))
+    site_id = fields.pop("site_id")
+    site = queries.tenant_site(user, site_id) if site_id is not None else None
+    return Status(201, actions.add_position(user, person, org, site=site, **fields))
+
+
+@router.patch("/positions/{position_id}", response=PositionOut, summary="Change a job")
+def patch_position(request, position_id: int, payload: PositionPatch):
+    user = request.auth
+    position = queries.visible_position(user, position_id)
+    fields = _changes(payload, set())
+    if "site_id" in fields:
+        site_id = fields.pop("site_id")
+        fields["site"] = queries.tenant_site(user, site_id) if site_id is not None else None
+    return actions.update_position(user, position, **fields)
+
+
+# Visibility names are part of the public API; keep them in step with the model.
+assert set(VisibilityName.__args__) == set(Visibility.values)

@@ -1,0 +1,64 @@
+"""Who may see a record with an owner and a visibility: the one rule, used by every door.
+
+- company: every user of the tenant;
+- team: the owner and every user who shares a team with the owner;
+- private: the owner alone.
+
+The graph snapshot treats team and private records alike (as the owner's): a path over
+a colleague's team tie is shown as "ask <colleague>" unless the tie is the user's own.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from geflecht.lib.models import Visibility
+
+#: Visibilities that limit a record to its owner (and, for team, the owner's teams).
+RESTRICTED = (Visibility.PRIVATE, Visibility.TEAM)
+
+
+def teammates(user) -> frozenset[int]:
+    """Ids of the users sharing at least one team with ``user``, ``user`` included.
+
+    Cached on the user object: a request asks many times, the answer does not change.
+    """
+    cached = getattr(user, "_geflecht_teammates", None)
+    if cached is None:
+        from geflecht.accounts.models import User
+
+        cached = frozenset(
+            User.objects.filter(teams__members=user).values_list("pk", flat=True)
+        ) | {user.pk}
+        user._geflecht_teammates = cached
+    return cached
+
+
+def visible_q(user, prefix: str = "") -> Q:
+    """A filter for the records (or, with ``prefix``, related records) ``user`` may see.
+
+    The tenant is not part of it: callers filter by ``tenant_id`` first.
+    """
+    p = prefix + "__" if prefix else ""
+    mates = teammates(user)
+    q = Q(**{f"{p}visibility": Visibility.COMPANY}) | Q(**{f"{p}owner_id": user.pk})
+    if len(mates) > 1:
+        q |= Q(**{f"{p}visibility": Visibility.TEAM, f"{p}owner_id__in": sorted(mates)})
+    return q
+
+
+def can_see(user, obj) -> bool:
+    """Whether ``user`` may see ``obj`` (anything with tenant_id, visibility and owner_id)."""
+    if user is None or not user.is_authenticated or user.tenant_id != obj.tenant_id:
+        return False
+    if obj.visibility == Visibility.COMPANY or obj.owner_id == user.pk:
+        return True
+    return obj.visibility == Visibility.TEAM and obj.owner_id in teammates(user)
+
+
+def require_writer(user) -> None:
+    """Read-only users change nothing, through any door."""
+    if not getattr(user, "can_write", False):
+        raise PermissionDenied(_("Your account is read-only."))
