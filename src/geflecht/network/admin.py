@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from geflecht.lib.admin import PrivacyAdmin
 from geflecht.network.models import GraphState, Interaction, InteractionParticipant, Relationship
 
 
 @admin.register(Relationship)
-class RelationshipAdmin(admin.ModelAdmin):
+class RelationshipAdmin(PrivacyAdmin):
+    people_fields = ("person_a", "person_b")
     list_display = ["person_a", "person_b", "kind", "rating", "strength", "visibility"]
     list_filter = ["kind", "visibility", "rating", "tenant"]
     search_fields = ["person_a__last_name", "person_b__last_name"]
@@ -20,7 +22,7 @@ class ParticipantInline(admin.TabularInline):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(PrivacyAdmin):
     list_display = ["occurred_at", "kind", "subject", "location", "source", "visibility"]
     list_filter = ["kind", "source", "visibility", "tenant"]
     search_fields = ["subject", "location", "external_id"]

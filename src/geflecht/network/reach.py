@@ -449,6 +449,9 @@ def _visible_mask(user: User, snap: TenantGraph) -> np.ndarray:
 def _ranked(user: User, snap: TenantGraph, values: np.ndarray, k: int) -> list[Ranked]:
     values = np.where(_visible_mask(user, snap), values, -np.inf)
     order = np.argsort(-values)[:k]
+    # Hidden (and excluded) people carry -inf: in a small network they would otherwise
+    # fill up the top k and be named.
+    order = order[np.isfinite(values[order])]
     people = Person.objects.in_bulk([snap.person(int(n)) for n in order])
     return [Ranked(people[snap.person(int(n))], float(values[n])) for n in order]
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from geflecht.lib.admin import PrivacyAdmin, TenantAdmin
 from geflecht.people.models import (
     ContactEmail,
     ContactPhone,
@@ -18,7 +19,7 @@ class SiteInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(TenantAdmin):
     list_display = ["name", "kind", "industry", "employees", "tenant"]
     list_filter = ["kind", "industry", "tenant"]
     search_fields = ["name"]
@@ -36,7 +37,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(TenantAdmin):
     list_display = ["name", "organization", "city", "country", "latitude", "longitude"]
     list_filter = ["country", "tenant"]
     search_fields = ["name", "city", "organization__name"]
@@ -71,7 +72,7 @@ class PositionInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(PrivacyAdmin):
     list_display = [
         "last_name",
         "first_name",
@@ -98,7 +99,8 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
+class PositionAdmin(TenantAdmin):
+    people_fields = ("person",)
     list_display = [
         "person",
         "organization",
