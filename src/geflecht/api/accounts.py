@@ -2,11 +2,12 @@
 
 from datetime import datetime
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from geflecht.accounts.actions import create_token, revoke_token
 from geflecht.accounts.models import ApiToken
 from geflecht.api.auth import TenantSessionAuth, TokenAuth
+from geflecht.api.types import Id
 from geflecht.lib.errors import NotFound
 
 token_auth = TokenAuth()
@@ -19,12 +20,12 @@ class MeOut(Schema):
     username: str
     tenant: str
     role: str
-    person_id: int | None
+    person_id: Id | None
     teams: list[str]
 
 
 class TokenIn(Schema):
-    name: str
+    name: str = Field(..., min_length=1, max_length=100, pattern=r"\S")
 
 
 class TokenOut(Schema):
@@ -69,7 +70,7 @@ def new_token(request, payload: TokenIn):
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of my tokens")
-def delete_token(request, token_id: int):
+def delete_token(request, token_id: Id):
     try:
         revoke_token(request.auth, token_id)
     except ApiToken.DoesNotExist as exc:

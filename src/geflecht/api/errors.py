@@ -7,6 +7,9 @@ Every error the API returns has this shape, whatever raised it:
 
 from __future__ import annotations
 
+import functools
+import json
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -94,3 +97,49 @@ def install(api: NinjaAPI) -> None:
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         code = {400: "bad_request", 405: "method_not_allowed", 429: "throttled"}
         return reply(request, exc.status_code, code.get(exc.status_code, "error"), exc.message)
+
+
+#: Query parameters that may be repeated (lists); every other one must appear once.
+LIST_PARAMETERS = frozenset({"avoid"})
+
+
+def strict_request(api: NinjaAPI):
+    """A decorator for every view: refuse what the document does not allow but a lenient
+    parser would quietly accept, a scalar query parameter given twice (which value did
+    the client mean?) and a JSON body that is not an object. It runs before ninja's own
+    validation, outside its error handling, so it answers itself."""
+
+    def reply(request, message, errors):
+        body = {"code": "validation_error", "message": message, "errors": errors}
+        return api.create_response(request, body, status=422)
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            repeated = sorted(
+                key
+                for key, values in request.GET.lists()
+                if len(values) > 1 and key not in LIST_PARAMETERS
+            )
+            if repeated:
+                return reply(
+                    request,
+                    f"Give each of these parameters once: {', '.join(repeated)}.",
+                    [{"field": key, "message": "given more than once"} for key in repeated],
+                )
+            if request.method in ("POST", "PUT", "PATCH") and request.body:
+                try:
+                    body = json.loads(request.body)
+                except ValueError:
+                    body = {}  # not JSON at all: the parser answers 400 with its own message
+                if not isinstance(body, dict):
+                    return reply(
+                        request,
+                        "The request body must be a JSON object.",
+                        [{"field": "", "message": "not a JSON object"}],
+                    )
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -6,7 +6,56 @@ from ninja import NinjaAPI
 
 from geflecht.api import accounts, errors, network, people
 
-api = NinjaAPI(
+_ERRORS = {
+    "400": "The request body is not valid JSON.",
+    "401": "Not authenticated: no or an unknown/revoked token, or no session.",
+    "403": "Not allowed, e.g. a read-only account writing.",
+    "404": "Not found, or not visible to you (the two look the same).",
+    "409": "Conflict: someone else changed the record since the version you sent.",
+    "422": "Invalid input; `errors` names the fields.",
+    "428": "An edit without the version it is based on.",
+}
+_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+        "current_version": {},
+    },
+}
+
+
+class GeflechtAPI(NinjaAPI):
+    """Documents the one error shape on every operation, so clients (and schemathesis)
+    know every status an endpoint can answer with."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
+        ref = {"$ref": "#/components/schemas/Error"}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in _ERRORS.items():
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": ref}},
+                        },
+                    )
+        return schema
+
+
+api = GeflechtAPI(
     title="Geflecht API",
     version="1",
     description=(
@@ -20,6 +69,7 @@ api = NinjaAPI(
     auth=[accounts.token_auth, accounts.session_auth],
 )
 errors.install(api)
+api.add_decorator(errors.strict_request(api), mode="view")
 api.add_router("/", accounts.router, tags=["accounts"])
 api.add_router("/", people.router, tags=["people"])
 api.add_router("/", network.router, tags=["network"])

@@ -6,8 +6,10 @@ from typing import Any, Literal
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from geflecht.api.pagination import Page
+from geflecht.api.types import BodyId, Id, Int, IsoDateTime
 from geflecht.lib.errors import NotFound
 from geflecht.lib.visibility import require_writer, visible_q
 from geflecht.network import actions, queries, reach
@@ -43,7 +45,7 @@ class RelationshipOut(Schema):
     rating: int | None
     strength: float
     visibility: VisibilityName
-    owner_id: int | None
+    owner_id: Id | None
     last_interaction_at: datetime | None
     updated_at: datetime
 
@@ -54,15 +56,15 @@ class RelationshipDetailOut(RelationshipOut):
 
 
 class RelationshipIn(Schema):
-    person_a_id: int
-    person_b_id: int
+    person_a_id: BodyId
+    person_b_id: BodyId
     kind: KindName = "business"
-    rating: int | None = Field(None, ge=1, le=5)
+    rating: Int | None = Field(None, ge=1, le=5)
     visibility: VisibilityName = "company"
 
 
 class RelationshipPatch(Schema):
-    rating: int | None = Field(None, ge=1, le=5, description="1-5, or null to clear it.")
+    rating: Int | None = Field(None, ge=1, le=5, description="1-5, or null to clear it.")
 
 
 class ParticipantOut(Schema):
@@ -77,7 +79,7 @@ class InteractionOut(Schema):
     duration_minutes: int | None
     subject: str
     location: str
-    site_id: int | None
+    site_id: Id | None
     source: str
     visibility: VisibilityName
     participant_count: int
@@ -85,18 +87,18 @@ class InteractionOut(Schema):
 
 
 class ParticipantIn(Schema):
-    person_id: int
+    person_id: BodyId
     role: RoleName = "attendee"
 
 
 class InteractionIn(Schema):
     kind: ChannelName
-    occurred_at: datetime
+    occurred_at: IsoDateTime
     participants: list[ParticipantIn] = Field(..., min_length=2, max_length=2000)
-    duration_minutes: int | None = Field(None, ge=0, le=100_000)
+    duration_minutes: Int | None = Field(None, ge=0, le=100_000)
     subject: str = Field("", max_length=300)
     location: str = Field("", max_length=200)
-    site_id: int | None = None
+    site_id: BodyId | None = None
     external_id: str = Field("", max_length=200)
     visibility: VisibilityName = "company"
 
@@ -142,7 +144,7 @@ class SuggestionOut(Schema):
 
 class ReconnectOut(Schema):
     person: PersonRef
-    relationship_id: int
+    relationship_id: Id
     strength_then: float
     strength_now: float
     reason: str
@@ -234,7 +236,7 @@ def _interactions_out(user, interactions: list[Interaction]) -> list[dict]:
     ]
 
 
-class _InteractionPage(LimitOffsetPagination):
+class _InteractionPage(Page):
     """Pages of interactions, rendered after slicing so that one page costs three queries."""
 
     def paginate_queryset(self, queryset, pagination, request=None, **params):
@@ -245,10 +247,10 @@ class _InteractionPage(LimitOffsetPagination):
 
 # -------------------------------------------------------------------- relationships
 @router.get("/relationships", response=list[RelationshipOut], summary="Relationships I may see")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_relationships(
     request,
-    person_id: int | None = None,
+    person_id: Id | None = None,
     kind: KindName | None = None,
     min_strength: float = Query(0.0, ge=0, le=1),
     ordering: Literal["-strength", "strength", "id"] = "-strength",
@@ -268,7 +270,7 @@ def list_relationships(
     response=RelationshipDetailOut,
     summary="One relationship with its strength explained",
 )
-def get_relationship(request, rel_id: int, lang: Lang = "en"):
+def get_relationship(request, rel_id: Id, lang: Lang = "en"):
     rel = _relationship(request.auth, rel_id)
     result = queries.explain_relationship(rel)
     out = RelationshipOut.from_orm(rel).dict()
@@ -287,7 +289,7 @@ def create_relationship(request, payload: RelationshipIn):
 
 
 @router.patch("/relationships/{rel_id}", response=RelationshipOut, summary="Set or clear my rating")
-def patch_relationship(request, rel_id: int, payload: RelationshipPatch):
+def patch_relationship(request, rel_id: Id, payload: RelationshipPatch):
     user = request.auth
     rel = _relationship(user, rel_id)
     require_writer(user)
@@ -300,10 +302,10 @@ def patch_relationship(request, rel_id: int, payload: RelationshipPatch):
 @paginate(_InteractionPage)
 def list_interactions(
     request,
-    person_id: int | None = None,
+    person_id: Id | None = None,
     kind: ChannelName | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
 ):
     items = _interactions(request.auth)
     if person_id is not None:
@@ -322,7 +324,7 @@ def list_interactions(
 
 
 @router.get("/interactions/{interaction_id}", response=InteractionOut, summary="One interaction")
-def get_interaction(request, interaction_id: int):
+def get_interaction(request, interaction_id: Id):
     found = list(_interactions(request.auth).filter(pk=interaction_id))
     if not found:
         raise NotFound(f"No interaction with id {interaction_id}.")
@@ -358,11 +360,11 @@ def create_interaction(request, payload: InteractionIn):
 )
 def paths(
     request,
-    target: int,
+    target: Id,
     k: int = Query(3, ge=1, le=10),
     max_hops: int = Query(reach.DEFAULT_MAX_HOPS, ge=1, le=6),
     min_strength: float = Query(0.0, ge=0, le=1),
-    avoid: list[int] = Query([]),
+    avoid: list[Id] = Query([]),
     lang: Lang = "en",
 ):
     user = request.auth
@@ -380,7 +382,7 @@ def paths(
 )
 def team_reach(
     request,
-    organization_id: int,
+    organization_id: Id,
     city: str | None = None,
     max_hops: int = Query(reach.DEFAULT_MAX_HOPS, ge=1, le=6),
     min_strength: float = Query(0.0, ge=0, le=1),
@@ -406,7 +408,7 @@ def my_neighbourhood(
     request,
     radius: int = Query(2, ge=1, le=3),
     min_strength: float = Query(0.0, ge=0, le=1),
-    organization_id: int | None = None,
+    organization_id: Id | None = None,
     city: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ):

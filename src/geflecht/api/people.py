@@ -6,9 +6,11 @@ from typing import Literal
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from geflecht.api.errors import ApiError
+from geflecht.api.pagination import Page
+from geflecht.api.types import BodyId, Id, Int, IsoDate, IsoDateTime, Number
 from geflecht.lib.models import Visibility
 from geflecht.people import actions, queries
 from geflecht.people.models import Person, Position
@@ -21,10 +23,10 @@ VisibilityName = Literal["private", "team", "company"]
 # ------------------------------------------------------------------------ schemas
 class PositionOut(Schema):
     id: int
-    person_id: int
-    organization_id: int
+    person_id: Id
+    organization_id: Id
     organization: str = Field(..., alias="organization.name")
-    site_id: int | None
+    site_id: Id | None
     title: str
     department: str
     buying_role: str
@@ -44,7 +46,7 @@ class PersonOut(Schema):
     classification: str
     importance: str
     visibility: VisibilityName
-    owner_id: int | None
+    owner_id: Id | None
     version: int
     emails: list[str]
     phones: list[str]
@@ -79,19 +81,19 @@ class PersonIn(Schema):
 
 
 class PersonPatch(Schema):
-    version: int | None = Field(
+    version: Int | None = Field(
         None, description="The version the edit is based on (or send If-Match)."
     )
-    last_name: str | None = Field(None, min_length=1, max_length=100)
-    first_name: str | None = Field(None, max_length=100)
-    title: str | None = Field(None, max_length=50)
-    notes: str | None = None
-    tags: list[str] | None = None
-    importance: Literal["", "A", "B", "C"] | None = None
-    classification: Literal["business", "private"] | None = None
-    visibility: VisibilityName | None = None
-    emails: list[str] | None = Field(None, description="Addresses to add.")
-    phones: list[str] | None = Field(None, description="Numbers to add.")
+    last_name: str = Field(None, min_length=1, max_length=100)
+    first_name: str = Field(None, max_length=100)
+    title: str = Field(None, max_length=50)
+    notes: str = None
+    tags: list[str] = None
+    importance: Literal["", "A", "B", "C"] = None
+    classification: Literal["business", "private"] = None
+    visibility: VisibilityName = None
+    emails: list[str] = Field(None, description="Addresses to add.")
+    phones: list[str] = Field(None, description="Numbers to add.")
 
 
 class OrganizationOut(Schema):
@@ -114,25 +116,24 @@ class OrganizationIn(Schema):
         "own", "customer", "prospect", "partner", "supplier", "competitor", "association"
     ] = "prospect"
     industry: str = "other"
-    employees: int | None = Field(None, ge=0, le=10_000_000)
+    employees: Int | None = Field(None, ge=0, le=10_000_000)
     notes: str = ""
 
 
 class OrganizationPatch(Schema):
     etag: str | None = Field(None, description="The etag the edit is based on (or If-Match).")
-    name: str | None = Field(None, min_length=1, max_length=200)
-    kind: (
-        Literal["own", "customer", "prospect", "partner", "supplier", "competitor", "association"]
-        | None
-    ) = None
-    industry: str | None = None
-    employees: int | None = Field(None, ge=0, le=10_000_000)
-    notes: str | None = None
+    name: str = Field(None, min_length=1, max_length=200)
+    kind: Literal[
+        "own", "customer", "prospect", "partner", "supplier", "competitor", "association"
+    ] = None
+    industry: str = None
+    employees: Int | None = Field(None, ge=0, le=10_000_000)
+    notes: str = None
 
 
 class SiteOut(Schema):
     id: int
-    organization_id: int
+    organization_id: Id
     name: str
     street: str
     postal_code: str
@@ -143,34 +144,34 @@ class SiteOut(Schema):
 
 
 class SiteIn(Schema):
-    organization_id: int
+    organization_id: BodyId
     city: str = Field(..., min_length=1, max_length=100)
     name: str = Field("", max_length=200)
     street: str = Field("", max_length=200)
     postal_code: str = Field("", max_length=20)
     country: str = Field("DE", min_length=2, max_length=2)
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
+    latitude: Number | None = Field(None, ge=-90, le=90)
+    longitude: Number | None = Field(None, ge=-180, le=180)
 
 
 class PositionIn(Schema):
-    person_id: int
-    organization_id: int
-    site_id: int | None = None
+    person_id: BodyId
+    organization_id: BodyId
+    site_id: BodyId | None = None
     title: str = Field("", max_length=200)
     department: str = Field("", max_length=100)
     buying_role: str = ""
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
 
 
 class PositionPatch(Schema):
-    site_id: int | None = None
-    title: str | None = Field(None, max_length=200)
-    department: str | None = Field(None, max_length=100)
-    buying_role: str | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    site_id: BodyId | None = None
+    title: str = Field(None, max_length=200)
+    department: str = Field(None, max_length=100)
+    buying_role: str = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
 
 
 # ------------------------------------------------------------------------ helpers
@@ -209,14 +210,14 @@ def _people_with_details(qs):
 
 # ------------------------------------------------------------------------ persons
 @router.get("/persons", response=list[PersonOut], summary="People I may see")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_persons(
     request,
     q: str | None = None,
-    organization_id: int | None = None,
+    organization_id: Id | None = None,
     importance: Literal["A", "B", "C"] | None = None,
     visibility: VisibilityName | None = None,
-    updated_since: datetime | None = None,
+    updated_since: IsoDateTime | None = None,
     ordering: Literal["last_name", "-last_name", "updated_at", "-updated_at", "id"] = "last_name",
 ):
     people = queries.visible_people(request.auth)
@@ -245,7 +246,7 @@ def list_persons(
 
 
 @router.get("/persons/{person_id}", response=PersonOut, summary="One person")
-def get_person(request, person_id: int, response: HttpResponse):
+def get_person(request, person_id: Id, response: HttpResponse):
     person = queries.visible_person(request.auth, person_id)
     person = _people_with_details(Person.objects.filter(pk=person.pk)).get()
     response["ETag"] = f'"{person.version}"'
@@ -265,7 +266,7 @@ def create_person(request, payload: PersonIn):
     response=PersonOut,
     summary="Change a person (409 if someone else changed it since your version)",
 )
-def patch_person(request, person_id: int, payload: PersonPatch, response: HttpResponse):
+def patch_person(request, person_id: Id, payload: PersonPatch, response: HttpResponse):
     user = request.auth
     person = queries.visible_person(user, person_id)
     version = _require_version(_expected(request, payload.version))
@@ -283,7 +284,7 @@ def patch_person(request, person_id: int, payload: PersonPatch, response: HttpRe
 
 # ------------------------------------------------------------------ organisations
 @router.get("/organizations", response=list[OrganizationOut], summary="Organisations")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_organizations(
     request,
     q: str | None = None,
@@ -302,7 +303,7 @@ def list_organizations(
 
 
 @router.get("/organizations/{org_id}", response=OrganizationOut, summary="One organisation")
-def get_organization(request, org_id: int, response: HttpResponse):
+def get_organization(request, org_id: Id, response: HttpResponse):
     org = queries.tenant_organization(request.auth, org_id)
     response["ETag"] = f'"{actions.organization_etag(org)}"'
     return org
@@ -315,7 +316,7 @@ def create_organization(request, payload: OrganizationIn):
 
 
 @router.patch("/organizations/{org_id}", response=OrganizationOut, summary="Change an organisation")
-def patch_organization(request, org_id: int, payload: OrganizationPatch, response: HttpResponse):
+def patch_organization(request, org_id: Id, payload: OrganizationPatch, response: HttpResponse):
     org = queries.tenant_organization(request.auth, org_id)
     expected = _require_version(_expected(request, payload.etag))
     fields = {k: v for k, v in _changes(payload, {"etag"}).items() if v is not None}
@@ -326,8 +327,8 @@ def patch_organization(request, org_id: int, payload: OrganizationPatch, respons
 
 # ------------------------------------------------------------------------- sites
 @router.get("/sites", response=list[SiteOut], summary="Sites")
-@paginate(LimitOffsetPagination)
-def list_sites(request, organization_id: int | None = None, city: str | None = None):
+@paginate(Page)
+def list_sites(request, organization_id: Id | None = None, city: str | None = None):
     sites = queries.tenant_sites(request.auth)
     if organization_id is not None:
         sites = sites.filter(organization_id=organization_id)
@@ -337,7 +338,7 @@ def list_sites(request, organization_id: int | None = None, city: str | None = N
 
 
 @router.get("/sites/{site_id}", response=SiteOut, summary="One site")
-def get_site(request, site_id: int):
+def get_site(request, site_id: Id):
     return queries.tenant_site(request.auth, site_id)
 
 
@@ -350,11 +351,11 @@ def create_site(request, payload: SiteIn):
 
 # --------------------------------------------------------------------- positions
 @router.get("/positions", response=list[PositionOut], summary="Jobs of people I may see")
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_positions(
     request,
-    person_id: int | None = None,
-    organization_id: int | None = None,
+    person_id: Id | None = None,
+    organization_id: Id | None = None,
     current: bool | None = None,
 ):
     positions = queries.visible_positions(request.auth)
@@ -379,7 +380,7 @@ def create_position(request, payload: PositionIn):
 
 
 @router.patch("/positions/{position_id}", response=PositionOut, summary="Change a job")
-def patch_position(request, position_id: int, payload: PositionPatch):
+def patch_position(request, position_id: Id, payload: PositionPatch):
     user = request.auth
     position = queries.visible_position(user, position_id)
     fields = _changes(payload, set())
