@@ -42,6 +42,7 @@ from geflecht.network.strength import (
     PairState,
     bulk_decayed_sums,
     days_since_epoch,
+    empty_sums,
     state_strength,
     strengths_from_sums,
     update_state,
@@ -482,7 +483,7 @@ def recompute_all_strengths(
         ),
         np.int64,
     )
-    sums = np.zeros((len(ids), 4))
+    sums = empty_sums(len(ids))
     last = np.full(len(ids), -np.inf)
     interactions = Interaction.objects.filter(tenant_id=tenant_id)
     total = interactions.count()
@@ -513,7 +514,7 @@ def recompute_all_strengths(
         done = min(total, done + interactions.filter(id__range=(lo, hi)).count())
         if progress:
             progress(done, total)
-    values = strengths_from_sums(sums, params, ratings=ratings, kinds=kinds)
+    values = strengths_from_sums(sums, params, now_days=now_days, ratings=ratings, kinds=kinds)
     with transaction.atomic():
         for s in range(0, len(ids), 50_000):
             _write_strengths(ids[s : s + 50_000], values[s : s + 50_000], last[s : s + 50_000])

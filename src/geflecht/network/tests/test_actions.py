@@ -65,7 +65,16 @@ def test_in_person_meeting_counts_more_than_an_email(tenant, people):
     klaus, juergen, petra = people[:3]
     record(tenant, "meeting", [klaus, juergen])
     record(tenant, "email", [klaus, petra], roles=["sender", "recipient"])
-    assert strength(klaus, juergen) > 2 * strength(klaus, petra)
+    assert strength(klaus, juergen) > strength(klaus, petra)
+    # Both are colleagues (floor 0.15): compare the evidence above the floor.
+    met, mailed = (
+        explain_relationship(
+            Relationship.objects.get(person_a_id=min(x.pk, y.pk), person_b_id=max(x.pk, y.pk)),
+            now=NOW,
+        )
+        for x, y in ((klaus, juergen), (klaus, petra))
+    )
+    assert met.inputs.evidence_value > 5 * mailed.inputs.evidence_value
 
 
 @pytest.mark.parametrize(
