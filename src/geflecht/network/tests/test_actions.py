@@ -392,3 +392,20 @@ def test_a_new_interaction_updates_only_its_pairs_in_constant_queries(tenant, pe
     # The history of the pair is not read again: the same queries with 1 or 25 earlier calls.
     assert counts[0] == counts[1]
     assert counts[0] == 12, counts  # pinned: an N+1 over pairs or history fails here
+
+
+@pytest.mark.django_db(transaction=True)
+def test_full_recomputation_runs_as_a_background_task_with_progress(tenant, people):
+    from geflecht.network.actions import start_strength_recomputation, strength_recomputation
+
+    klaus, juergen, petra = people[:3]
+    record(tenant, "meeting", [klaus, juergen, petra], days_ago=30)
+    record(tenant, "phone", [klaus, juergen], days_ago=3)
+    expected = dict(Relationship.objects.values_list("id", "strength"))
+    Relationship.objects.update(strength=0.5)
+    job = start_strength_recomputation(tenant.id, now=NOW).wait(timeout=60)
+    assert job.state == "done", job.error
+    assert (job.done, job.total, job.relationships) == (2, 2, 3)
+    assert strength_recomputation(tenant.id) is job
+    got = dict(Relationship.objects.values_list("id", "strength"))
+    assert got == pytest.approx(expected, rel=1e-9)
