@@ -260,6 +260,9 @@ class StrengthParams:
     reconnect_strong_threshold: float = 0.6
     #: Reconnect: suggest meeting in person when the last in-person meeting is older than this.
     reconnect_meet_after_days: float = 180.0
+    #: Reconnect: an event the person attends within this many days is suggested as the place
+    #: to meet (a trade fair both go to is the cheapest real meeting).
+    reconnect_event_horizon_days: float = 90.0
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -341,6 +344,7 @@ _POSITIVE = {
     "rhythm_prior_gap_days",
     "recent_window_days",
     "reconnect_factor",
+    "reconnect_event_horizon_days",
 }
 _UNIT = {
     "min_strength",
@@ -1221,11 +1225,13 @@ class ReconnectAdvice:
     usual_gap_days: float | None  # the pair's median gap between contacts
     silence_days: float | None
     decline_share: float | None  # share of strength lost
-    next_step: str  # "meet" or "call"
+    next_step: str  # "meet_at_event", "meet" or "call"
+    event: str | None = None  # with "meet_at_event": the upcoming event the person attends
+    event_date: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
-        for key in ("last_contact", "last_meeting"):
+        for key in ("last_contact", "last_meeting", "event_date"):
             value = getattr(self, key)
             out[key] = value.isoformat() if value else None
         return out
@@ -1239,6 +1245,7 @@ def assess_reconnect(
     importance: str | None,
     now: datetime,
     params: StrengthParams | None = None,
+    upcoming_events: Iterable[tuple[str, datetime]] = (),
 ) -> ReconnectAdvice | None:
     """Advice when an important relationship has gone quiet or weakened, else None.
 
@@ -1247,9 +1254,11 @@ def assess_reconnect(
     silence since the last one exceeds ``reconnect_factor`` times the median gap between
     contacts (and ``reconnect_min_silence_days``). Declined: the strength fell by at least
     ``reconnect_decline_share`` since ``strength_then``, which was at least
-    ``reconnect_decline_min_strength``. The suggested next step is "meet" when
-    the last in-person meeting is older than ``reconnect_meet_after_days`` (or there was
-    none), else "call". Mass mailings are not contacts.
+    ``reconnect_decline_min_strength``. The suggested next step is "meet_at_event" when the
+    person attends one of ``upcoming_events`` (``(name, date)`` pairs) within
+    ``reconnect_event_horizon_days`` (the earliest is named), else "meet" when the last
+    in-person meeting is older than ``reconnect_meet_after_days`` (or there was none),
+    else "call". Mass mailings are not contacts.
     """
     params = params or StrengthParams()
     important = importance in ("A", "B") or (
@@ -1266,6 +1275,11 @@ def assess_reconnect(
         days=params.reconnect_meet_after_days
     )
     next_step = "meet" if meet_due else "call"
+    horizon = now + timedelta(days=params.reconnect_event_horizon_days)
+    soon = sorted((when, name) for name, when in upcoming_events if now < when <= horizon)
+    event = event_date = None
+    if soon:
+        next_step, (event_date, event) = "meet_at_event", soon[0]
 
     if len(days) >= params.reconnect_min_contacts and last_contact is not None:
         usual_gap = float(np.median(np.diff(days)))
@@ -1279,6 +1293,8 @@ def assess_reconnect(
                 silence_days=silence,
                 decline_share=None,
                 next_step=next_step,
+                event=event,
+                event_date=event_date,
             )
     if strength_then is not None and strength_then >= params.reconnect_decline_min_strength:
         share = (strength_then - strength_now) / strength_then
@@ -1291,6 +1307,8 @@ def assess_reconnect(
                 silence_days=None,
                 decline_share=share,
                 next_step=next_step,
+                event=event,
+                event_date=event_date,
             )
     return None
 

@@ -409,3 +409,18 @@ def test_full_recomputation_runs_as_a_background_task_with_progress(tenant, peop
     assert strength_recomputation(tenant.id) is job
     got = dict(Relationship.objects.values_list("id", "strength"))
     assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_reconnect_suggests_an_upcoming_event_and_names_the_last_meeting(tenant, people, owner):
+    klaus = people[0]
+    Person.objects.filter(pk=klaus.pk).update(importance="B")
+    me = owner.person
+    for week in range(10):
+        record(tenant, "meeting" if week == 9 else "phone", [me, klaus], days_ago=200 + 7 * week)
+    fair = ("Hannover Messe", NOW + timedelta(days=30))
+    (item,) = reconnect_list(owner, now=NOW, upcoming_events={klaus.pk: [fair]})
+    assert item.advice.reason == "silent"
+    assert item.advice.last_meeting.date() == (NOW - timedelta(days=263)).date()
+    assert (item.advice.next_step, item.advice.event) == ("meet_at_event", "Hannover Messe")
+    (plain,) = reconnect_list(owner, now=NOW)
+    assert plain.advice.next_step == "meet"  # no event known; last met over 180 days ago

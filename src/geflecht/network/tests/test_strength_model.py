@@ -499,3 +499,32 @@ def test_decline_of_a_tie_that_was_never_strong_is_not_a_reconnect():
     assert quiet is None
     real = assess_reconnect(history, strength_then=0.5, strength_now=0.2, importance="A", now=NOW)
     assert real is not None and real.reason == "declined"
+
+
+def test_the_silence_factor_is_a_parameter_with_default_eight():
+    assert StrengthParams().reconnect_factor == 8
+    history = _rhythm(14, 14 * 10)  # silent for ten usual gaps
+    kwargs = {"strength_then": 0.7, "strength_now": 0.6, "importance": "B", "now": NOW}
+    assert assess_reconnect(history, **kwargs).reason == "silent"
+    patient = StrengthParams.from_mapping({"reconnect_factor": 12})
+    assert assess_reconnect(history, params=patient, **kwargs) is None
+
+
+def test_strong_earlier_makes_a_contact_without_importance_important():
+    history = _rhythm(14, 200)
+    kwargs = {"strength_now": 0.3, "importance": None, "now": NOW}
+    assert assess_reconnect(history, strength_then=0.65, **kwargs) is not None
+    assert assess_reconnect(history, strength_then=0.55, **kwargs) is None
+
+
+def test_an_upcoming_event_the_person_attends_is_the_suggested_meeting():
+    history = [*_rhythm(14, 200), Evidence(ago(250), "meeting")]
+    kwargs = {"strength_then": 0.7, "strength_now": 0.4, "importance": "A", "now": NOW}
+    fairs = [("Hannover Messe", NOW + timedelta(days=60)), ("Motek", NOW + timedelta(days=20))]
+    advice = assess_reconnect(history, upcoming_events=fairs, **kwargs)
+    assert advice.next_step == "meet_at_event"
+    assert (advice.event, advice.event_date) == ("Motek", NOW + timedelta(days=20))
+    assert advice.as_dict()["event_date"] == (NOW + timedelta(days=20)).isoformat()
+    # Past events and events beyond the horizon are no suggestion.
+    far = [("EMO", NOW + timedelta(days=200)), ("last year", NOW - timedelta(days=5))]
+    assert assess_reconnect(history, upcoming_events=far, **kwargs).next_step == "meet"
