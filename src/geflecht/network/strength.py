@@ -23,7 +23,7 @@ In formulas, for interactions ``i`` with ``n_i`` participants and age ``age_i`` 
            * 2 ** (-age_i / half_life_days)                    (0 for mass mailings)
     S    = (1 + bonus) * S_mutual + (1 + bonus * balance) * (S_a + S_b) + S_unknown
            balance = 2 * min(S_a, S_b) / (S_a + S_b)           (1 = balanced, 0 = one way)
-    gap  = (last - first + rhythm_prior_gap_days) / n       (n contacts, mass mailings excluded)
+    gap  = (last - first + rhythm_prior_gap_days) / max(n - 1, 1)   (n contacts, no mass mail)
     R    = (1 + silence / gap) ** -rhythm_exponent         (silence = now - last contact)
     E    = 1 - exp(-S * R / saturation)
     v    = E, or with a rating: (rw * rating_value + ew * E * E) / (rw + ew * E)
@@ -206,14 +206,16 @@ class StrengthParams:
     duration_factor_min: float = 0.5
     duration_factor_max: float = 2.0
     #: Rhythm: the evidence is multiplied by ``(1 + silence / usual_gap) ** -rhythm_exponent``,
-    #: where ``usual_gap = (last - first + rhythm_prior_gap_days) / contacts``. A pair in touch
+    #: where ``usual_gap = (last - first + rhythm_prior_gap_days) / max(contacts - 1, 1)``, the
+    #: mean gap between contacts plus a small prior. A pair in touch
     #: every week that has been silent for three months has lapsed more than a pair in touch
     #: every quarter after the same silence. 0 switches it off. 0.25 and the prior gap of one
     #: day were chosen on the tuning splits (Enron cut 2000-04-01, Copenhagen day 7), never on
     #: the reported test cuts (bench/strength_README_section.md).
     rhythm_exponent: float = 0.25
-    #: Rhythm: one pseudo-gap of this many days, so a single contact has a short "usual gap"
-    #: (a one-off exchange months ago is not a running relationship).
+    #: Rhythm: this many days are added to the span of the contacts, so a single contact (or
+    #: several on one day) has a usual gap of one day: a one-off exchange months ago is not
+    #: a running relationship.
     rhythm_prior_gap_days: float = 1.0
     #: Diminishing returns: evidence value ``1 - exp(-S / saturation)``; ``S`` is in units of
     #: recent two-person meetings. 3: three recent meetings give 0.63, ten give 0.96.
@@ -522,7 +524,7 @@ def _rhythm(
     """-> (rhythm factor R, usual gap in days or None without contacts)."""
     if count <= 0:
         return 1.0, None
-    gap = (max(span_days, 0.0) + params.rhythm_prior_gap_days) / count
+    gap = (max(span_days, 0.0) + params.rhythm_prior_gap_days) / max(count - 1, 1)
     return (1.0 + max(silence_days, 0.0) / gap) ** -params.rhythm_exponent, gap
 
 
@@ -584,7 +586,7 @@ class StrengthInputs:
     kind_floor: float
     kind_floor_applied: bool
     decayed_evidence: float  # effective decayed evidence S (meeting units)
-    usual_gap_days: float | None  # (last - first + prior gap) / contacts
+    usual_gap_days: float | None  # (last - first + prior gap) / max(contacts - 1, 1)
     rhythm_factor: float  # R = (1 + silence / usual gap) ** -rhythm_exponent
     evidence_value: float  # 1 - exp(-S * R / saturation), before rating and floor
 
@@ -642,7 +644,7 @@ def compute_strength(
     >>> weekly = [Evidence(datetime(2025, 12, 25 - 7 * k, tzinfo=UTC), "meeting") for k in range(3)]
     >>> r = compute_strength(weekly, now=now)
     >>> r.label, round(r.value, 2)
-    ('strong', 0.66)
+    ('strong', 0.68)
     """
     params = params or StrengthParams()
     _check_rating_kind(rating, kind)
@@ -851,7 +853,7 @@ def _ago(then: datetime, now: datetime, text: Mapping[str, Any]) -> str:
 
 
 def _every(days: float, text: Mapping[str, Any]) -> str:
-    if days < 10:
+    if days < 6:
         unit, n = "day", max(round(days), 1)
     elif days < 60:
         unit, n = "week", round(days / 7)
@@ -1190,7 +1192,9 @@ def strengths_from_sums(
     effective = s_m * (1.0 + bonus) + directed * (1.0 + bonus * balance) + s_u
     seen = count > 0
     if seen.any():
-        gap = (last[seen] - first[seen] + params.rhythm_prior_gap_days) / count[seen]
+        gap = (last[seen] - first[seen] + params.rhythm_prior_gap_days) / np.maximum(
+            count[seen] - 1, 1
+        )
         silence = np.maximum(now_days - last[seen], 0.0)
         effective[seen] *= (1.0 + silence / gap) ** -params.rhythm_exponent
     ev_value = -np.expm1(-effective / params.saturation)

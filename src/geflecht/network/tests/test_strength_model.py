@@ -528,3 +528,18 @@ def test_an_upcoming_event_the_person_attends_is_the_suggested_meeting():
     # Past events and events beyond the horizon are no suggestion.
     far = [("EMO", NOW + timedelta(days=200)), ("last year", NOW - timedelta(days=5))]
     assert assess_reconnect(history, upcoming_events=far, **kwargs).next_step == "meet"
+
+
+def test_silence_long_for_the_pairs_own_rhythm_weakens_the_tie_more():
+    weekly = [Evidence(ago(90 + 7 * i), "phone", initiator="a") for i in range(6)]
+    quarterly = [Evidence(ago(90 + 91 * i), "phone", initiator="a") for i in range(6)]
+    w, q = (compute_strength(h, now=NOW) for h in (weekly, quarterly))
+    # Both were last in touch 90 days ago; that is 13 usual gaps for one, one for the other.
+    assert w.inputs.usual_gap_days == pytest.approx((35 + 1) / 5)
+    assert w.inputs.rhythm_factor < q.inputs.rhythm_factor < 1
+    assert "usually in touch every week, much quieter lately" in w.explain()
+    assert "üblicherweise Kontakt alle 3 Monate" in q.explain("de")
+    # The same evidence without the rhythm factor: only the decay counts.
+    off = StrengthParams.from_mapping({"rhythm_exponent": 0})
+    assert compute_strength(weekly, now=NOW, params=off).inputs.rhythm_factor == 1
+    assert compute_strength(weekly, now=NOW, params=off).value > w.value
