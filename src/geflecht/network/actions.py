@@ -638,7 +638,7 @@ def _interaction_span(tenant_id: int) -> tuple[int, int, int]:
 def _days_sql() -> str:
     """SQL for an interaction's time as days since 1970-01-01 UTC."""
     if connection.vendor == "postgresql":
-        return "EXTRACT(EPOCH FROM i.occurred_at) / 86400.0"
+        return "CAST(EXTRACT(EPOCH FROM i.occurred_at) AS double precision) / 86400.0"
     return "julianday(i.occurred_at) - 2440587.5"
 
 
