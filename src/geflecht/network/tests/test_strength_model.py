@@ -469,8 +469,8 @@ def test_strength_predicts_future_contact_better_than_count_and_recency():
     assert enron["strength"] > enron["recency"] + 0.05
     cph = results["Copenhagen calls+SMS day 14 of 28"].auc
     assert cph["strength"] > cph["recency"] + 0.05
-    # Four weeks of calls and SMS hardly decay: strength and count tie there (reported).
-    assert cph["strength"] >= cph["count"] - 0.01
+    # Four weeks of calls and SMS hardly decay; the rhythm factor is what beats the count.
+    assert cph["strength"] > cph["count"] + 0.005
     for r in results.values():
         assert all(0.5 < a <= 1 for a in r.auc.values()), r
 
