@@ -734,11 +734,26 @@ def _pair_rows(inter: np.ndarray, parts: np.ndarray, rels: _RelArrays, params):
     )
 
 
+def _timestamps_text(days: np.ndarray) -> list[str | None]:
+    """Days since epoch -> UTC timestamps as the database stores them (None for -inf).
+
+    Formatted in numpy: a datetime object per row cost half of the write time. SQLite
+    gets Django's naive UTC text (no fraction when it is zero), PostgreSQL an offset.
+    """
+    known = np.isfinite(days)
+    micros = np.rint(np.where(known, days, 0.0) * 86_400e6).astype(np.int64)
+    text = np.datetime_as_string(micros.astype("datetime64[us]"), unit="us").tolist()
+    suffix = "+00:00" if connection.vendor == "postgresql" else ""
+    return [
+        (t[:-7] if t.endswith(".000000") else t).replace("T", " ") + suffix if ok else None
+        for t, ok in zip(text, known.tolist(), strict=True)
+    ]
+
+
 def _write_strengths(ids: np.ndarray, values: np.ndarray, last_days: np.ndarray) -> None:
     """Write strengths and last contacts; the incremental states are cleared (a pair's next
     new interaction rebuilds its state from its history once)."""
     table = connection.ops.quote_name(Relationship._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value  # SQLite keeps naive UTC text
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One UPDATE from a COPY-filled temporary table: row-by-row UPDATEs are ~20x slower.
@@ -752,10 +767,7 @@ def _write_strengths(ids: np.ndarray, values: np.ndarray, last_days: np.ndarray)
                 "(id INTEGER PRIMARY KEY, strength REAL, last TEXT)"
             )
         for s in range(0, len(ids), 100_000):
-            last_seen = [
-                adapt(datetime.fromtimestamp(d * 86400.0, UTC)) if np.isfinite(d) else None
-                for d in last_days[s : s + 100_000].tolist()
-            ]
+            last_seen = _timestamps_text(last_days[s : s + 100_000])
             rows = zip(
                 ids[s : s + 100_000].tolist(),
                 values[s : s + 100_000].tolist(),

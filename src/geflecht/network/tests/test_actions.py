@@ -319,12 +319,17 @@ def test_strengths_kept_incrementally_equal_a_full_recomputation(tenant, people,
     )
     record(tenant, "event", [klaus, juergen, petra, ute, ali], days_ago=1)
     incremental = dict(Relationship.objects.values_list("id", "strength"))
+    last_seen = dict(Relationship.objects.values_list("id", "last_interaction_at"))
     assert all(Relationship.objects.values_list("evidence__state", flat=True))
     recompute_all_strengths(tenant.id, now=NOW)
     full = dict(Relationship.objects.values_list("id", "strength"))
     assert full.keys() == incremental.keys()
     for key, value in incremental.items():
         assert full[key] == pytest.approx(value, rel=1e-9)
+    assert dict(Relationship.objects.values_list("id", "last_interaction_at")) == last_seen
+    # Stored in the database's own format, so filters on it still match: the event's ten
+    # pairs, and the private Klaus-Jürgen row, which shares it.
+    assert Relationship.objects.filter(last_interaction_at=NOW - timedelta(days=1)).count() == 11
 
 
 def test_the_same_person_twice_is_one_participant_and_rejected(tenant, people):
