@@ -10,7 +10,12 @@
 * Incremental: a new 20-person meeting touches 190 pairs; time to update their
   :class:`PairState` and read the new strengths (the model part of "within a second").
 
-Run: ``python bench/bench_strength.py`` (``--interactions 1000000`` for a quick look).
+* ``--database``: the same on a real database (a large ``geflecht demo``): ``geflecht
+  strengths``' recomputation with its progress bar, then new meetings recorded through
+  ``record_interaction`` on existing pairs (median and worst of 20).
+
+Run: ``python bench/bench_strength.py`` (``--interactions 1000000`` for a quick look), or
+``GEFLECHT_DATA_DIR=... python bench/bench_strength.py --database``.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from geflecht.network.strength import (
     bulk_decayed_sums,
     bulk_strengths,
     days_since_epoch,
+    empty_sums,
     state_strength,
     strengths_from_sums,
     update_state,
@@ -91,7 +97,7 @@ def bench_full(m: int, n_pairs: int, chunk: int) -> dict[str, float]:
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
     started = time.perf_counter()
-    sums = np.zeros((n_pairs, 4))
+    sums = empty_sums(n_pairs)
     with tqdm(total=m, unit="rows", unit_scale=True, desc="recompute") as bar:
         for lo in range(0, m, chunk):
             part = {k: v[lo : lo + chunk] for k, v in rows.items()}
@@ -104,7 +110,7 @@ def bench_full(m: int, n_pairs: int, chunk: int) -> dict[str, float]:
                 out=sums,
             )
             bar.update(len(part["pair_index"]))
-    streamed_values = strengths_from_sums(sums, params)
+    streamed_values = strengths_from_sums(sums, params, now_days=now_days)
     streamed = time.perf_counter() - started
     streamed_peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
@@ -150,12 +156,81 @@ def bench_incremental(participants: int = 20, history: int = 200) -> dict[str, f
     return {"pairs": pairs, "seconds": seconds}
 
 
+def bench_database(repeats: int = 20) -> None:
+    """On the database of ``GEFLECHT_DATABASE_URL`` / ``GEFLECHT_DATA_DIR`` (e.g. a large
+    ``geflecht demo``): the full recomputation as ``geflecht strengths`` runs it, then new
+    meetings recorded through ``record_interaction`` (first one per pair after the full
+    recomputation rebuilds the pair's state from its history; later ones are O(1))."""
+    import os
+    import statistics
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geflecht.settings")
+    django.setup()
+    from django.db import connection
+    from django.utils import timezone
+
+    from geflecht.accounts.models import Tenant
+    from geflecht.network.actions import recompute_all_strengths, record_interaction
+    from geflecht.network.models import Interaction, Relationship
+
+    tenant = Tenant.objects.order_by("id").first()
+    if tenant is None:
+        raise SystemExit("No tenant: run geflecht demo first.")
+    n_inter = Interaction.objects.filter(tenant=tenant).count()
+    print(f"database: {connection.vendor}; {n_inter:,} interactions")
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    with tqdm(desc="strengths", unit=" interactions", unit_scale=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        n_rel = recompute_all_strengths(tenant.id, progress=progress)
+    full = time.perf_counter() - started
+    rss = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024
+    print(f"full recomputation: {n_rel:,} relationships in {full:.1f} s (peak RSS +{rss:.0f} MiB)")
+
+    rng = np.random.default_rng(7)
+    busiest = list(
+        Relationship.objects.filter(tenant=tenant)
+        .order_by("-id")
+        .values_list("person_a_id", "person_b_id")[:5000]
+    )
+    picks = [busiest[i] for i in rng.choice(len(busiest), size=repeats, replace=False)]
+    first_ms, again_ms = [], []
+    for a, b in picks:
+        for into in (first_ms, again_ms):
+            t1 = time.perf_counter()
+            record_interaction(
+                tenant=tenant,
+                kind="meeting",
+                occurred_at=timezone.now() - timedelta(minutes=5),
+                participants=[(a, "organiser"), (b, "attendee")],
+            )
+            into.append((time.perf_counter() - t1) * 1000)
+    for name, xs in (("first new meeting of a pair", first_ms), ("next one", again_ms)):
+        print(
+            f"{name}: median {statistics.median(xs):.1f} ms, max {max(xs):.1f} ms ({len(xs)} pairs)"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--interactions", type=int, default=10_000_000)
     parser.add_argument("--pairs", type=int, default=1_000_000)
     parser.add_argument("--chunk", type=int, default=1_000_000)
+    parser.add_argument(
+        "--database",
+        action="store_true",
+        help="measure the recomputation and new interactions on the configured database",
+    )
     args = parser.parse_args(argv)
+    if args.database:
+        bench_database()
+        return 0
     full = bench_full(args.interactions, args.pairs, args.chunk)
     inc = bench_incremental()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux

@@ -11,9 +11,10 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
@@ -43,6 +44,7 @@ from geflecht.network.strength import (
     PairState,
     bulk_decayed_sums,
     days_since_epoch,
+    empty_sums,
     state_strength,
     strengths_from_sums,
     update_state,
@@ -510,120 +512,300 @@ def recompute_all_strengths(
 ) -> int:
     """Recompute every relationship of a tenant from its interactions, streaming.
 
-    Walks the interactions in id ranges; one SQL join per range yields a row per
-    (interaction, relationship of two of its participants), which feeds the vectorised
-    model's decayed sums. Memory: a few numbers per relationship plus one range of rows.
-    Progress is reported in interactions read.
+    Reads the relationships once, then the interactions and their participants in id
+    ranges of ``chunk`` interactions with two plain range scans (no join in SQL); the
+    participant pairs of each interaction are formed and matched to relationship rows
+    in numpy, and feed the vectorised model's summaries. Memory: a few numbers per
+    relationship plus one range of rows. Progress is reported in interactions read.
+    Returns the number of relationships written.
     """
     now = now or timezone.now()
     params = strength_params()
     now_days = days_since_epoch(now)
-    rel_rows = Relationship.objects.filter(tenant_id=tenant_id).order_by("id")
-    ids = np.fromiter(rel_rows.values_list("id", flat=True).iterator(chunk_size=50_000), np.int64)
-    if not len(ids):
+    rels = _relationship_arrays(tenant_id)
+    if rels is None:
         return 0
-    kind_code = {name: i for i, name in enumerate(KINDS)}
-    ratings = np.fromiter(
-        (r or 0 for r in rel_rows.values_list("rating", flat=True).iterator(chunk_size=50_000)),
-        np.int64,
-    )
-    kinds = np.fromiter(
-        (
-            kind_code.get(k, -1)
-            for k in rel_rows.values_list("kind", flat=True).iterator(chunk_size=50_000)
-        ),
-        np.int64,
-    )
-    sums = np.zeros((len(ids), 4))
-    last = np.full(len(ids), -np.inf)
-    interactions = Interaction.objects.filter(tenant_id=tenant_id)
-    total = interactions.count()
-    first = interactions.order_by("id").values_list("id", flat=True).first() or 0
-    top = interactions.order_by("-id").values_list("id", flat=True).first() or -1
-    channel_code = {name: i for i, name in enumerate(CHANNELS)}
+    n = len(rels.ids)
+    sums = empty_sums(n)
+    total, first, top = _interaction_span(tenant_id)
     done = 0
     for lo in range(first, top + 1, chunk):
-        hi = lo + chunk - 1
-        rows = _interaction_rows(tenant_id, lo, hi)
-        if rows:
-            rel_id, when, kind, size, duration, role_a, role_b = zip(*rows, strict=True)
-            index = np.searchsorted(ids, np.array(rel_id, dtype=np.int64))
-            days = _days(when)
+        inter, parts = _interaction_chunk(tenant_id, lo, lo + chunk - 1)
+        rows = _pair_rows(inter, parts, rels, params)
+        if rows is not None:
+            rel_index, days, channel, size, duration, initiator = rows
             bulk_decayed_sums(
-                index,
-                days,
-                np.array([channel_code[k] for k in kind]),
-                np.maximum(np.array(size), 2),
-                np.array([np.nan if d is None else d for d in duration], dtype=float),
-                _initiators(role_a, role_b),
-                now_days,
-                len(ids),
-                params,
-                out=sums,
+                rel_index, days, channel, size, duration, initiator, now_days, n, params, out=sums
             )
-            np.maximum.at(last, index, days)
-        done = min(total, done + interactions.filter(id__range=(lo, hi)).count())
+        done += len(inter)
         if progress:
-            progress(done, total)
-    values = strengths_from_sums(sums, params, ratings=ratings, kinds=kinds)
+            progress(min(done, total), total)
+    values = strengths_from_sums(
+        sums, params, now_days=now_days, ratings=rels.ratings, kinds=rels.kinds
+    )
     with transaction.atomic():
-        for s in range(0, len(ids), 50_000):
-            _write_strengths(ids[s : s + 50_000], values[s : s + 50_000], last[s : s + 50_000])
+        _write_strengths(rels.ids, values, sums[:, 6])
         bump_graph_version(tenant_id, full=True)
-    return len(ids)
+    return n
 
 
-# One row per (interaction, relationship between two of its participants). Private
-# interactions count only for their owner's private relationships. CROSS JOIN fixes
-# SQLite's join order (interaction -> its participant pairs -> the pair's relationship by
-# its index); PostgreSQL plans it by cost as usual.
-_ROWS_SQL = """
-SELECT r.id, i.occurred_at, i.kind, i.participant_count, i.duration_minutes, p1.role, p2.role
-FROM network_interaction i
-CROSS JOIN network_interactionparticipant p1
-CROSS JOIN network_interactionparticipant p2
-CROSS JOIN network_relationship r
-WHERE i.tenant_id = %s AND i.id BETWEEN %s AND %s
-  AND p1.interaction_id = i.id AND p2.interaction_id = i.id
-  AND r.person_a_id = p1.person_id AND r.person_b_id = p2.person_id
-  AND r.tenant_id = i.tenant_id
-  AND (i.visibility <> 'private' OR (r.visibility = 'private' AND i.owner_id = r.owner_id))
-"""
+@dataclass
+class RecomputeJob:
+    """A full recomputation running in a background thread; poll it for progress."""
+
+    tenant_id: int
+    state: str = "running"  # running, done or failed
+    done: int = 0  # interactions read
+    total: int = 0
+    relationships: int = 0  # written, when done
+    error: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    _thread: threading.Thread | None = field(default=None, repr=False)
+
+    def wait(self, timeout: float | None = None) -> RecomputeJob:
+        """Block until the job ends (or ``timeout`` seconds passed); return it."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self
+
+    def as_dict(self) -> dict:
+        return {
+            "tenant_id": self.tenant_id,
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "relationships": self.relationships,
+            "error": self.error,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+        }
 
 
-def _interaction_rows(tenant_id: int, lo: int, hi: int) -> list[tuple]:
+_JOBS: dict[int, RecomputeJob] = {}
+_JOBS_LOCK = threading.Lock()
+
+
+def start_strength_recomputation(tenant_id: int, *, now: datetime | None = None) -> RecomputeJob:
+    """Start :func:`recompute_all_strengths` for a tenant in a background thread.
+
+    Returns the job to poll (``state``, ``done`` of ``total`` interactions). While one is
+    running for the tenant, the running job is returned instead of starting a second.
+    The thread uses its own database connection and closes it at the end.
+    """
+    with _JOBS_LOCK:
+        running = _JOBS.get(tenant_id)
+        if running is not None and running.state == "running":
+            return running
+        job = RecomputeJob(tenant_id=tenant_id, started_at=timezone.now())
+
+        def progress(done: int, total: int) -> None:
+            job.done, job.total = done, total
+
+        def work() -> None:
+            try:
+                job.relationships = recompute_all_strengths(tenant_id, now=now, progress=progress)
+                job.state = "done"
+            except Exception as exc:  # reported on the job: nobody waits on this thread
+                job.error = f"{type(exc).__name__}: {exc}"
+                job.state = "failed"
+            finally:
+                job.finished_at = timezone.now()
+                connection.close()
+
+        job._thread = threading.Thread(
+            target=work, name=f"strength-recompute-{tenant_id}", daemon=True
+        )
+        _JOBS[tenant_id] = job
+        job._thread.start()
+        return job
+
+
+def strength_recomputation(tenant_id: int) -> RecomputeJob | None:
+    """The tenant's latest background recomputation (running or ended), if any."""
+    return _JOBS.get(tenant_id)
+
+
+@dataclass
+class _RelArrays:
+    """Every relationship of a tenant as arrays, sorted by canonical pair key."""
+
+    ids: np.ndarray
+    keys: np.ndarray  # person_a << 32 | person_b
+    private: np.ndarray  # bool
+    owner: np.ndarray  # owner id, -1 for none
+    ratings: np.ndarray  # 0 = none
+    kinds: np.ndarray  # index into KINDS, -1 = none
+
+
+def _fetch_array(sql: str, params: Sequence, columns: int, batch: int = 100_000) -> np.ndarray:
+    """All rows of a numeric query as one float64 array (NULL -> NaN), fetched in batches."""
+    parts = []
     with connection.cursor() as cursor:
-        cursor.execute(_ROWS_SQL, [tenant_id, lo, hi])
-        return cursor.fetchall()
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(batch):
+            parts.append(np.array(rows, dtype=np.float64))
+    if not parts:
+        return np.empty((0, columns))
+    return np.concatenate(parts)
 
 
-def _days(values: Sequence) -> np.ndarray:
-    """Database datetimes (aware datetimes, or SQLite's UTC text) -> days since epoch."""
-    if values and isinstance(values[0], str):
-        stamps = np.array([v[:26].replace("+00:00", "") for v in values], dtype="datetime64[us]")
-        return stamps.astype(np.int64) / 86_400e6
-    if values and values[0].tzinfo is None:
-        # SQLite hands raw queries naive datetimes that Django stored as UTC.
-        stamps = np.array(values, dtype="datetime64[us]")
-        return stamps.astype(np.int64) / 86_400e6
-    return np.array([days_since_epoch(v) for v in values])
+def _relationship_arrays(tenant_id: int) -> _RelArrays | None:
+    kind_case = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KINDS))
+    table = connection.ops.quote_name(Relationship._meta.db_table)
+    data = _fetch_array(
+        f"SELECT id, person_a_id, person_b_id, "
+        f"CASE WHEN visibility = 'private' THEN 1 ELSE 0 END, COALESCE(owner_id, -1), "
+        f"COALESCE(rating, 0), CASE kind {kind_case} ELSE -1 END "
+        f"FROM {table} WHERE tenant_id = %s",
+        [tenant_id],
+        7,
+    )
+    if not len(data):
+        return None
+    cols = data.astype(np.int64).T
+    keys = (cols[1] << 32) | cols[2]
+    order = np.lexsort((cols[0], keys))
+    return _RelArrays(
+        ids=cols[0][order],
+        keys=keys[order],
+        private=cols[3][order] == 1,
+        owner=cols[4][order],
+        ratings=cols[5][order],
+        kinds=cols[6][order],
+    )
 
 
-def _initiators(role_a: Sequence[str], role_b: Sequence[str]) -> np.ndarray:
-    """0 unknown, 1 person a started it (sent, called, organised), 2 person b did."""
-    a = np.isin(np.array(role_a), STARTERS)
-    b = np.isin(np.array(role_b), STARTERS)
-    return np.where(a, 1, np.where(b, 2, 0))
+def _interaction_span(tenant_id: int) -> tuple[int, int, int]:
+    """(count, lowest id, highest id) of a tenant's interactions."""
+    table = connection.ops.quote_name(Interaction._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), MIN(id), MAX(id) FROM {table} WHERE tenant_id = %s", [tenant_id]
+        )
+        total, lo, hi = cursor.fetchone()
+    return total, lo or 0, hi if hi is not None else -1
+
+
+def _days_sql() -> str:
+    """SQL for an interaction's time as days since 1970-01-01 UTC."""
+    if connection.vendor == "postgresql":
+        return "CAST(EXTRACT(EPOCH FROM i.occurred_at) AS double precision) / 86400.0"
+    return "julianday(i.occurred_at) - 2440587.5"
+
+
+def _interaction_chunk(tenant_id: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """The interactions with ids in [lo, hi] and their participants, as numeric arrays.
+
+    Interactions: id, days, channel code, participants, duration (NaN unknown), private
+    flag, owner (-1 none). Participants: interaction id, person id, starter flag (sent,
+    called or organised it), sorted by interaction and person.
+    """
+    channel_case = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(CHANNELS))
+    inter = _fetch_array(
+        f"SELECT i.id, {_days_sql()}, CASE i.kind {channel_case} ELSE -1 END, "
+        "i.participant_count, i.duration_minutes, "
+        "CASE WHEN i.visibility = 'private' THEN 1 ELSE 0 END, COALESCE(i.owner_id, -1) "
+        f"FROM {connection.ops.quote_name(Interaction._meta.db_table)} i "
+        "WHERE i.tenant_id = %s AND i.id BETWEEN %s AND %s ORDER BY i.id",
+        [tenant_id, lo, hi],
+        7,
+    )
+    starters = ", ".join(f"'{r}'" for r in STARTERS)
+    parts = _fetch_array(
+        f"SELECT interaction_id, person_id, CASE WHEN role IN ({starters}) THEN 1 ELSE 0 END "
+        f"FROM {connection.ops.quote_name(InteractionParticipant._meta.db_table)} "
+        "WHERE interaction_id BETWEEN %s AND %s",
+        [lo, hi],
+        3,
+    ).astype(np.int64)
+    if len(parts):
+        parts = parts[np.lexsort((parts[:, 1], parts[:, 0]))]
+    return inter, parts
+
+
+def _pair_rows(inter: np.ndarray, parts: np.ndarray, rels: _RelArrays, params):
+    """One row per (interaction, relationship between two of its participants).
+
+    Returns ``(relationship index, days, channel, group size, duration, initiator)`` arrays
+    for :func:`bulk_decayed_sums`, or None. Mass mailings are skipped (they add nothing,
+    and a 300-recipient mailing would make 44,850 pairs). Private interactions count only
+    for the private relationships of their owner, shared ones for every row of the pair.
+    """
+    if not len(inter) or not len(parts):
+        return None
+    iid = inter[:, 0].astype(np.int64)
+    channel = inter[:, 2].astype(np.int64)
+    size = inter[:, 3].astype(np.int64)
+    if channel.min() < 0:
+        raise InvalidInteraction(
+            f"interaction {int(iid[channel.argmin()])} has an unknown channel; "
+            f"expected one of: {', '.join(CHANNELS)}"
+        )
+    mail = (channel == CHANNELS.index("email")) | (channel == CHANNELS.index("message"))
+    # Interactions of this chunk that can count (participants belonging to others are
+    # dropped: the range scan on participants is by interaction id only).
+    at = np.searchsorted(iid, parts[:, 0])
+    at = np.minimum(at, len(iid) - 1)
+    keep = iid[at] == parts[:, 0]
+    keep &= ~(mail & (size > params.bulk_threshold))[at]
+    parts, at = parts[keep], at[keep]
+    if not len(parts):
+        return None
+    # Pairs (j, k), j < k, of participant rows of the same interaction.
+    starts = np.flatnonzero(np.r_[True, parts[1:, 0] != parts[:-1, 0]])
+    group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(parts)]))
+    ends = np.r_[starts[1:], len(parts)][group]
+    later = ends - np.arange(len(parts)) - 1  # partners after each row in its group
+    left = np.repeat(np.arange(len(parts)), later)
+    offset = np.arange(len(left)) - np.repeat(np.cumsum(later) - later, later) + 1
+    right = left + offset
+    pa, pb = parts[left, 1], parts[right, 1]  # sorted by person within a group: pa < pb
+    key = (pa << 32) | pb
+    # Match to relationship rows; a pair may have several (company and private ones).
+    lo = np.searchsorted(rels.keys, key, side="left")
+    hi = np.searchsorted(rels.keys, key, side="right")
+    found = hi > lo
+    left, right, lo, hi = left[found], right[found], lo[found], hi[found]
+    many = hi - lo
+    row = np.repeat(np.arange(len(lo)), many)
+    rel = np.repeat(lo, many) + (np.arange(len(row)) - np.repeat(np.cumsum(many) - many, many))
+    left, right = left[row], right[row]
+    which = at[left]  # the interaction of each pair row
+    private = inter[which, 5] == 1
+    visible = ~private | (rels.private[rel] & (rels.owner[rel] == inter[which, 6]))
+    rel, left, right, which = rel[visible], left[visible], right[visible], which[visible]
+    initiator = np.where(parts[left, 2] == 1, 1, np.where(parts[right, 2] == 1, 2, 0))
+    return (
+        rel,
+        inter[which, 1],
+        channel[which],
+        np.maximum(size[which], 2),
+        inter[which, 4],
+        initiator,
+    )
+
+
+def _timestamps_text(days: np.ndarray) -> list[str | None]:
+    """Days since epoch -> UTC timestamps as the database stores them (None for -inf).
+
+    Formatted in numpy: a datetime object per row cost half of the write time. SQLite
+    gets Django's naive UTC text (no fraction when it is zero), PostgreSQL an offset.
+    """
+    known = np.isfinite(days)
+    micros = np.rint(np.where(known, days, 0.0) * 86_400e6).astype(np.int64)
+    text = np.datetime_as_string(micros.astype("datetime64[us]"), unit="us").tolist()
+    suffix = "+00:00" if connection.vendor == "postgresql" else ""
+    return [
+        (t[:-7] if t.endswith(".000000") else t).replace("T", " ") + suffix if ok else None
+        for t, ok in zip(text, known.tolist(), strict=True)
+    ]
 
 
 def _write_strengths(ids: np.ndarray, values: np.ndarray, last_days: np.ndarray) -> None:
+    """Write strengths and last contacts; the incremental states are cleared (a pair's next
+    new interaction rebuilds its state from its history once)."""
     table = connection.ops.quote_name(Relationship._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value  # SQLite keeps naive UTC text
-    last_seen = [
-        adapt(datetime.fromtimestamp(d * 86400.0, UTC)) if np.isfinite(d) else None
-        for d in last_days.tolist()
-    ]
-    rows = zip(ids.tolist(), values.tolist(), last_seen, strict=True)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One UPDATE from a COPY-filled temporary table: row-by-row UPDATEs are ~20x slower.
@@ -631,20 +813,36 @@ def _write_strengths(ids: np.ndarray, values: np.ndarray, last_days: np.ndarray)
                 "CREATE TEMP TABLE IF NOT EXISTS geflecht_strength "
                 "(id bigint PRIMARY KEY, strength float8, last timestamptz) ON COMMIT DROP"
             )
-            with cursor.cursor.copy(
-                "COPY geflecht_strength (id, strength, last) FROM STDIN"
-            ) as copy:
-                for row in rows:
-                    copy.write_row(row)
+        else:
             cursor.execute(
-                f"UPDATE {table} r SET strength = t.strength, last_interaction_at = t.last, "
-                "evidence = '{}'::jsonb FROM geflecht_strength t WHERE r.id = t.id"
+                "CREATE TEMP TABLE IF NOT EXISTS geflecht_strength "
+                "(id INTEGER PRIMARY KEY, strength REAL, last TEXT)"
             )
-            cursor.execute("TRUNCATE geflecht_strength")
-            return
-        cursor.executemany(
-            # The incremental states are rebuilt from history on the next new interaction.
-            f"UPDATE {table} SET strength = %s, last_interaction_at = %s, evidence = '{{}}' "
-            "WHERE id = %s",
-            [(v, when, i) for i, v, when in rows],
+        for s in range(0, len(ids), 100_000):
+            last_seen = _timestamps_text(last_days[s : s + 100_000])
+            rows = zip(
+                ids[s : s + 100_000].tolist(),
+                values[s : s + 100_000].tolist(),
+                last_seen,
+                strict=True,
+            )
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(
+                    "COPY geflecht_strength (id, strength, last) FROM STDIN"
+                ) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                cursor.executemany("INSERT INTO geflecht_strength VALUES (%s, %s, %s)", rows)
+        # One set-based UPDATE (UPDATE ... FROM: PostgreSQL, SQLite >= 3.33) instead of one
+        # statement per row.
+        evidence = "'{}'::jsonb" if connection.vendor == "postgresql" else "'{}'"
+        cursor.execute(
+            f"UPDATE {table} SET strength = t.strength, last_interaction_at = t.last, "
+            f"evidence = {evidence} FROM geflecht_strength t WHERE {table}.id = t.id"
+        )
+        cursor.execute(
+            "DELETE FROM geflecht_strength"
+            if connection.vendor == "sqlite"
+            else "TRUNCATE geflecht_strength"
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -147,13 +147,33 @@ class ReconnectItem:
     strength_now: float
 
 
+def upcoming_events_of(
+    tenant_id: int, person_ids: Sequence[int], *, now: datetime
+) -> dict[int, list[tuple[str, datetime]]]:
+    """Upcoming events each person attends, as ``(name, date)``, for reconnect advice.
+
+    Interactions are never in the future (they are rejected), so nothing recorded today
+    can say who will attend a coming trade fair: this returns no events until the events
+    domain (its own issue) records planned attendance and answers here.
+    """
+    return {}
+
+
 def reconnect_list(
-    user: User, *, now: datetime | None = None, limit: int = 50, lookback_days: int = 365
+    user: User,
+    *,
+    now: datetime | None = None,
+    limit: int = 50,
+    lookback_days: int = 365,
+    upcoming_events: Mapping[int, Sequence[tuple[str, datetime]]] | None = None,
 ) -> list[ReconnectItem]:
     """Important relationships of ``user`` that have gone quiet or weakened.
 
     Important: the contact's importance is A or B, or the tie was strong
     ``lookback_days`` ago. Ranked by importance, then by how far the tie declined.
+    Each item's advice names the last in-person meeting and a next step: meet at an
+    upcoming event the person attends (``upcoming_events`` maps person ids to
+    ``(name, date)``; default :func:`upcoming_events_of`), meet, or call.
     """
     if user.person_id is None:
         return []
@@ -170,6 +190,8 @@ def reconnect_list(
             ]
         )
     }
+    if upcoming_events is None:
+        upcoming_events = upcoming_events_of(user.tenant_id, list(others), now=now)
     items = []
     for rel in rels:
         other = others[rel.person_b_id if rel.person_a_id == user.person_id else rel.person_a_id]
@@ -188,6 +210,7 @@ def reconnect_list(
             importance=other.importance or None,
             now=now,
             params=params,
+            upcoming_events=upcoming_events.get(other.pk, ()),
         )
         if advice:
             items.append(ReconnectItem(other, rel, advice, strength_then, strength_now))

@@ -12,7 +12,7 @@ from geflecht.network.actions import (
     record_interaction,
     set_rating,
 )
-from geflecht.network.models import GraphState, Interaction, Relationship
+from geflecht.network.models import GraphChange, GraphState, Interaction, Relationship
 from geflecht.network.queries import explain_relationship, reconnect_list
 from geflecht.people.models import Organization, Person, Position
 
@@ -33,7 +33,7 @@ def people(tenant):
 
 
 def record(tenant, kind, people, *, days_ago=10, roles=None, **kw):
-    roles = roles or ["organiser"] + ["attendee"] * (len(people) - 1)
+    roles = roles or (["organiser"] + ["attendee"] * (len(people) - 1))[: len(people)]
     return record_interaction(
         tenant=tenant,
         kind=kind,
@@ -65,14 +65,25 @@ def test_in_person_meeting_counts_more_than_an_email(tenant, people):
     klaus, juergen, petra = people[:3]
     record(tenant, "meeting", [klaus, juergen])
     record(tenant, "email", [klaus, petra], roles=["sender", "recipient"])
-    assert strength(klaus, juergen) > 2 * strength(klaus, petra)
+    assert strength(klaus, juergen) > strength(klaus, petra)
+    # Both are colleagues (floor 0.15): compare the evidence above the floor.
+    met, mailed = (
+        explain_relationship(
+            Relationship.objects.get(person_a_id=min(x.pk, y.pk), person_b_id=max(x.pk, y.pk)),
+            now=NOW,
+        )
+        for x, y in ((klaus, juergen), (klaus, petra))
+    )
+    assert met.inputs.evidence_value > 5 * mailed.inputs.evidence_value
 
 
 @pytest.mark.parametrize(
     ("kind", "days_ago", "who", "message"),
     [
+        ("meeting", 10, 0, "at least two participants"),
         ("meeting", 10, 1, "at least two participants"),
         ("meeting", -3, 2, "in the future"),
+        ("email", -1, 2, "in the future"),
         ("fax", 10, 2, "unknown channel"),
     ],
 )
@@ -308,9 +319,113 @@ def test_strengths_kept_incrementally_equal_a_full_recomputation(tenant, people,
     )
     record(tenant, "event", [klaus, juergen, petra, ute, ali], days_ago=1)
     incremental = dict(Relationship.objects.values_list("id", "strength"))
+    last_seen = dict(Relationship.objects.values_list("id", "last_interaction_at"))
     assert all(Relationship.objects.values_list("evidence__state", flat=True))
     recompute_all_strengths(tenant.id, now=NOW)
     full = dict(Relationship.objects.values_list("id", "strength"))
     assert full.keys() == incremental.keys()
     for key, value in incremental.items():
         assert full[key] == pytest.approx(value, rel=1e-9)
+    assert dict(Relationship.objects.values_list("id", "last_interaction_at")) == last_seen
+    # Stored in the database's own format, so filters on it still match: the event's ten
+    # pairs, and the private Klaus-Jürgen row, which shares it.
+    assert Relationship.objects.filter(last_interaction_at=NOW - timedelta(days=1)).count() == 11
+
+
+def test_the_same_person_twice_is_one_participant_and_rejected(tenant, people):
+    klaus = people[0]
+    with pytest.raises(ValidationError, match="at least two participants"):
+        record_interaction(
+            tenant=tenant,
+            kind="phone",
+            occurred_at=NOW - timedelta(days=1),
+            participants=[(klaus.pk, "organiser"), (klaus.pk, "attendee")],
+            now=NOW,
+        )
+    assert not Interaction.objects.exists()
+    assert not Relationship.objects.exists()
+
+
+def test_a_rejected_interaction_leaves_a_full_recomputation_unchanged(tenant, people):
+    klaus, juergen = people[:2]
+    record(tenant, "meeting", [klaus, juergen], days_ago=30)
+    recompute_all_strengths(tenant.id, now=NOW)
+    before = strength(klaus, juergen)
+    for kind, days_ago in (("fax", 3), ("meeting", -2)):
+        with pytest.raises(ValidationError):
+            record(tenant, kind, [klaus, juergen], days_ago=days_ago)
+    recompute_all_strengths(tenant.id, now=NOW)
+    assert strength(klaus, juergen) == before
+
+
+def _touched_rows(tenant, action):
+    """Run ``action``; return the (person_a, person_b) rows whose strength changed."""
+    before = dict(Relationship.objects.values_list("id", "strength"))
+    action()
+    after = Relationship.objects.values_list("id", "person_a_id", "person_b_id", "strength")
+    return {(a, b) for i, a, b, s in after if before.get(i) != s}
+
+
+def test_a_new_interaction_updates_only_its_pairs_in_constant_queries(tenant, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    klaus, juergen, petra = people[:3]
+    # A small network: everyone has met everyone, so every pair has a stored state.
+    record(tenant, "meeting", people, days_ago=60)
+    counts = []
+    for history in (1, 25):
+        for day in range(history):
+            record(tenant, "phone", [klaus, juergen], days_ago=50 - day)
+        with CaptureQueriesContext(connection) as queries:
+            changed = _touched_rows(
+                tenant, lambda: record(tenant, "meeting", [klaus, juergen, petra], days_ago=1)
+            )
+        counts.append(len(queries) - 2)  # minus the two reads of _touched_rows
+        pairs = {
+            tuple(sorted(p))
+            for p in [(klaus.pk, juergen.pk), (klaus.pk, petra.pk), (juergen.pk, petra.pk)]
+        }
+        assert changed == pairs
+        version = GraphState.objects.get(tenant=tenant).version
+        logged = set(
+            GraphChange.objects.filter(tenant=tenant, version=version).values_list(
+                "person_a_id", "person_b_id"
+            )
+        )
+        assert logged == pairs
+    # The history of the pair is not read again: the same queries with 1 or 25 earlier calls.
+    assert counts[0] == counts[1]
+    assert counts[0] == 12, counts  # pinned: an N+1 over pairs or history fails here
+
+
+@pytest.mark.django_db(transaction=True)
+def test_full_recomputation_runs_as_a_background_task_with_progress(tenant, people):
+    from geflecht.network.actions import start_strength_recomputation, strength_recomputation
+
+    klaus, juergen, petra = people[:3]
+    record(tenant, "meeting", [klaus, juergen, petra], days_ago=30)
+    record(tenant, "phone", [klaus, juergen], days_ago=3)
+    expected = dict(Relationship.objects.values_list("id", "strength"))
+    Relationship.objects.update(strength=0.5)
+    job = start_strength_recomputation(tenant.id, now=NOW).wait(timeout=60)
+    assert job.state == "done", job.error
+    assert (job.done, job.total, job.relationships) == (2, 2, 3)
+    assert strength_recomputation(tenant.id) is job
+    got = dict(Relationship.objects.values_list("id", "strength"))
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_reconnect_suggests_an_upcoming_event_and_names_the_last_meeting(tenant, people, owner):
+    klaus = people[0]
+    Person.objects.filter(pk=klaus.pk).update(importance="B")
+    me = owner.person
+    for week in range(10):
+        record(tenant, "meeting" if week == 9 else "phone", [me, klaus], days_ago=200 + 7 * week)
+    fair = ("Hannover Messe", NOW + timedelta(days=30))
+    (item,) = reconnect_list(owner, now=NOW, upcoming_events={klaus.pk: [fair]})
+    assert item.advice.reason == "silent"
+    assert item.advice.last_meeting.date() == (NOW - timedelta(days=263)).date()
+    assert (item.advice.next_step, item.advice.event) == ("meet_at_event", "Hannover Messe")
+    (plain,) = reconnect_list(owner, now=NOW)
+    assert plain.advice.next_step == "meet"  # no event known; last met over 180 days ago

@@ -67,7 +67,8 @@ def test_two_person_meeting_counts_far_more_than_a_trade_fair_reception():
     five = value([Evidence(ago(7), "meeting", group_size=5)])
     fair = value([Evidence(ago(7), "event", group_size=300)])
     assert two > five > fair
-    assert two > 10 * fair
+    # Far more: the evidence above the documented minimum strength, ten times.
+    assert two - P.min_strength > 10 * (fair - P.min_strength)
 
 
 def test_evidence_halves_after_one_half_life():
@@ -468,8 +469,8 @@ def test_strength_predicts_future_contact_better_than_count_and_recency():
     assert enron["strength"] > enron["recency"] + 0.05
     cph = results["Copenhagen calls+SMS day 14 of 28"].auc
     assert cph["strength"] > cph["recency"] + 0.05
-    # Four weeks of calls and SMS hardly decay: strength and count tie there (reported).
-    assert cph["strength"] >= cph["count"] - 0.01
+    # Four weeks of calls and SMS hardly decay; the rhythm factor is what beats the count.
+    assert cph["strength"] > cph["count"] + 0.005
     for r in results.values():
         assert all(0.5 < a <= 1 for a in r.auc.values()), r
 
@@ -498,3 +499,47 @@ def test_decline_of_a_tie_that_was_never_strong_is_not_a_reconnect():
     assert quiet is None
     real = assess_reconnect(history, strength_then=0.5, strength_now=0.2, importance="A", now=NOW)
     assert real is not None and real.reason == "declined"
+
+
+def test_the_silence_factor_is_a_parameter_with_default_eight():
+    assert StrengthParams().reconnect_factor == 8
+    history = _rhythm(14, 14 * 10)  # silent for ten usual gaps
+    kwargs = {"strength_then": 0.7, "strength_now": 0.6, "importance": "B", "now": NOW}
+    assert assess_reconnect(history, **kwargs).reason == "silent"
+    patient = StrengthParams.from_mapping({"reconnect_factor": 12})
+    assert assess_reconnect(history, params=patient, **kwargs) is None
+
+
+def test_strong_earlier_makes_a_contact_without_importance_important():
+    history = _rhythm(14, 200)
+    kwargs = {"strength_now": 0.3, "importance": None, "now": NOW}
+    assert assess_reconnect(history, strength_then=0.65, **kwargs) is not None
+    assert assess_reconnect(history, strength_then=0.55, **kwargs) is None
+
+
+def test_an_upcoming_event_the_person_attends_is_the_suggested_meeting():
+    history = [*_rhythm(14, 200), Evidence(ago(250), "meeting")]
+    kwargs = {"strength_then": 0.7, "strength_now": 0.4, "importance": "A", "now": NOW}
+    fairs = [("Hannover Messe", NOW + timedelta(days=60)), ("Motek", NOW + timedelta(days=20))]
+    advice = assess_reconnect(history, upcoming_events=fairs, **kwargs)
+    assert advice.next_step == "meet_at_event"
+    assert (advice.event, advice.event_date) == ("Motek", NOW + timedelta(days=20))
+    assert advice.as_dict()["event_date"] == (NOW + timedelta(days=20)).isoformat()
+    # Past events and events beyond the horizon are no suggestion.
+    far = [("EMO", NOW + timedelta(days=200)), ("last year", NOW - timedelta(days=5))]
+    assert assess_reconnect(history, upcoming_events=far, **kwargs).next_step == "meet"
+
+
+def test_silence_long_for_the_pairs_own_rhythm_weakens_the_tie_more():
+    weekly = [Evidence(ago(90 + 7 * i), "phone", initiator="a") for i in range(6)]
+    quarterly = [Evidence(ago(90 + 91 * i), "phone", initiator="a") for i in range(6)]
+    w, q = (compute_strength(h, now=NOW) for h in (weekly, quarterly))
+    # Both were last in touch 90 days ago; that is 13 usual gaps for one, one for the other.
+    assert w.inputs.usual_gap_days == pytest.approx((35 + 1) / 5)
+    assert w.inputs.rhythm_factor < q.inputs.rhythm_factor < 1
+    assert "usually in touch every week, much quieter lately" in w.explain()
+    assert "üblicherweise Kontakt alle 3 Monate" in q.explain("de")
+    # The same evidence without the rhythm factor: only the decay counts.
+    off = StrengthParams.from_mapping({"rhythm_exponent": 0})
+    assert compute_strength(weekly, now=NOW, params=off).inputs.rhythm_factor == 1
+    assert compute_strength(weekly, now=NOW, params=off).value > w.value

@@ -35,7 +35,10 @@ class Command(BaseCommand):
                 if a.last_meeting
                 else "never met in person"
             )
-            step = "meet in person" if a.next_step == "meet" else "call"
+            if a.next_step == "meet_at_event":
+                step = f"meet at {a.event} ({a.event_date:%Y-%m-%d})"
+            else:
+                step = "meet in person" if a.next_step == "meet" else "call"
             importance = item.person.importance or "-"
             self.stdout.write(
                 f"{item.person.full_name} [{importance}]: {why}; "
