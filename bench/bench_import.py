@@ -17,6 +17,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -25,88 +26,86 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-FIRST = [
-    "Jürgen",
-    "Björn",
-    "Anna",
-    "Jana",
-    "Petra",
-    "Klaus",
-    "Zoë",
-    "Günter",
-    "Sören",
-    "Ute",
-    "Maximilian",
-    "Lena",
-    "Fritz",
-    "Käthe",
-    "Ömer",
-    "Jörg",
-]
-LAST = [
-    "Müller",
-    "Schmidt",
-    "Schneider",
-    "Fischer",
-    "Weber",
-    "Meyer",
-    "Wagner",
-    "Becker",
-    "Schulz",
-    "Hoffmann",
-    "Schäfer",
-    "Koch",
-    "Bauer",
-    "Richter",
-    "Klein",
-    "Wolf",
-    "Schröder",
-    "Neumann",
-    "Schwarz",
-    "Zimmermann",
-    "Braun",
-    "Krüger",
-    "Hofmann",
-    "Hartmann",
-    "Lange",
-    "Schmitt",
-    "Werner",
-    "Krause",
-    "Meier",
-    "Lehmann",
-    "Weiß",
-    "Köhler",
-    "Groß",
-    "Jäger",
-    "Strauß",
-]
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+FIRST = _words("""
+Jürgen Björn Anna Jana Petra Klaus Zoë Günter Sören Ute Maximilian Lena Fritz Käthe
+Ömer Jörg Thomas Michael Andreas Stefan Christian Markus Frank Alexander Martin Peter Wolfgang
+Sabine Susanne Claudia Andrea Nicole Stefanie Katrin Julia Monika Birgit Tobias Florian Lukas
+Felix Jonas Leon Paul Niklas Jan Tim Daniel Sebastian Matthias Dirk Uwe Ralf Holger Torsten
+Hannah Lea Sophie Marie Laura Sarah Lisa Johanna Katharina Carina Miriam Franziska Heike Anke
+Renate Ingrid Helga Gisela Ursula Bernd Dieter Manfred Horst Gerhard Rainer Helmut Werner
+Mehmet Ayşe Fatma Emre Elif Agnieszka Łukasz Piotr Katarzyna Marco Giulia Luca Francesca Pierre
+Amélie Jean-Luc Sven Kirsten Lars Mette Pavel Jiří Tereza Dragan Ana Ivan Olga Dmitri Nadia
+John Emily James Olivia Chen Wei Hiroshi Yuki Priya Rahul Carlos Lucía Joaquín Inés Ahmed Leila
+Mohammed Noor Björg Åsa Øyvind Mads Ida Timo Aino Niamh Seán Zsófia Bálint Ioana Andrei
+Eleni""")
+LAST = _words("""
+Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Schäfer Koch
+Bauer Richter Klein Wolf Schröder Neumann Schwarz Zimmermann Braun Krüger Hofmann Hartmann Lange
+Schmitt Werner Krause Meier Lehmann Weiß Köhler Groß Jäger Strauß Schmid Schulze Maier Herrmann
+König Walter Mayer Huber Kaiser Fuchs Peters Lang Scholz Möller Weiß Jung Hahn Schubert Vogel
+Friedrich Keller Günther Frank Berger Winkler Roth Beck Lorenz Baumann Franke Albrecht Schuster
+Simon Ludwig Böhm Winter Kraus Martin Schumacher Krämer Vogt Stein Jäger Otto Sommer Groß Seidel
+Heinrich Brandt Haas Schreiber Graf Schulte Dietrich Ziegler Kuhn Kühn Pohl Engel Horn Busch
+Bergmann Thomas Voigt Sauer Arnold Wolff Pfeiffer Öztürk Yılmaz Kaya Demir Şahin Çelik Nowak
+Kowalski Wiśniewski Wójcik Kowalczyk Rossi Russo Ferrari Esposito Bianchi Dubois Lefèvre Moreau
+Novák Dvořák Svoboda Horváth Nagy Kovačević Petrović Ivanov Smirnov Smith Jones Taylor Brown
+Wang Li Zhang Tanaka Suzuki Sato Patel Sharma García Martínez López González Hansen Johansson
+Nielsen Andersson Virtanen Korhonen Murphy O'Brien Papadopoulos""")
+# Surnames built from common German parts ("Lindenberger", "Holzmann", "Steinhauser"):
+# with the real ones, an address book of 100,000 has tens of thousands of distinct names.
+_STEMS = _words("""
+Linden Holz Stein Wald Berg Feld Bach Brunn Eich Hag Kirch Mühl Rosen Schön Sonnen
+Tann Wein Wies Acker Birk Busch Dorn Eck Fels Garten Hassel Hollen Kalten Krumm Lau Lichten
+Mittel Neu Ober Rein Ried Sand Schwarzen Stauden Thal Unter Vorder Wasser Weiden Wolfs Zell
+Eber Falken Hirsch Kreuz Lerchen Mosel Nuss Pfaff Rotten Sieben Stock Trauten Uhl Würz""")
+_ENDS = _words("""
+berger mann hauser bauer maier meier huber müller er inger ner ler reiter hofer
+bichler rieder wieser thaler felder brunner eder gruber moser lechner stätter""")
 CITIES = ["Ulm", "München", "Stuttgart", "Köln", "Düsseldorf", "Nürnberg", "Wien", "Zürich"]
+_LAST_WEIGHTS = list(itertools.accumulate(1 / (rank + 20) for rank in range(len(LAST))))
+
+
+def _surname(rnd: random.Random) -> str:
+    if rnd.random() < 0.55:
+        # Real surnames, the common ones more often (roughly Zipf, like a phone book).
+        return rnd.choices(LAST, cum_weights=_LAST_WEIGHTS)[0]
+    return rnd.choice(_STEMS) + rnd.choice(_ENDS)
 
 
 def _name(rnd: random.Random) -> tuple[str, str]:
-    """A first and last name; about 60,000 combinations, many with umlauts."""
+    """A first and last name: tens of thousands of combinations, common ones more often,
+    many with umlauts, some double names."""
     first = rnd.choice(FIRST)
-    if rnd.random() < 0.5:
+    if rnd.random() < 0.15:
         first = (
-            f"{first}-{rnd.choice(FIRST)}"
-            if rnd.random() < 0.3
-            else f"{first} {rnd.choice(FIRST)[0]}."
+            f"{first}-{rnd.choice(FIRST)}" if rnd.random() < 0.5 else f"{first} {rnd.choice(FIRST)}"
         )
-    last = rnd.choice(LAST)
-    if rnd.random() < 0.4:
-        last = f"{last}-{rnd.choice(LAST)}"
+    last = _surname(rnd)
+    if rnd.random() < 0.08:
+        last = f"{last}-{_surname(rnd)}"
     return first, last
 
 
 def _ascii(text: str) -> str:
-    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ë": "e", "Ö": "Oe"})
-    return "".join(c for c in text.translate(table).lower() if c.isalnum() or c == "-")
+    """The name as a mail server spells it: "Jürgen Wiśniewski" -> "juergen wisniewski"."""
+    table = str.maketrans(
+        {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ı": "i", "ł": "l", "ø": "o"}
+    )
+    plain = unicodedata.normalize("NFKD", text.lower().translate(table))
+    return "".join(c for c in plain if c.isascii() and (c.isalnum() or c == "-"))
 
 
 def make_vcards(path: Path, n: int, seed: int = 7) -> None:
@@ -132,6 +131,13 @@ def make_vcards(path: Path, n: int, seed: int = 7) -> None:
 
 
 def make_mbox(path: Path, n: int, addresses: int = 5000, seed: int = 11) -> str:
+    """A personal mailbox of ``n`` messages; returns the owner's address.
+
+    Like a real one: every message is from or to the owner (or from a mailing list);
+    the owner writes to some contacts often and to most rarely (Zipf-like), and a
+    message often copies colleagues of the same firm. ``addresses`` contacts in about
+    300 firms.
+    """
     rnd = random.Random(seed)
     people = []
     for i in range(addresses):
@@ -139,29 +145,37 @@ def make_mbox(path: Path, n: int, addresses: int = 5000, seed: int = 11) -> str:
         people.append(
             (f"{first} {last}", f"{_ascii(first)}.{_ascii(last)}.{i}@firma{i % 300}.example")
         )
-    me = people[0]
+    me = ("Bench User", "bench.user@own.example")
+    by_firm: dict[int, list[int]] = {}
+    for i in range(addresses):
+        by_firm.setdefault(i % 300, []).append(i)
+    contact_weights = list(itertools.accumulate(1 / (rank + 5) for rank in range(addresses)))
+    ranks = list(range(addresses))
+    rnd.shuffle(ranks)
     start = datetime(2022, 1, 1, tzinfo=UTC)
     with path.open("w", encoding="utf-8", newline="\n") as fh:
         for i in range(n):
-            # Mail clusters in firms: most partners are people of a few firms.
-            sender = me if rnd.random() < 0.3 else people[rnd.randrange(addresses)]
-            base = rnd.randrange(addresses)
-            rcpts = [
-                people[(base + rnd.randrange(40)) % addresses] for _ in range(rnd.randint(1, 3))
-            ]
-            if sender is not me and rnd.random() < 0.5:
-                rcpts.append(me)
-            cc = [people[rnd.randrange(addresses)]] if rnd.random() < 0.3 else []
+            partner = ranks[rnd.choices(range(addresses), cum_weights=contact_weights)[0]]
+            firm = by_firm[partner % 300]
+            colleagues = [people[rnd.choice(firm)] for _ in range(rnd.choice((0, 0, 0, 1, 2)))]
+            others = [people[partner], *colleagues]
+            if rnd.random() < 0.4:
+                sender, rcpts, cc = me, others[:1], others[1:]
+            else:
+                sender, rcpts, cc = others[0], [me], others[1:]
             when = start + timedelta(minutes=5 * i + rnd.randrange(5))
             fh.write(f"From sender@example {when:%a %b %d %H:%M:%S %Y}\n")
             fh.write(f"Message-ID: <bench-{i}@example>\n")
             fh.write(f"Date: {format_datetime(when)}\n")
-            fh.write(f'From: "{sender[0]}" <{sender[1]}>\n')
-            fh.write("To: " + ", ".join(f'"{nm}" <{a}>' for nm, a in rcpts) + "\n")
-            if cc:
-                fh.write("Cc: " + ", ".join(a for _, a in cc) + "\n")
-            if i % 50 == 0:
-                fh.write("List-Id: <news.lists.example>\n")
+            if i % 50 == 0:  # a newsletter to a list the owner subscribed to
+                fh.write('From: "Verband Newsletter" <news@verband.example>\n')
+                fh.write("To: <mitglieder@lists.verband.example>\n")
+                fh.write("List-Id: <mitglieder.lists.verband.example>\n")
+            else:
+                fh.write(f'From: "{sender[0]}" <{sender[1]}>\n')
+                fh.write("To: " + ", ".join(f'"{nm}" <{a}>' for nm, a in rcpts) + "\n")
+                if cc:
+                    fh.write("Cc: " + ", ".join(a for _, a in cc) + "\n")
             fh.write(f"Subject: Angebot Nr. {i} für Prüfstand\n\nHallo,\nanbei das Angebot.\n\n")
     return me[1]
 

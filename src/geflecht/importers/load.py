@@ -48,7 +48,7 @@ from geflecht.importers.parsers import (
     detect_format,
     parse_file,
 )
-from geflecht.lib.bulk import insert_rows
+from geflecht.lib.bulk import insert_rows, reserve_ids
 from geflecht.lib.models import Visibility
 from geflecht.network.actions import InteractionInput, record_interactions
 from geflecht.network.models import Interaction
@@ -680,39 +680,13 @@ def _stamp():
     return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
-def _reserve_ids(model, n: int) -> list[int]:
-    """``n`` fresh primary keys for ``model``, safe against concurrent writers.
-
-    PostgreSQL hands them out from the table's sequence. SQLite needs no reservation:
-    an import writes inside ``BEGIN IMMEDIATE`` (the settings' transaction mode), which
-    holds the database's only write lock, so nobody else can take the next ids.
-    """
-    if n == 0:
-        return []
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, n],
-            )
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(
-            f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 0),"
-            " COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
-            [table],
-        )
-        first = int(cursor.fetchone()[0]) + 1
-    return list(range(first, first + n))
-
-
 def _insert_new(model, fields: list[str], rows: list[tuple], stamp) -> list[int]:
     """Insert ``rows`` (plus id and time stamps) in one streaming pass; return their ids.
 
     Django's bulk_create spends most of an import building SQL per value; the plain
     ``executemany``/``COPY`` of :mod:`geflecht.lib.bulk` is about ten times faster.
     """
-    ids = _reserve_ids(model, len(rows))
+    ids = reserve_ids(model, len(rows))
     insert_rows(
         model,
         ["id", *fields, "created_at", "updated_at"],
