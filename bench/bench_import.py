@@ -210,11 +210,14 @@ print(json.dumps({"runs": runs, "peak_rss_mb": rss}))
 """
 
 
-def run_import(path: Path, me: list[str], workdir: Path) -> dict:
+def run_import(path: Path, me: list[str], workdir: Path, database_url: str | None) -> dict:
     data_dir = workdir / f"data-{path.stem}"
     data_dir.mkdir()
     env = dict(os.environ, GEFLECHT_DATA_DIR=str(data_dir), PYTHONPATH=str(REPO / "src"))
     env.pop("GEFLECHT_DATABASE_URL", None)
+    if database_url:
+        _empty_postgres(database_url)
+        env["GEFLECHT_DATABASE_URL"] = database_url
     subprocess.run([PYTHON, "-m", "geflecht.cli", "migrate", "-v0"], env=env, check=True, cwd=REPO)
     out = subprocess.run(
         [PYTHON, "-c", _CHILD, str(path), *me],
@@ -227,11 +230,28 @@ def run_import(path: Path, me: list[str], workdir: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _empty_postgres(url: str) -> None:
+    """Create the benchmark database if needed and empty it (it belongs to the benchmark)."""
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL database the benchmark may empty (default: a fresh SQLite file)",
+    )
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="geflecht-bench-") as tmp:
@@ -241,11 +261,13 @@ def main() -> None:
         make_vcards(cards, args.cards)
         me = make_mbox(mbox, args.messages)
         print(f"generated files in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        for label, path, me_list, target in (
-            (f"{args.cards:,} vCards", cards, [], 30),
-            (f"mbox, {args.messages:,} messages", mbox, [me], 60),
+        for label, path, me_list, target, count in (
+            (f"{args.cards:,} vCards", cards, [], 30, args.cards),
+            (f"mbox, {args.messages:,} messages", mbox, [me], 60, args.messages),
         ):
-            result = run_import(path, me_list, work)
+            if not count:
+                continue
+            result = run_import(path, me_list, work, args.database_url)
             first, again = result["runs"]
             print(label, json.dumps(result), file=sys.stderr)
             rows.append((label, path.stat().st_size, first, again, result["peak_rss_mb"], target))

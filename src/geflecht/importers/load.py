@@ -54,7 +54,6 @@ from geflecht.network.actions import InteractionInput, record_interactions
 from geflecht.network.models import Interaction
 from geflecht.people.actions import merge_people
 from geflecht.people.models import ContactEmail, ContactPhone, Organization, Person, Position, Site
-from geflecht.people.queries import visible_people
 
 __all__ = ["CONTACT_FORMATS", "Counts", "ImportReport", "import_file"]
 
@@ -784,20 +783,40 @@ class _InteractionLoader:
 
     def _resolve(self, addresses: set[str]) -> None:
         unknown = sorted(addresses - self.pid_of.keys())
-        people = visible_people(self.user)
         for start in range(0, len(unknown), 2000):
-            rows = (
-                ContactEmail.objects.filter(
-                    person__in=people, email__in=unknown[start : start + 2000]
-                )
+            # Addresses first (their index), then the rule of visible_people() applied to
+            # those people fetched by primary key: with a join or a subquery, SQLite walks
+            # every person of the tenant for every address instead.
+            rows = list(
+                ContactEmail.objects.filter(email__in=unknown[start : start + 2000])
                 .order_by("person_id")
                 .values_list("email", "person_id")
             )
+            visible = {
+                pid
+                for pid, tenant_id, visibility, owner_id in Person.objects.filter(
+                    id__in={pid for _, pid in rows}
+                ).values_list("id", "tenant_id", "visibility", "owner_id")
+                if tenant_id == self.user.tenant_id
+                and (visibility != "private" or owner_id == self.user.pk)
+            }
             for email, pid in rows:
-                self.pid_of.setdefault(email, pid)
+                if pid in visible:
+                    self.pid_of.setdefault(email, pid)
 
     def _write(self, batch: list[InteractionRecord]):
         people, counts, problems, ignored = Counts(), Counts(), [], Counter()
+        # Messages and events stored before (a re-import) change nothing: leave them out
+        # before any other work, so that a re-import costs one query per batch.
+        ids = [rec.external_id[:300] for rec in batch if rec.external_id]
+        known = set(
+            Interaction.objects.filter(
+                tenant_id=self.user.tenant_id, source=self.source, external_id__in=ids
+            ).values_list("external_id", flat=True)
+        )
+        if known:
+            counts.unchanged += sum(1 for rec in batch if rec.external_id[:300] in known)
+            batch = [rec for rec in batch if rec.external_id[:300] not in known]
         addresses = {p.email for rec in batch for p in rec.participants} - self.me
         self._resolve(addresses)
         # Unknown addresses of real (not bulk) mail and meetings become minimal people.
@@ -854,20 +873,14 @@ class _InteractionLoader:
             records.append(rec)
         if not items:
             return people, counts, problems, ignored
-        ids = [it.external_id for it in items if it.external_id]
-        known = set(
-            Interaction.objects.filter(
-                tenant_id=self.user.tenant_id, source=self.source, external_id__in=ids
-            ).values_list("external_id", flat=True)
-        )
         results = record_interactions(tenant=self.user.tenant, items=items, recorded_by=self.user)
         seen: set[int] = set()
-        for rec, item, result in zip(records, items, results, strict=True):
+        for rec, result in zip(records, results, strict=True):
             if isinstance(result, ValidationError):
                 reason = "; ".join(result.messages)
                 problems.append(ParseProblem(rec.source_file, rec.entry_no, rec.line_no, reason))
                 counts.skipped += 1
-            elif item.external_id in known or id(result) in seen:
+            elif id(result) in seen:  # the same message twice in this file
                 counts.unchanged += 1
             else:
                 seen.add(id(result))

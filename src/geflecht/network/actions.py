@@ -381,6 +381,9 @@ def _from_history(tenant_id: int, rels: list[_Rel], *, now, params, key) -> None
         _set_strength(rel, state, key, now, params)
 
 
+_ROLES = frozenset(InteractionParticipant.Role.values)
+
+
 def _problem(
     item: InteractionInput,
     roles: dict[int, str],
@@ -400,8 +403,7 @@ def _problem(
         )
     except InvalidInteraction as exc:
         return ValidationError(str(exc), code="invalid_interaction")
-    valid_roles = set(InteractionParticipant.Role.values)
-    if bad := sorted({r for r in roles.values() if r not in valid_roles}):
+    if bad := sorted({r for r in roles.values() if r not in _ROLES}):
         return ValidationError(
             _("Unknown participant role %(role)s.") % {"role": ", ".join(bad)}, code="invalid_role"
         )
