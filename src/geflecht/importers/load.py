@@ -212,7 +212,7 @@ def _run(items: Iterator, loader: _ContactLoader | _InteractionLoader, report) -
             continue
         report.entries += 1
         loader.feed(item)
-    loader.flush()
+    loader.finish()
 
 
 class _nothing:
@@ -431,6 +431,9 @@ class _ContactLoader:
     def _skip(self, problem: ParseProblem) -> None:
         self.report.problems.append(problem)
         self.counts.skipped += 1
+
+    def finish(self) -> None:
+        self.flush()
 
     def flush(self) -> None:
         batch, self.batch = self.batch, []
@@ -741,6 +744,7 @@ class _InteractionLoader:
         self.me = me_emails if user.person_id else set()
         self.pid_of: dict[str, int] = {}
         self.batch: list[InteractionRecord] = []
+        self.bulk: list[InteractionRecord] = []
 
     def feed(self, rec: ContactRecord | InteractionRecord) -> None:
         if not isinstance(rec, InteractionRecord):
@@ -748,6 +752,12 @@ class _InteractionLoader:
                 ParseProblem(rec.source_file, rec.entry_no, rec.line_no, "not an interaction")
             )
             self.counts.skipped += 1
+            return
+        if rec.is_bulk:
+            # Mass mail counts only between people the file makes known; recorded after
+            # everything else, the outcome does not depend on where in the file the
+            # people first appear, and a re-import of the same file creates nothing.
+            self.bulk.append(rec)
             return
         self.batch.append(rec)
         if len(self.batch) >= INTERACTION_BATCH:
@@ -757,6 +767,12 @@ class _InteractionLoader:
         batch, self.batch = self.batch, []
         if batch:
             self._write_atomically(batch)
+
+    def finish(self) -> None:
+        self.flush()
+        bulk, self.bulk = self.bulk, []
+        for start in range(0, len(bulk), INTERACTION_BATCH):
+            self._write_atomically(bulk[start : start + INTERACTION_BATCH])
 
     def _write_atomically(self, batch: list[InteractionRecord]) -> None:
         known_before = dict(self.pid_of)
