@@ -389,6 +389,14 @@ class IdentityIndex:
                     candidates.append((k, score, PROBABLE, ("similar name", "same organisation")))
                 else:
                     candidates.append((k, score, UNCERTAIN, ("similar name",)))
+        if not certain and len(exact) > 1:
+            # Several namesakes fit ("Eva Roth" without details, when the book has three):
+            # the one with exactly the same details is this very card, imported before.
+            orgs = {org} if org else set()
+            same = [k for k in exact if (k.emails, k.phones, k.orgs) == (emails, phones, orgs)]
+            if len(same) == 1:
+                certain, exact = same, [k for k in exact if k is not same[0]]
+                reasons = ["same name and the same details"]
         if not certain and len(exact) == 1:
             certain = exact
             reasons = ["same name" + (" and organisation" if org else "")]

@@ -130,6 +130,20 @@ def test_private_reimport_changes_nothing(owner, files):
     _assert_reimport_changes_nothing(files / "tricky.mbox", owner, private=True)
 
 
+def test_a_card_with_only_a_name_among_namesakes_is_found_again(owner, tmp_path):
+    """Three cards "Eva Roth", two with an address each and one with nothing else: the
+    bare one is not any of the others, and a re-import finds it again."""
+    path = tmp_path / "namesakes.vcf"
+    path.write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nN:Roth;Eva;;;\nEMAIL:eva@roth.example\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nN:Roth;Eva;;;\nEMAIL:eva@weiss.example\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nN:Roth;Eva;;;\nEND:VCARD\n",
+        encoding="utf-8",
+    )
+    assert import_file(path, user=owner).people.created == 3
+    _assert_reimport_changes_nothing(path, owner)
+
+
 def test_list_mail_before_its_people_are_known_is_recorded_once(owner, tmp_path):
     """A newsletter to two people the file only introduces later counts on the first
     import already, so the re-import has nothing left to add."""
