@@ -28,7 +28,12 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+            # Errors of the raw cursor become django.db errors, as with any other query,
+            # so callers can catch DatabaseError for COPY too.
+            with (
+                connection.wrap_database_errors,
+                raw.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
                     count += 1
