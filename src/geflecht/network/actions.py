@@ -418,15 +418,29 @@ def _problem(
 
 
 def _write_relationship_strengths(rels: Sequence[_Rel]) -> None:
-    """One UPDATE per relationship in a single executemany (bulk_update's CASE chains are
-    quadratic on SQLite)."""
+    """Store strength, state and last contact of ``rels``: one UPDATE from arrays on
+    PostgreSQL, one UPDATE per row in a single executemany on SQLite (bulk_update's CASE
+    chains are quadratic there)."""
     if not rels:
         return
     table = connection.ops.quote_name(Relationship._meta.db_table)
-    cast = "::jsonb" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Row-by-row UPDATEs cost a round trip each: 100,000 of them are minutes.
+            cursor.execute(
+                f"UPDATE {table} r SET strength = w.s, evidence = w.e, "
+                "last_interaction_at = w.l FROM unnest(%s::bigint[], %s::float8[], "
+                "%s::text[]::jsonb[], %s::timestamptz[]) AS w(id, s, e, l) WHERE r.id = w.id",
+                [
+                    [rel.pk for rel in rels],
+                    [rel.strength for rel in rels],
+                    [json.dumps(rel.evidence) for rel in rels],
+                    [rel.last_interaction_at for rel in rels],
+                ],
+            )
+            return
         cursor.executemany(
-            f"UPDATE {table} SET strength = %s, evidence = %s{cast}, last_interaction_at = %s "
+            f"UPDATE {table} SET strength = %s, evidence = %s, last_interaction_at = %s "
             "WHERE id = %s",
             [
                 (
