@@ -53,12 +53,16 @@ __all__ = [
     "normalize_name",
     "normalize_org",
     "normalize_phone",
+    "parts_agree",
     "split_title",
 ]
 
 CERTAIN, PROBABLE, UNCERTAIN = "certain", "probable", "uncertain"
 #: Names at least this similar (0-100) are worth a look.
 NAME_THRESHOLD = 88.0
+#: ... and each part (first name, last name) at least this similar on its own: with a
+#: long shared surname, "Anna Wiesenthaler" and "Andrea Wiesenthaler" are 89 % alike.
+PART_THRESHOLD = 80.0
 ORG_THRESHOLD = 90.0
 # Blocks larger than this are common names ("Müller M."); scoring inside them stays
 # vectorised, but a block this big is cut to keep one request bounded.
@@ -155,6 +159,16 @@ def blocking_keys(first: str, last: str) -> tuple[str, ...]:
     if first_key:
         keys.append(f"f:{first_key}|{last_key[:1]}")
     return tuple(keys)
+
+
+def parts_agree(first_a: str, last_a: str, first_b: str, last_b: str) -> bool:
+    """Are first and last names each alike (a typo, an umlaut spelt out), not just the
+    whole name? A missing first name or an initial ("E.") agrees with any."""
+    if Indel.normalized_similarity(last_a, last_b) * 100 < PART_THRESHOLD:
+        return False
+    if len(first_a) <= 1 or len(first_b) <= 1:
+        return not first_a or not first_b or first_a[0] == first_b[0]
+    return Indel.normalized_similarity(first_a, first_b) * 100 >= PART_THRESHOLD
 
 
 def _sorted_words(name: str) -> str:
@@ -365,6 +379,8 @@ class IdentityIndex:
                 k = block[at]
                 if id(k) in seen or k.full == full:  # namesakes were handled above
                     continue
+                if not parts_agree(first, last, k.first, k.last):
+                    continue
                 seen.add(id(k))
                 same_org = bool(org) and any(
                     Indel.normalized_similarity(org, o) * 100 >= ORG_THRESHOLD for o in k.orgs
@@ -373,6 +389,14 @@ class IdentityIndex:
                     candidates.append((k, score, PROBABLE, ("similar name", "same organisation")))
                 else:
                     candidates.append((k, score, UNCERTAIN, ("similar name",)))
+        if not certain and len(exact) > 1:
+            # Several namesakes fit ("Eva Roth" without details, when the book has three):
+            # the one with exactly the same details is this very card, imported before.
+            orgs = {org} if org else set()
+            same = [k for k in exact if (k.emails, k.phones, k.orgs) == (emails, phones, orgs)]
+            if len(same) == 1:
+                certain, exact = same, [k for k in exact if k is not same[0]]
+                reasons = ["same name and the same details"]
         if not certain and len(exact) == 1:
             certain = exact
             reasons = ["same name" + (" and organisation" if org else "")]
@@ -434,22 +458,22 @@ def find_duplicates(
             for other in pids[1:]:
                 add(pids[0], other, 100.0, CERTAIN, (f"{label} {value}",))
 
-    blocks: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    blocks: dict[str, list[tuple[int, str, str, str]]] = defaultdict(list)
     for pid, first, last in people.values_list("id", "first_name", "last_name").iterator(
         chunk_size=20_000
     ):
         f, la = normalize_name(first), normalize_name(last)
         for key in blocking_keys(f, la):
-            blocks[key].append((pid, f"{f} {la}".strip()))
+            blocks[key].append((pid, f, la, f"{f} {la}".strip()))
     pairs: list[tuple[int, int, float]] = []
     for members in blocks.values():
         if len(members) < 2:
             continue
         members = members[:MAX_BLOCK]
-        for i, (pid_a, name_a) in enumerate(members):
-            for pid_b, name_b in members[i + 1 :]:
+        for i, (pid_a, first_a, last_a, name_a) in enumerate(members):
+            for pid_b, first_b, last_b, name_b in members[i + 1 :]:
                 score = name_score(name_a, name_b)
-                if score >= min_score:
+                if score >= min_score and parts_agree(first_a, last_a, first_b, last_b):
                     pairs.append((pid_a, pid_b, score))
     if pairs:
         ids = {p for a, b, _ in pairs for p in (a, b)}

@@ -48,13 +48,12 @@ from geflecht.importers.parsers import (
     detect_format,
     parse_file,
 )
-from geflecht.lib.bulk import insert_rows
+from geflecht.lib.bulk import insert_rows, reserve_ids
 from geflecht.lib.models import Visibility
 from geflecht.network.actions import InteractionInput, record_interactions
 from geflecht.network.models import Interaction
 from geflecht.people.actions import merge_people
 from geflecht.people.models import ContactEmail, ContactPhone, Organization, Person, Position, Site
-from geflecht.people.queries import visible_people
 
 __all__ = ["CONTACT_FORMATS", "Counts", "ImportReport", "import_file"]
 
@@ -213,7 +212,7 @@ def _run(items: Iterator, loader: _ContactLoader | _InteractionLoader, report) -
             continue
         report.entries += 1
         loader.feed(item)
-    loader.flush()
+    loader.finish()
 
 
 class _nothing:
@@ -432,6 +431,9 @@ class _ContactLoader:
     def _skip(self, problem: ParseProblem) -> None:
         self.report.problems.append(problem)
         self.counts.skipped += 1
+
+    def finish(self) -> None:
+        self.flush()
 
     def flush(self) -> None:
         batch, self.batch = self.batch, []
@@ -680,39 +682,13 @@ def _stamp():
     return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
-def _reserve_ids(model, n: int) -> list[int]:
-    """``n`` fresh primary keys for ``model``, safe against concurrent writers.
-
-    PostgreSQL hands them out from the table's sequence. SQLite needs no reservation:
-    an import writes inside ``BEGIN IMMEDIATE`` (the settings' transaction mode), which
-    holds the database's only write lock, so nobody else can take the next ids.
-    """
-    if n == 0:
-        return []
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, n],
-            )
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(
-            f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 0),"
-            " COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
-            [table],
-        )
-        first = int(cursor.fetchone()[0]) + 1
-    return list(range(first, first + n))
-
-
 def _insert_new(model, fields: list[str], rows: list[tuple], stamp) -> list[int]:
     """Insert ``rows`` (plus id and time stamps) in one streaming pass; return their ids.
 
     Django's bulk_create spends most of an import building SQL per value; the plain
     ``executemany``/``COPY`` of :mod:`geflecht.lib.bulk` is about ten times faster.
     """
-    ids = _reserve_ids(model, len(rows))
+    ids = reserve_ids(model, len(rows))
     insert_rows(
         model,
         ["id", *fields, "created_at", "updated_at"],
@@ -768,6 +744,7 @@ class _InteractionLoader:
         self.me = me_emails if user.person_id else set()
         self.pid_of: dict[str, int] = {}
         self.batch: list[InteractionRecord] = []
+        self.bulk: list[InteractionRecord] = []
 
     def feed(self, rec: ContactRecord | InteractionRecord) -> None:
         if not isinstance(rec, InteractionRecord):
@@ -775,6 +752,12 @@ class _InteractionLoader:
                 ParseProblem(rec.source_file, rec.entry_no, rec.line_no, "not an interaction")
             )
             self.counts.skipped += 1
+            return
+        if rec.is_bulk:
+            # Mass mail counts only between people the file makes known; recorded after
+            # everything else, the outcome does not depend on where in the file the
+            # people first appear, and a re-import of the same file creates nothing.
+            self.bulk.append(rec)
             return
         self.batch.append(rec)
         if len(self.batch) >= INTERACTION_BATCH:
@@ -784,6 +767,12 @@ class _InteractionLoader:
         batch, self.batch = self.batch, []
         if batch:
             self._write_atomically(batch)
+
+    def finish(self) -> None:
+        self.flush()
+        bulk, self.bulk = self.bulk, []
+        for start in range(0, len(bulk), INTERACTION_BATCH):
+            self._write_atomically(bulk[start : start + INTERACTION_BATCH])
 
     def _write_atomically(self, batch: list[InteractionRecord]) -> None:
         known_before = dict(self.pid_of)
@@ -810,20 +799,40 @@ class _InteractionLoader:
 
     def _resolve(self, addresses: set[str]) -> None:
         unknown = sorted(addresses - self.pid_of.keys())
-        people = visible_people(self.user)
         for start in range(0, len(unknown), 2000):
-            rows = (
-                ContactEmail.objects.filter(
-                    person__in=people, email__in=unknown[start : start + 2000]
-                )
+            # Addresses first (their index), then the rule of visible_people() applied to
+            # those people fetched by primary key: with a join or a subquery, SQLite walks
+            # every person of the tenant for every address instead.
+            rows = list(
+                ContactEmail.objects.filter(email__in=unknown[start : start + 2000])
                 .order_by("person_id")
                 .values_list("email", "person_id")
             )
+            visible = {
+                pid
+                for pid, tenant_id, visibility, owner_id in Person.objects.filter(
+                    id__in={pid for _, pid in rows}
+                ).values_list("id", "tenant_id", "visibility", "owner_id")
+                if tenant_id == self.user.tenant_id
+                and (visibility != "private" or owner_id == self.user.pk)
+            }
             for email, pid in rows:
-                self.pid_of.setdefault(email, pid)
+                if pid in visible:
+                    self.pid_of.setdefault(email, pid)
 
     def _write(self, batch: list[InteractionRecord]):
         people, counts, problems, ignored = Counts(), Counts(), [], Counter()
+        # Messages and events stored before (a re-import) change nothing: leave them out
+        # before any other work, so that a re-import costs one query per batch.
+        ids = [rec.external_id[:300] for rec in batch if rec.external_id]
+        known = set(
+            Interaction.objects.filter(
+                tenant_id=self.user.tenant_id, source=self.source, external_id__in=ids
+            ).values_list("external_id", flat=True)
+        )
+        if known:
+            counts.unchanged += sum(1 for rec in batch if rec.external_id[:300] in known)
+            batch = [rec for rec in batch if rec.external_id[:300] not in known]
         addresses = {p.email for rec in batch for p in rec.participants} - self.me
         self._resolve(addresses)
         # Unknown addresses of real (not bulk) mail and meetings become minimal people.
@@ -880,20 +889,14 @@ class _InteractionLoader:
             records.append(rec)
         if not items:
             return people, counts, problems, ignored
-        ids = [it.external_id for it in items if it.external_id]
-        known = set(
-            Interaction.objects.filter(
-                tenant_id=self.user.tenant_id, source=self.source, external_id__in=ids
-            ).values_list("external_id", flat=True)
-        )
         results = record_interactions(tenant=self.user.tenant, items=items, recorded_by=self.user)
         seen: set[int] = set()
-        for rec, item, result in zip(records, items, results, strict=True):
+        for rec, result in zip(records, results, strict=True):
             if isinstance(result, ValidationError):
                 reason = "; ".join(result.messages)
                 problems.append(ParseProblem(rec.source_file, rec.entry_no, rec.line_no, reason))
                 counts.skipped += 1
-            elif item.external_id in known or id(result) in seen:
+            elif id(result) in seen:  # the same message twice in this file
                 counts.unchanged += 1
             else:
                 seen.add(id(result))

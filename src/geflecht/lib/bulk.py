@@ -28,7 +28,12 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+            # Errors of the raw cursor become django.db errors, as with any other query,
+            # so callers can catch DatabaseError for COPY too.
+            with (
+                connection.wrap_database_errors,
+                raw.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
                     count += 1
@@ -46,6 +51,34 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
             cursor.executemany(sql, batch)
             count += len(batch)
     return count
+
+
+def reserve_ids(model: type[models.Model], n: int) -> list[int]:
+    """``n`` fresh primary keys for ``model``, safe against concurrent writers.
+
+    PostgreSQL hands them out from the table's sequence. SQLite needs no reservation as
+    long as the caller writes inside a transaction: the settings open every transaction
+    with ``BEGIN IMMEDIATE``, which holds the database's only write lock, so nobody else
+    can take the next ids before the caller has inserted its rows.
+    """
+    if n == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, n],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # AUTOINCREMENT tables remember their highest id ever in sqlite_sequence.
+        cursor.execute(
+            f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 0),"
+            " COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
+            [table],
+        )
+        first = int(cursor.fetchone()[0]) + 1
+    return list(range(first, first + n))
 
 
 def next_id(model: type[models.Model]) -> int:

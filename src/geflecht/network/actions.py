@@ -13,7 +13,7 @@ import itertools
 import json
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -25,7 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import Tenant, User
-from geflecht.lib.visibility import RESTRICTED, can_see, require_writer
+from geflecht.lib.bulk import insert_rows, reserve_ids
+from geflecht.lib.visibility import RESTRICTED, can_see, require_writer, visible_q
 from geflecht.network.models import (
     GraphChange,
     GraphState,
@@ -77,25 +78,26 @@ def bump_graph_version(
     version = state.version + 1
     GraphState.objects.filter(pk=state.pk).update(version=version)
     rows = [
-        GraphChange(
-            tenant_id=tenant_id,
-            version=version,
-            person_a_id=rel.person_a_id,
-            person_b_id=rel.person_b_id,
-            strength=rel.strength,
-            owner_id=rel.owner_id if rel.visibility in RESTRICTED else None,
+        (
+            tenant_id,
+            version,
+            rel.person_a_id,
+            rel.person_b_id,
+            rel.strength,
+            rel.owner_id if rel.visibility in RESTRICTED else None,
+            False,
         )
         for rel in changed
     ]
-    rows += [
-        GraphChange(
-            tenant_id=tenant_id, version=version, person_a_id=a, person_b_id=b, owner_id=owner
-        )
-        for a, b, owner in removed
-    ]
+    rows += [(tenant_id, version, a, b, None, owner, False) for a, b, owner in removed]
     if full:
-        rows.append(GraphChange(tenant_id=tenant_id, version=version, full=True))
-    GraphChange.objects.bulk_create(rows, batch_size=5000)
+        rows.append((tenant_id, version, None, None, None, None, True))
+    # Plain multi-row inserts: an import logs 100,000 changes per batch.
+    insert_rows(
+        GraphChange,
+        ["tenant", "version", "person_a_id", "person_b_id", "strength", "owner_id", "full"],
+        rows,
+    )
     return version
 
 
@@ -171,7 +173,7 @@ def record_interactions(
     everyone = {pid for roles in roles_of for pid in roles}
     known = set(
         Person.objects.filter(tenant=tenant, id__in=everyone)
-        .filter(~Q(visibility="private") | Q(owner=recorded_by))
+        .filter(visible_q(recorded_by) if recorded_by else ~Q(visibility="private"))
         .values_list("id", flat=True)
     )
     keys = {(it.source, it.external_id) for it in items if it.external_id}
@@ -213,12 +215,7 @@ def record_interactions(
                 existing[(item.source, item.external_id)] = interaction
             fresh.append((n, interaction))
             results[n] = interaction
-    Interaction.objects.bulk_create([interaction for _, interaction in fresh])
-    InteractionParticipant.objects.bulk_create(
-        InteractionParticipant(interaction=interaction, person_id=pid, role=role)
-        for n, interaction in fresh
-        for pid, role in roles_of[n].items()
-    )
+    _insert_interactions(fresh, roles_of)
     touched: dict[tuple[int, int], list[tuple[Evidence, str, int | None]]] = defaultdict(list)
     new_ties: dict[bool, set[tuple[int, int]]] = {False: set(), True: set()}
     owner_id = recorded_by.pk if recorded_by else None
@@ -242,10 +239,11 @@ def record_interactions(
         )
         if len(roles) <= TIE_GROUP_LIMIT and not mass_mail:
             new_ties[item.visibility == "private"] |= pairs
+    rels = _relationships_of(tenant.id, touched)
     for private, pairs in new_ties.items():
         if pairs:
-            _ensure_relationships(tenant, sorted(pairs), recorded_by, private=private)
-    _add_evidence(tenant.id, touched, now=now)
+            rels += _ensure_relationships(tenant, pairs, recorded_by, private=private, have=rels)
+    _add_evidence(tenant.id, rels, touched, now=now)
     return results  # type: ignore[return-value]
 
 
@@ -253,7 +251,7 @@ def _params_key(params) -> str:
     return hashlib.sha1(json.dumps(params.as_dict(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _stored_state(rel: Relationship, key: str) -> PairState | None:
+def _stored_state(rel: _Rel, key: str) -> PairState | None:
     """The relationship's incremental state, if it was built with the parameters in force."""
     data = rel.evidence or {}
     if data.get("params") != key or "state" not in data:
@@ -261,9 +259,9 @@ def _stored_state(rel: Relationship, key: str) -> PairState | None:
     return PairState(**data["state"])
 
 
-def _set_strength(rel: Relationship, state: PairState, key: str, now: datetime, params) -> None:
+def _set_strength(rel: _Rel, state: PairState, key: str, now: datetime, params) -> None:
     rel.strength = state_strength(state, now=now, rating=rel.rating, kind=rel.kind, params=params)
-    rel.evidence = {"params": key, "state": dataclasses.asdict(state)}
+    rel.evidence = {"params": key, "state": {name: getattr(state, name) for name in _STATE}}
     rel.last_interaction_at = (
         datetime.fromtimestamp(state.last_contact_days * 86400.0, UTC)
         if state.last_contact_days is not None
@@ -273,20 +271,21 @@ def _set_strength(rel: Relationship, state: PairState, key: str, now: datetime, 
 
 def _add_evidence(
     tenant_id: int,
+    rels: list[_Rel],
     new: dict[tuple[int, int], list[tuple[Evidence, str, int | None]]],
     *,
     now: datetime,
 ) -> None:
     """Fold new interactions into the touched relationships' states: O(1) per pair.
 
-    Relationships without a current state (new, or after a parameter change) are
-    computed once from their whole history instead, which then includes the new rows.
+    ``rels`` are all relationship rows of the pairs in ``new``. Relationships without a
+    current state (new, or after a parameter change) are computed once from their whole
+    history instead, which then includes the new rows.
     """
-    if not new:
+    if not rels:
         return
     params = strength_params()
     key = _params_key(params)
-    rels = _relationships_of(tenant_id, new)
     without_state = []
     for rel in rels:
         state = _stored_state(rel, key)
@@ -306,25 +305,86 @@ def _add_evidence(
         bump_graph_version(tenant_id, rels)
 
 
-def _relationships_of(tenant_id: int, pairs) -> list[Relationship]:
-    wanted = set(pairs)
-    people = {p for pair in wanted for p in pair}
-    return [
-        rel
-        for rel in Relationship.objects.filter(
-            tenant_id=tenant_id, person_a_id__in=people, person_b_id__in=people
-        )
-        if (rel.person_a_id, rel.person_b_id) in wanted
-    ]
+_STATE = [f.name for f in dataclasses.fields(PairState)]
 
 
-def _from_history(tenant_id: int, rels: list[Relationship], *, now, params, key) -> None:
+@dataclass(slots=True, eq=False)
+class _Rel:
+    """The columns of a relationship row that a strength update reads and writes.
+
+    Plain rows instead of model instances: an import touches 100,000 pairs, and building
+    a model instance per row costs more than the whole query.
+    """
+
+    id: int
+    person_a_id: int
+    person_b_id: int
+    kind: str
+    rating: int | None
+    visibility: str
+    owner_id: int | None
+    evidence: dict
+    strength: float
+    last_interaction_at: datetime | None = None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def _relationships_of(tenant_id: int, pairs: Iterable[tuple[int, int]]) -> list[_Rel]:
+    """Every relationship row (all owner scopes) of the canonical ``pairs``.
+
+    The pairs are joined as a list (a PostgreSQL array, a JSON array in SQLite), so the
+    query reads exactly the wanted rows through the pair index, however many
+    relationships the people of the pairs have with others.
+    """
+    wanted = sorted(set(pairs))
+    table = connection.ops.quote_name(Relationship._meta.db_table)
+    columns = (
+        "r.id, r.person_a_id, r.person_b_id, r.kind, r.rating, r.visibility, r.owner_id, "
+        "r.evidence, r.strength"
+    )
+    found: list[_Rel] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(wanted), 20_000):
+            chunk = wanted[start : start + 20_000]
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"SELECT {columns} FROM {table} r "
+                    "JOIN unnest(%s::bigint[], %s::bigint[]) AS w(a, b) "
+                    "ON r.person_a_id = w.a AND r.person_b_id = w.b WHERE r.tenant_id = %s",
+                    [[a for a, _ in chunk], [b for _, b in chunk], tenant_id],
+                )
+            else:
+                # CROSS JOIN keeps the list as the outer loop (one index probe per pair).
+                cursor.execute(
+                    f"SELECT {columns} FROM json_each(%s) w CROSS JOIN {table} r "
+                    "WHERE r.person_a_id = json_extract(w.value, '$[0]') "
+                    "AND r.person_b_id = json_extract(w.value, '$[1]') AND r.tenant_id = %s",
+                    [json.dumps(chunk), tenant_id],
+                )
+            found.extend(_rel_rows(cursor))
+    return found
+
+
+def _rel_rows(cursor) -> Iterator[_Rel]:
+    for pk, a, b, kind, rating, visibility, owner, evidence, strength in cursor.fetchall():
+        if isinstance(evidence, str):  # SQLite hands JSON back as text
+            evidence = json.loads(evidence)
+        yield _Rel(pk, a, b, kind, rating, visibility, owner, evidence or {}, strength)
+
+
+def _from_history(tenant_id: int, rels: list[_Rel], *, now, params, key) -> None:
     histories = pair_histories(tenant_id, rels)
     for rel in rels:
         state = PairState()
         for evidence in histories[rel.pk]:
             state = update_state(state, evidence, params, now=now)
         _set_strength(rel, state, key, now, params)
+
+
+_ROLES = frozenset(InteractionParticipant.Role.values)
 
 
 def _problem(
@@ -346,8 +406,7 @@ def _problem(
         )
     except InvalidInteraction as exc:
         return ValidationError(str(exc), code="invalid_interaction")
-    valid_roles = set(InteractionParticipant.Role.values)
-    if bad := sorted({r for r in roles.values() if r not in valid_roles}):
+    if bad := sorted({r for r in roles.values() if r not in _ROLES}):
         return ValidationError(
             _("Unknown participant role %(role)s.") % {"role": ", ".join(bad)}, code="invalid_role"
         )
@@ -361,16 +420,30 @@ def _problem(
     return None
 
 
-def _write_relationship_strengths(rels: Sequence[Relationship]) -> None:
-    """One UPDATE per relationship in a single executemany (bulk_update's CASE chains are
-    quadratic on SQLite)."""
+def _write_relationship_strengths(rels: Sequence[_Rel]) -> None:
+    """Store strength, state and last contact of ``rels``: one UPDATE from arrays on
+    PostgreSQL, one UPDATE per row in a single executemany on SQLite (bulk_update's CASE
+    chains are quadratic there)."""
     if not rels:
         return
     table = connection.ops.quote_name(Relationship._meta.db_table)
-    cast = "::jsonb" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Row-by-row UPDATEs cost a round trip each: 100,000 of them are minutes.
+            cursor.execute(
+                f"UPDATE {table} r SET strength = w.s, evidence = w.e, "
+                "last_interaction_at = w.l FROM unnest(%s::bigint[], %s::float8[], "
+                "%s::text[]::jsonb[], %s::timestamptz[]) AS w(id, s, e, l) WHERE r.id = w.id",
+                [
+                    [rel.pk for rel in rels],
+                    [rel.strength for rel in rels],
+                    [json.dumps(rel.evidence) for rel in rels],
+                    [rel.last_interaction_at for rel in rels],
+                ],
+            )
+            return
         cursor.executemany(
-            f"UPDATE {table} SET strength = %s, evidence = %s{cast}, last_interaction_at = %s "
+            f"UPDATE {table} SET strength = %s, evidence = %s, last_interaction_at = %s "
             "WHERE id = %s",
             [
                 (
@@ -385,42 +458,144 @@ def _write_relationship_strengths(rels: Sequence[Relationship]) -> None:
 
 
 def _ensure_relationships(
-    tenant: Tenant, pairs: list[tuple[int, int]], owner: User | None, *, private: bool
-) -> None:
-    """Create the missing relationship rows of ``pairs`` (kind from current employers)."""
-    scope = Relationship.objects.filter(tenant=tenant)
-    scope = (
-        scope.filter(visibility="private", owner=owner)
-        if private
-        else scope.exclude(visibility="private")
-    )
-    people = {p for pair in pairs for p in pair}
-    existing = set(
-        scope.filter(person_a_id__in=people, person_b_id__in=people).values_list(
-            "person_a_id", "person_b_id"
+    tenant: Tenant,
+    pairs: set[tuple[int, int]],
+    owner: User | None,
+    *,
+    private: bool,
+    have: list[_Rel],
+) -> list[_Rel]:
+    """Create the relationship rows of ``pairs`` missing in ``have``; return the new rows.
+
+    Shared pairs get one company-visible row, private ones a row of ``owner``; the kind
+    comes from the current employers (colleagues when they work at the same place).
+    """
+    owner_id = owner.pk if owner else None
+    present = {
+        (rel.person_a_id, rel.person_b_id)
+        for rel in have
+        if (
+            (rel.visibility == "private" and rel.owner_id == owner_id)
+            if private
+            else rel.visibility != "private"
         )
-    )
+    }
+    missing = sorted(pairs - present)
+    if not missing:
+        return []
+    people = {p for pair in missing for p in pair}
     employer = dict(
         Position.objects.filter(person_id__in=people, end_date__isnull=True).values_list(
             "person_id", "organization_id"
         )
     )
-    new = [
-        Relationship(
-            tenant=tenant,
-            person_a_id=a,
-            person_b_id=b,
-            kind=RelationshipKind.COLLEAGUE
+    rows = [
+        (
+            a,
+            b,
+            RelationshipKind.COLLEAGUE
             if employer.get(a) is not None and employer.get(a) == employer.get(b)
             else RelationshipKind.BUSINESS,
-            owner=owner,
-            visibility="private" if private else "company",
         )
-        for a, b in pairs
-        if (a, b) not in existing
+        for a, b in missing
     ]
-    # A concurrent writer may create the same pair first: the unique constraints decide.
-    Relationship.objects.bulk_create(new, ignore_conflicts=True)
+    table = connection.ops.quote_name(Relationship._meta.db_table)
+    head = (
+        f"INSERT INTO {table} (tenant_id, person_a_id, person_b_id, kind, strength, evidence, "
+        "owner_id, visibility, created_at, updated_at) "
+    )
+    # A concurrent writer may create the same pair first: the unique constraints decide,
+    # and RETURNING hands back only the rows this call created.
+    tail = (
+        " ON CONFLICT DO NOTHING RETURNING id, person_a_id, person_b_id, kind, rating, "
+        "visibility, owner_id, evidence, strength"
+    )
+    fixed = [
+        "private" if private else "company",
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+    ]
+    created: list[_Rel] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 20_000):
+            chunk = rows[start : start + 20_000]
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"{head}SELECT %s, w.a, w.b, w.k, 0.05, '{{}}'::jsonb, %s, %s, %s, %s "
+                    "FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS w(a, b, k)" + tail,
+                    [tenant.pk, owner_id, *fixed, fixed[1], *map(list, zip(*chunk, strict=True))],
+                )
+            else:
+                # "WHERE true" tells SQLite's parser that ON CONFLICT belongs to the INSERT.
+                cursor.execute(
+                    f"{head}SELECT %s, json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+                    "json_extract(value, '$[2]'), 0.05, '{}', %s, %s, %s, %s "
+                    "FROM json_each(%s) WHERE true" + tail,
+                    [tenant.pk, owner_id, *fixed, fixed[1], json.dumps(chunk)],
+                )
+            created.extend(_rel_rows(cursor))
+    if len(created) < len(missing):
+        # Rows a concurrent writer created in the meantime: they get the evidence too.
+        known = {rel.id for rel in have} | {rel.id for rel in created}
+        created += [rel for rel in _relationships_of(tenant.pk, missing) if rel.id not in known]
+    return created
+
+
+def _insert_interactions(
+    fresh: list[tuple[int, Interaction]], roles_of: list[dict[int, str]]
+) -> None:
+    """Insert the new interactions and their participants with plain multi-row writes.
+
+    ``bulk_create`` spends most of an import compiling SQL per value; ids are reserved
+    first so the participants can refer to their interaction in the same pass.
+    """
+    if not fresh:
+        return
+    stamp = timezone.now()
+    adapt = connection.ops.adapt_datetimefield_value
+    db_stamp = adapt(stamp)
+    ids = reserve_ids(Interaction, len(fresh))
+    rows = []
+    for pk, (_n, interaction) in zip(ids, fresh, strict=True):
+        interaction.pk = pk
+        interaction.created_at = interaction.updated_at = stamp
+        interaction._state.adding = False
+        interaction._state.db = connection.alias
+        rows.append(
+            (
+                pk,
+                interaction.tenant_id,
+                interaction.kind,
+                adapt(interaction.occurred_at),
+                interaction.duration_minutes,
+                interaction.location,
+                interaction.site_id,
+                interaction.subject,
+                interaction.source,
+                interaction.external_id,
+                interaction.participant_count,
+                interaction.owner_id,
+                interaction.visibility,
+                db_stamp,
+                db_stamp,
+            )
+        )
+    insert_rows(Interaction, _INTERACTION_FIELDS, rows)
+    insert_rows(
+        InteractionParticipant,
+        ["interaction", "person", "role"],
+        (
+            (interaction.pk, pid, role)
+            for n, interaction in fresh
+            for pid, role in roles_of[n].items()
+        ),
+    )
+
+
+_INTERACTION_FIELDS = [
+    "id", "tenant", "kind", "occurred_at", "duration_minutes", "location", "site", "subject",
+    "source", "external_id", "participant_count", "owner", "visibility", "created_at",
+    "updated_at",
+]  # fmt: skip
 
 
 def recompute_pairs(

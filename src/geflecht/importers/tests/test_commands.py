@@ -68,3 +68,18 @@ def test_merge_of_someone_invisible_is_an_error(owner, colleague, tenant):
     with pytest.raises(CommandError, match="visible"):
         run("merge", str(shared.pk), str(hidden.pk), "--user", "jana")
     assert "No possible duplicates." in run("duplicates", "--user", "jana")
+
+
+def test_import_shows_a_progress_bar_on_stderr(owner, files):
+    err = io.StringIO()
+    call_command("import", str(files / "tricky.vcf"), stdout=io.StringIO(), stderr=err)
+    bar = err.getvalue()
+    size = (files / "tricky.vcf").stat().st_size
+    assert "tricky.vcf" in bar and "100%" in bar and "entries=" in bar
+    assert f"{size}/{size}" in bar.replace(".00", "") or "100%" in bar
+
+
+def test_import_with_verbosity_0_shows_no_bar(owner, files):
+    err = io.StringIO()
+    call_command("import", str(files / "tricky.vcf"), "-v", "0", stdout=io.StringIO(), stderr=err)
+    assert err.getvalue() == ""

@@ -12,6 +12,7 @@ from geflecht.importers.identity import (
     normalize_name,
     normalize_org,
     normalize_phone,
+    parts_agree,
     split_title,
 )
 from geflecht.people.models import ContactEmail, ContactPhone, Organization, Person, Position
@@ -36,6 +37,14 @@ def test_normalisers():
     assert split_title("Prof. Dr.-Ing. Hans Weiß") == ("Prof. Dr.-Ing.", "Hans Weiß")
     assert split_title("Herr Klaus Weber") == ("", "Klaus Weber")
     assert name_score("juergen mueller", "jurgen mueller") > 90
+
+
+def test_a_shared_long_surname_does_not_make_different_first_names_alike():
+    assert name_score("anna wiesenthaler", "andrea wiesenthaler") >= 88  # alike as a whole
+    assert not parts_agree("anna", "wiesenthaler", "andrea", "wiesenthaler")
+    assert parts_agree("juergen", "mueller", "jurgen", "mueller")  # a typo
+    assert parts_agree("e", "rot", "eva", "roth")  # an initial and a typo
+    assert not parts_agree("eva", "roth", "eva", "schmidt")
 
 
 def test_index_matches_by_email_phone_and_exact_name(owner, tenant):
