@@ -6,6 +6,7 @@ so the API, the web pages and the CLI can stay thin and cannot forget a check.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -252,7 +253,8 @@ def erase_person(user: User, person: Person, *, now: datetime | None = None) -> 
 
     Deletes the person with their e-mail addresses, phone numbers, positions, notes,
     legal-basis record, relationships (shared and private) and skills. Interactions they
-    took part in keep the other participants but lose this person; an interaction left
+    took part in keep the other participants but lose this person, and their name and
+    addresses in those interactions' subjects become "[erased]"; an interaction left
     with fewer than two people is deleted. Strengths of the remaining pairs are
     recomputed. A linked user account stays but loses its person. The graph forgets them
     at once: their ties are logged as removed (every process drops them on its next
@@ -278,7 +280,8 @@ def erase_person(user: User, person: Person, *, now: datetime | None = None) -> 
         "positions": Position.objects.filter(person_id=pid).count(),
     }
     removed = _delete_relationships(tenant_id, pid)
-    left, deleted, pairs = _leave_interactions(tenant_id, pid)
+    traces = _traces(locked)
+    left, deleted, pairs = _leave_interactions(tenant_id, pid, traces)
     skills = _erase_skills(pid)
     unlinked = User.objects.filter(person_id=pid).update(person=None) > 0
     # Earlier log rows carry the erased ties' strengths; the removal rows logged below
@@ -326,8 +329,44 @@ def _delete_relationships(tenant_id: int, pid: int) -> list[tuple[int, int, int 
     return removed
 
 
-def _leave_interactions(tenant_id: int, pid: int) -> tuple[int, int, set[tuple[int, int]]]:
-    """Take the person out of their interactions.
+ERASED = "[erased]"
+
+
+def _traces(person: Person) -> re.Pattern | None:
+    """A pattern for the person's name and addresses as they appear in subjects."""
+    words = {person.full_name, f"{person.first_name} {person.last_name}".strip()}
+    words |= set(ContactEmail.objects.filter(person=person).values_list("email", flat=True))
+    if len(person.last_name) >= 3:
+        words.add(person.last_name)
+    words = {w for w in words if w}
+    if not words:
+        return None
+    # Longest first, so "Dr. Max Muster" is replaced whole before "Muster" alone.
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def _scrub(interaction_ids: list[int], traces: re.Pattern | None) -> None:
+    """Replace the person's name and addresses in the subjects and places of interactions
+    that stay, so "Angebot für Herrn Muster" does not keep the erased name."""
+    if traces is None or not interaction_ids:
+        return
+    for start in range(0, len(interaction_ids), 1000):
+        chunk = interaction_ids[start : start + 1000]
+        for iid, subject, location in Interaction.objects.filter(id__in=chunk).values_list(
+            "id", "subject", "location"
+        ):
+            new_subject, new_location = traces.sub(ERASED, subject), traces.sub(ERASED, location)
+            if (new_subject, new_location) != (subject, location):
+                Interaction.objects.filter(pk=iid).update(
+                    subject=new_subject[:300], location=new_location[:200]
+                )
+
+
+def _leave_interactions(
+    tenant_id: int, pid: int, traces: re.Pattern | None
+) -> tuple[int, int, set[tuple[int, int]]]:
+    """Take the person out of their interactions (and their name out of the subjects).
 
     Returns (interactions kept, interactions deleted, relationship pairs whose strength
     must be recomputed: those who shared a kept interaction, whose group got smaller).
@@ -354,6 +393,7 @@ def _leave_interactions(tenant_id: int, pid: int) -> tuple[int, int, set[tuple[i
         by_size[remaining[iid]].append(iid)
     for size, group in by_size.items():
         Interaction.objects.filter(id__in=group).update(participant_count=size)
+    _scrub(kept, traces)
     return len(kept), len(doomed), _pairs_sharing(tenant_id, kept)
 
 

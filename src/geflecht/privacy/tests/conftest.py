@@ -81,7 +81,13 @@ def world(tenant, owner, colleague) -> World:
     meet(tenant, "meeting", [anna, subject, weber], days_ago=30, subject="Jahresgespräch")
     meet(tenant, "meeting", [anna, subject, weber], days_ago=90)
     meet(tenant, "phone", [jana, subject], days_ago=5)
-    meet(tenant, "meeting", [subject, kuehn, weber, jana], days_ago=60)
+    meet(
+        tenant,
+        "meeting",
+        [subject, kuehn, weber, jana],
+        days_ago=60,
+        subject="Werksbesuch bei Herrn Zwölfhaus (max.zwoelfhaus@acme.example)",
+    )
     # Anna's private lunch with her friend and Max: Jana must never learn of it.
     meet(tenant, "meeting", [anna, secret, subject], days_ago=20, by=owner, visibility="private")
     return World(subject=subject, weber=weber, kuehn=kuehn, secret=secret)

@@ -101,6 +101,7 @@ def test_interactions_keep_the_others_and_strengths_follow(world, admin, owner, 
     assert not Interaction.objects.filter(kind="phone").exists()
     four = Interaction.objects.get(participations__person=world.kuehn)
     assert four.participant_count == 3
+    assert four.subject == "Werksbesuch bei Herrn [erased] ([erased])"
     assert report.strengths_recomputed >= 3
 
 
