@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from geflecht.people.models import Person
 from geflecht.privacy.actions import export_person, log_access, set_legal_basis
@@ -16,7 +18,7 @@ from geflecht.privacy.queries import (
     render_export_text,
 )
 
-from .conftest import NOW
+from .conftest import NOW, meet
 
 
 def names_in(data) -> str:
@@ -129,3 +131,16 @@ def test_text_rendering_says_the_same_in_words(world, colleague):
     ):
         assert needle in text
     assert json.loads(export_json(data)) == data
+
+
+def test_export_reads_a_fixed_number_of_queries(world, colleague, tenant):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            export_person_data(colleague, world.subject, now=NOW)
+        return len(ctx.captured_queries)
+
+    small = queries()
+    for i in range(6):
+        extra = Person.objects.create(tenant=tenant, last_name=f"Kunde {i}")
+        meet(tenant, "video", [world.subject, extra, world.weber], days_ago=2 + i)
+    assert queries() == small
