@@ -17,12 +17,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from geflecht.accounts.models import Tenant
+from geflecht.network.actions import recompute_all_strengths
 from geflecht.network.models import Interaction
 from geflecht.privacy.actions import _pairs_sharing, recompute_in_chunks
 
 __all__ = ["RetentionReport", "apply_retention", "retention_days"]
 
 BATCH = 2_000
+#: Past this many interactions to delete in one tenant, strengths are recomputed in one
+#: streamed pass at the end instead of pair by pair after each batch.
+FULL_RECOMPUTE_ABOVE = 10_000
 
 
 def retention_days() -> int:
@@ -56,9 +60,12 @@ def apply_retention(
     """Delete interactions that happened more than ``days`` ago (default: the setting).
 
     Works per tenant in batches of a few thousand interactions, each batch in its own
-    transaction with the strengths of its affected pairs recomputed, so a large backlog
-    neither holds one long lock nor leaves a strength out of step with its evidence.
-    ``dry_run`` only counts. With a period of 0 nothing happens.
+    transaction with the strengths of its affected pairs recomputed, so the daily run
+    holds no long lock and no strength is out of step with its evidence. A backlog of
+    more than ``FULL_RECOMPUTE_ABOVE`` interactions (the first run, a shorter period) is
+    deleted batch by batch and followed by one streamed full recomputation, which is
+    much faster; strengths lag until it is done (if the run is interrupted then,
+    ``geflecht strengths`` catches up). ``dry_run`` only counts. A period of 0 does nothing.
     """
     days = retention_days() if days is None else days
     if days < 0:
@@ -75,18 +82,20 @@ def apply_retention(
         return RetentionReport(days, cutoff, old.count(), 0, len(tenant_ids), True)
     deleted = recomputed = 0
     for tenant_id in tenant_ids:
+        mine = old.filter(tenant_id=tenant_id)
+        # A large backlog (the first run, or a shorter period) touches most pairs again
+        # and again: one streamed full recomputation at the end is far cheaper then.
+        backlog = mine.count() > FULL_RECOMPUTE_ABOVE
         while True:
             with transaction.atomic():
-                batch = list(
-                    old.filter(tenant_id=tenant_id)
-                    .order_by("id")
-                    .values_list("id", flat=True)[:BATCH]
-                )
+                batch = list(mine.order_by("id").values_list("id", flat=True)[:BATCH])
                 if not batch:
                     break
-                pairs = _pairs_sharing(tenant_id, batch)
+                pairs = set() if backlog else _pairs_sharing(tenant_id, batch)
                 Interaction.objects.filter(id__in=batch).delete()
                 deleted += len(batch)
                 if pairs:
                     recomputed += recompute_in_chunks(tenant_id, pairs, now=now)
+        if backlog:
+            recomputed += recompute_all_strengths(tenant_id, now=now)
     return RetentionReport(days, cutoff, deleted, recomputed, len(tenant_ids), False)

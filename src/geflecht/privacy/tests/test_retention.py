@@ -13,6 +13,7 @@ from django.utils import timezone
 from geflecht.network.actions import record_interaction
 from geflecht.network.models import GraphState, Interaction, Relationship
 from geflecht.network.queries import explain_relationship
+from geflecht.privacy import retention
 from geflecht.privacy.retention import apply_retention, retention_days
 
 from .conftest import NOW
@@ -87,3 +88,13 @@ def test_retention_command(world, settings, tenant):
     call_command("retention", stdout=out)
     assert "deleted 1 interactions" in out.getvalue()
     assert Interaction.objects.count() == 1
+
+
+def test_a_large_backlog_ends_with_one_full_recomputation(world, owner, settings, monkeypatch):
+    monkeypatch.setattr(retention, "FULL_RECOMPUTE_ABOVE", 1)
+    settings.GEFLECHT_RETENTION_DAYS = 45
+    report = apply_retention(now=NOW)
+    assert report.interactions == 2
+    assert report.strengths_recomputed == Relationship.objects.count()
+    for rel in Relationship.objects.all():
+        assert rel.strength == pytest.approx(explain_relationship(rel, now=NOW).value)
