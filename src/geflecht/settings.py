@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "geflecht.people",
     "geflecht.network",
     "geflecht.importers",
+    "geflecht.privacy",
     "geflecht.demo",
     "geflecht.web",
 ]
@@ -199,6 +200,9 @@ GEFLECHT_PHONE_REGION = env_str("GEFLECHT_PHONE_REGION", "DE")
 # Tie-strength parameters that differ from the documented defaults of
 # geflecht.network.strength.StrengthParams, e.g. '{"half_life_days": 120}'.
 GEFLECHT_STRENGTH_PARAMS = env_json("GEFLECHT_STRENGTH_PARAMS", {})
+
+# Interactions older than this many days are deleted by `geflecht retention`; 0 keeps them.
+GEFLECHT_RETENTION_DAYS = env_int("GEFLECHT_RETENTION_DAYS", 0)
 
 LOGGING = {
     "version": 1,

@@ -41,6 +41,7 @@ from geflecht.network.models import (
     Relationship,
 )
 from geflecht.people.models import ContactEmail, ContactPhone, Organization, Person, Position, Site
+from geflecht.privacy.actions import record_missing_legal_bases
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -428,6 +429,9 @@ class DemoGenerator:
             )
             result = DemoResult(tenant=tenant, counts=self.counts)
             self._users_and_private_contacts(tenant, plan, result)
+            # A legal basis for everyone: legitimate interests for business contacts,
+            # consent for the private address books.
+            record_missing_legal_bases(tenant, source="Demo", now=self.now)
             # Fresh statistics so the planner picks the pair indexes on the new data.
             with connection.cursor() as cursor:
                 if connection.vendor == "sqlite":

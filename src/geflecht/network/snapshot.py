@@ -266,7 +266,8 @@ def apply_changes(snap: TenantGraph, changes: list[tuple], version: int) -> Tena
             [private_owner, np.array([owners.get(p, 0) for p in unknown], dtype=np.int64)]
         )
     n = len(person_ids)
-    node = {int(p): i for i, p in enumerate(person_ids[-len(unknown) :])} if unknown else {}
+    # New people take the node ids after the old snapshot's last one.
+    node = {int(p): len(snap.person_ids) + i for i, p in enumerate(unknown)}
 
     def node_of(p: int) -> int:
         got = snap.node(p)

@@ -222,6 +222,13 @@ def merge_people(survivor: Person, other: Person, *, by: User | None = None) -> 
     _merge_fields(keep, gone)
     _move_contacts(keep, gone)
     _move_positions(keep, gone)
+    # Every tie of the person who goes away leaves the graph (re-pointed or dropped).
+    removed = [
+        (a, b, owner if visibility == Visibility.PRIVATE else None)
+        for a, b, visibility, owner in Relationship.objects.filter(
+            Q(person_a_id=gone.pk) | Q(person_b_id=gone.pk)
+        ).values_list("person_a_id", "person_b_id", "visibility", "owner_id")
+    ]
     touched = _move_relationships(keep, gone)
     _move_participations(keep, gone)
     if gone.pk in users:
@@ -229,7 +236,7 @@ def merge_people(survivor: Person, other: Person, *, by: User | None = None) -> 
     gone.delete()
     if touched:
         recompute_pairs(keep.tenant_id, touched)
-    bump_graph_version(keep.tenant_id)
+    bump_graph_version(keep.tenant_id, removed=removed)
     keep.refresh_from_db()
     return keep
 

@@ -1,0 +1,432 @@
+"""Writes for data protection: legal basis, audit log, Art. 15 export and Art. 17 erasure.
+
+Each function checks the acting user's rights itself (see ``geflecht.privacy.queries``),
+so the API, the web pages and the CLI can stay thin and cannot forget a check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from geflecht.accounts.models import Tenant, User
+from geflecht.lib.models import Visibility
+from geflecht.network import snapshot
+from geflecht.network.actions import bump_graph_version, recompute_pairs
+from geflecht.network.models import (
+    GraphChange,
+    Interaction,
+    InteractionParticipant,
+    Relationship,
+)
+from geflecht.people.models import ContactEmail, ContactPhone, Person, Position
+from geflecht.privacy.models import AuditEntry, LegalBasis, PersonPrivacy
+from geflecht.privacy.queries import (
+    _may_export,
+    _not_found,
+    can_erase,
+    can_see_person,
+    export_person_data,
+)
+
+__all__ = [
+    "ErasureReport",
+    "erase_person",
+    "export_person",
+    "log_access",
+    "record_missing_legal_bases",
+    "set_legal_basis",
+    "withdraw_consent",
+]
+
+
+# -- audit log ---------------------------------------------------------------------------
+
+
+def log_access(
+    user: User, action: str, person_ids: Iterable[int], detail: str = ""
+) -> list[AuditEntry]:
+    """Record that ``user`` did ``action`` (read, change, export, erase) on these people.
+
+    One entry per person, in one INSERT, so a list page of 50 people costs one query.
+    ``detail`` says where or why (``"GET /api/v1/persons/12"``) and must not contain the
+    person's name or other personal data: it outlives an erasure.
+    """
+    if action not in AuditEntry.Action.values:
+        raise ValidationError(
+            _("Unknown audit action %(a)s; expected one of %(ok)s.")
+            % {"a": action, "ok": ", ".join(AuditEntry.Action.values)}
+        )
+    if not user.tenant_id:
+        raise ValidationError(_("Only users of a company can be audited."))
+    ids = list(dict.fromkeys(int(pid) for pid in person_ids))
+    return AuditEntry.objects.bulk_create(
+        AuditEntry(
+            tenant_id=user.tenant_id,
+            user=user,
+            username=user.username,
+            person_id=pid,
+            action=action,
+            detail=detail[:500],
+        )
+        for pid in ids
+    )
+
+
+# -- legal basis -------------------------------------------------------------------------
+
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def set_legal_basis(
+    user: User,
+    person: Person,
+    legal_basis: str,
+    *,
+    consent_given_at: datetime | None = _UNSET,
+    consent_withdrawn_at: datetime | None = _UNSET,
+    source: str = _UNSET,
+    note: str = _UNSET,
+    now: datetime | None = None,
+) -> PersonPrivacy:
+    """Record (or change) the legal basis on which the person's data is kept.
+
+    ``legal_basis`` is one of :class:`~geflecht.privacy.models.LegalBasis`. Choosing
+    consent without a date records consent as given now. Fields not passed keep their
+    stored values. Anybody who may see the person may set it; the change is audited.
+    Raises ``ValidationError`` naming the field for a bad value, ``Person.DoesNotExist``
+    for a person the user may not see.
+    """
+    if not can_see_person(user, person):
+        raise _not_found()
+    if legal_basis not in LegalBasis.values:
+        raise ValidationError(
+            {
+                "legal_basis": _("Unknown legal basis %(b)s; expected one of %(ok)s.")
+                % {"b": legal_basis, "ok": ", ".join(LegalBasis.values)}
+            }
+        )
+    now = now or timezone.now()
+    record = PersonPrivacy.objects.select_for_update().filter(person=person).first()
+    if record is None:
+        record = PersonPrivacy(tenant_id=person.tenant_id, person=person)
+    record.legal_basis = legal_basis
+    for name, value in (
+        ("consent_given_at", consent_given_at),
+        ("consent_withdrawn_at", consent_withdrawn_at),
+        ("source", source),
+        ("note", note),
+    ):
+        if value is not _UNSET:
+            setattr(record, name, value)
+    for name in ("consent_given_at", "consent_withdrawn_at"):
+        value = getattr(record, name)
+        if value is not None and timezone.is_naive(value):
+            raise ValidationError({name: _("Give the time with its time zone.")})
+        if value is not None and value > now:
+            raise ValidationError({name: _("This date lies in the future.")})
+    if legal_basis == LegalBasis.CONSENT and record.consent_given_at is None:
+        record.consent_given_at = now
+    if (
+        record.consent_withdrawn_at
+        and record.consent_given_at
+        and record.consent_withdrawn_at < record.consent_given_at
+    ):
+        raise ValidationError(
+            {"consent_withdrawn_at": _("Consent cannot be withdrawn before it was given.")}
+        )
+    record.updated_by = user
+    record.full_clean(exclude=["person", "tenant", "updated_by"])
+    record.save()
+    log_access(user, AuditEntry.Action.CHANGE, [person.pk], "legal basis")
+    return record
+
+
+def withdraw_consent(user: User, person: Person, *, at: datetime | None = None) -> PersonPrivacy:
+    """Record that the person withdrew consent (now, or ``at``).
+
+    The data is not erased by this: deciding whether another basis applies, or erasing,
+    is an explicit next step (``erase_person``).
+    """
+    record = PersonPrivacy.objects.filter(person=person).first()
+    if record is None or record.consent_given_at is None:
+        raise ValidationError(
+            {"consent_withdrawn_at": _("No consent is recorded for this person.")}
+        )
+    return set_legal_basis(
+        user, person, record.legal_basis, consent_withdrawn_at=at or timezone.now()
+    )
+
+
+def record_missing_legal_bases(
+    tenant: Tenant, *, source: str = "", now: datetime | None = None
+) -> int:
+    """Give every person of the tenant without a record a default legal basis.
+
+    Business contacts get legitimate interests (Art. 6(1)(f), the usual basis for B2B
+    contact data); private contacts get consent, given ``now``. One INSERT ... SELECT,
+    so it is fast at any size (the demo uses it). Returns how many records were created.
+    """
+    now = now or timezone.now()
+    table = connection.ops.quote_name(PersonPrivacy._meta.db_table)
+    people = connection.ops.quote_name(Person._meta.db_table)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (tenant_id, person_id, legal_basis, consent_given_at, "
+            "consent_withdrawn_at, source, note, created_at, updated_at) "
+            "SELECT p.tenant_id, p.id, "
+            "CASE WHEN p.classification = 'private' THEN %s ELSE %s END, "
+            "CASE WHEN p.classification = 'private' THEN %s ELSE NULL END, "
+            f"NULL, %s, '', %s, %s FROM {people} p "
+            f"WHERE p.tenant_id = %s AND NOT EXISTS "
+            f"(SELECT 1 FROM {table} x WHERE x.person_id = p.id)",
+            [
+                LegalBasis.CONSENT,
+                LegalBasis.LEGITIMATE_INTERESTS,
+                stamp,
+                source,
+                stamp,
+                stamp,
+                tenant.pk,
+            ],
+        )
+        return cursor.rowcount
+
+
+# -- Art. 15: export ---------------------------------------------------------------------
+
+
+def export_person(user: User, person: Person, *, now: datetime | None = None) -> dict[str, Any]:
+    """Everything stored about ``person`` (see ``export_person_data``), audited as an export."""
+    data = export_person_data(user, person, now=now)
+    log_access(user, AuditEntry.Action.EXPORT, [person.pk], "Art. 15 export")
+    return data
+
+
+# -- Art. 17: erasure --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    """What an erasure removed or changed (counts only: the person is gone)."""
+
+    person_id: int
+    emails: int
+    phones: int
+    positions: int
+    relationships: int
+    interactions_left: int
+    interactions_deleted: int
+    strengths_recomputed: int
+    user_account_unlinked: bool
+    skills: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _erase_skills(person_id: int) -> int:
+    """Hook for the skills app: delete the person's skills and endorsements; return how many.
+
+    There is no skills model yet. When ``geflecht.skills`` lands, delete its PersonSkill
+    rows (and endorsements given by this person) here; the test that checks every table
+    for the person id will fail until then if a new table points at people.
+    """
+    return 0
+
+
+@transaction.atomic
+def erase_person(user: User, person: Person, *, now: datetime | None = None) -> ErasureReport:
+    """Erase a person for good (GDPR Art. 17) and return what was removed.
+
+    Deletes the person with their e-mail addresses, phone numbers, positions, notes,
+    legal-basis record, relationships (shared and private) and skills. Interactions they
+    took part in keep the other participants but lose this person, and their name and
+    addresses in those interactions' subjects become "[erased]"; an interaction left
+    with fewer than two people is deleted. Strengths of the remaining pairs are
+    recomputed. A linked user account stays but loses its person. The graph forgets them
+    at once: their ties are logged as removed (every process drops them on its next
+    request) and this process drops its snapshot so the node itself is gone.
+
+    Only tenant admins, and the owner of a private contact, may erase: others get
+    ``PermissionDenied`` (or ``Person.DoesNotExist`` when they may not even see the
+    person). The audit trail keeps an "erase" entry with the person's id, not their name.
+    """
+    now = now or timezone.now()
+    locked = (
+        Person.objects.select_for_update().filter(pk=person.pk, tenant_id=user.tenant_id).first()
+    )
+    if locked is None or not _may_export(user, locked):
+        raise _not_found()
+    if not can_erase(user, locked):
+        raise PermissionDenied(_("Only an admin of your company may erase this person."))
+    tenant_id, pid = locked.tenant_id, locked.pk
+
+    counts = {
+        "emails": ContactEmail.objects.filter(person_id=pid).count(),
+        "phones": ContactPhone.objects.filter(person_id=pid).count(),
+        "positions": Position.objects.filter(person_id=pid).count(),
+    }
+    removed = _delete_relationships(tenant_id, pid)
+    traces = _traces(locked)
+    left, deleted, pairs = _leave_interactions(tenant_id, pid, traces)
+    skills = _erase_skills(pid)
+    unlinked = User.objects.filter(person_id=pid).update(person=None) > 0
+    # Earlier log rows carry the erased ties' strengths; the removal rows logged below
+    # supersede them for any process that is behind, so they can go.
+    GraphChange.objects.filter(tenant_id=tenant_id).filter(
+        Q(person_a_id=pid) | Q(person_b_id=pid)
+    ).delete()
+    # Cascades to e-mails, phones, positions and the legal-basis record.
+    locked.delete()
+    recomputed = recompute_in_chunks(tenant_id, pairs, now=now)
+    bump_graph_version(tenant_id, removed=removed)
+    report = ErasureReport(
+        person_id=pid,
+        relationships=len(removed),
+        interactions_left=left,
+        interactions_deleted=deleted,
+        strengths_recomputed=recomputed,
+        user_account_unlinked=unlinked,
+        skills=skills,
+        **counts,
+    )
+    log_access(
+        user,
+        AuditEntry.Action.ERASE,
+        [pid],
+        f"Art. 17 erasure: {len(removed)} relationships, {left + deleted} interactions",
+    )
+    # The replayed log leaves an isolated node behind; this process rebuilds without it.
+    transaction.on_commit(lambda: snapshot.forget(tenant_id))
+    return report
+
+
+def _delete_relationships(tenant_id: int, pid: int) -> list[tuple[int, int, int | None]]:
+    """Delete every relationship row of the person; return them as graph-log removals."""
+    rows = Relationship.objects.filter(tenant_id=tenant_id).filter(
+        Q(person_a_id=pid) | Q(person_b_id=pid)
+    )
+    removed = [
+        (a, b, owner if visibility == Visibility.PRIVATE else None)
+        for a, b, visibility, owner in rows.values_list(
+            "person_a_id", "person_b_id", "visibility", "owner_id"
+        )
+    ]
+    rows.delete()
+    return removed
+
+
+ERASED = "[erased]"
+
+
+def _traces(person: Person) -> re.Pattern | None:
+    """A pattern for the person's name and addresses as they appear in subjects."""
+    words = {person.full_name, f"{person.first_name} {person.last_name}".strip()}
+    words |= set(ContactEmail.objects.filter(person=person).values_list("email", flat=True))
+    if len(person.last_name) >= 3:
+        words.add(person.last_name)
+    words = {w for w in words if w}
+    if not words:
+        return None
+    # Longest first, so "Dr. Max Muster" is replaced whole before "Muster" alone.
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def _scrub(interaction_ids: list[int], traces: re.Pattern | None) -> None:
+    """Replace the person's name and addresses in the subjects and places of interactions
+    that stay, so "Angebot für Herrn Muster" does not keep the erased name."""
+    if traces is None or not interaction_ids:
+        return
+    for start in range(0, len(interaction_ids), 1000):
+        chunk = interaction_ids[start : start + 1000]
+        for iid, subject, location in Interaction.objects.filter(id__in=chunk).values_list(
+            "id", "subject", "location"
+        ):
+            new_subject, new_location = traces.sub(ERASED, subject), traces.sub(ERASED, location)
+            if (new_subject, new_location) != (subject, location):
+                Interaction.objects.filter(pk=iid).update(
+                    subject=new_subject[:300], location=new_location[:200]
+                )
+
+
+def _leave_interactions(
+    tenant_id: int, pid: int, traces: re.Pattern | None
+) -> tuple[int, int, set[tuple[int, int]]]:
+    """Take the person out of their interactions (and their name out of the subjects).
+
+    Returns (interactions kept, interactions deleted, relationship pairs whose strength
+    must be recomputed: those who shared a kept interaction, whose group got smaller).
+    """
+    ids = list(
+        InteractionParticipant.objects.filter(person_id=pid).values_list(
+            "interaction_id", flat=True
+        )
+    )
+    if not ids:
+        return 0, 0, set()
+    InteractionParticipant.objects.filter(person_id=pid).delete()
+    remaining = dict(
+        InteractionParticipant.objects.filter(interaction_id__in=ids)
+        .values("interaction_id")
+        .annotate(n=Count("id"))
+        .values_list("interaction_id", "n")
+    )
+    doomed = [iid for iid in ids if remaining.get(iid, 0) < 2]
+    kept = [iid for iid in ids if remaining.get(iid, 0) >= 2]
+    Interaction.objects.filter(id__in=doomed).delete()
+    by_size: dict[int, list[int]] = defaultdict(list)
+    for iid in kept:
+        by_size[remaining[iid]].append(iid)
+    for size, group in by_size.items():
+        Interaction.objects.filter(id__in=group).update(participant_count=size)
+    _scrub(kept, traces)
+    return len(kept), len(doomed), _pairs_sharing(tenant_id, kept)
+
+
+def recompute_in_chunks(tenant_id: int, pairs: set[tuple[int, int]], *, now: datetime) -> int:
+    """``recompute_pairs`` in slices, so that no statement lists too many people."""
+    ordered = sorted(pairs)
+    done = 0
+    for start in range(0, len(ordered), 1000):
+        done += recompute_pairs(tenant_id, ordered[start : start + 1000], now=now)
+    return done
+
+
+def _pairs_sharing(tenant_id: int, interaction_ids: list[int]) -> set[tuple[int, int]]:
+    """Relationship pairs whose two people both took part in one of these interactions.
+
+    Reads the relationships among the participants rather than building every pair of
+    a 300-person event, most of which have no relationship at all.
+    """
+    if not interaction_ids:
+        return set()
+    took_part: dict[int, set[int]] = defaultdict(set)
+    for iid, person_id in InteractionParticipant.objects.filter(
+        interaction_id__in=interaction_ids
+    ).values_list("interaction_id", "person_id"):
+        took_part[person_id].add(iid)
+    people = list(took_part)
+    pairs = set()
+    # Bounded statements: one side by the chunk, the other side checked here.
+    for start in range(0, len(people), 500):
+        chunk = people[start : start + 500]
+        for a, b in Relationship.objects.filter(
+            tenant_id=tenant_id, person_a_id__in=chunk
+        ).values_list("person_a_id", "person_b_id"):
+            if b in took_part and took_part[a] & took_part[b]:
+                pairs.add((a, b))
+    return pairs

@@ -1,0 +1,67 @@
+"""The audit log: who read or changed which person's data; visible to admins only."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from geflecht.privacy.actions import log_access
+from geflecht.privacy.models import AuditEntry
+from geflecht.privacy.queries import audit_entries
+
+
+def test_a_page_of_people_is_logged_in_one_query(world, colleague, django_assert_num_queries):
+    ids = [world.subject.pk, world.weber.pk, world.kuehn.pk, world.subject.pk]
+    with django_assert_num_queries(1):
+        log_access(colleague, "read", ids, "GET /api/v1/persons")
+    rows = AuditEntry.objects.order_by("person_id")
+    assert sorted(rows.values_list("person_id", flat=True)) == sorted(set(ids))
+    assert {(r.username, r.action, r.detail) for r in rows} == {
+        ("jana", "read", "GET /api/v1/persons")
+    }
+
+
+def test_unknown_actions_are_refused(world, colleague):
+    with pytest.raises(ValidationError, match="Unknown audit action"):
+        log_access(colleague, "peek", [world.subject.pk])
+    assert not AuditEntry.objects.exists()
+
+
+def test_only_admins_read_the_log_and_only_their_tenants(
+    world, admin, colleague, outsider, other_tenant
+):
+    log_access(colleague, "read", [world.subject.pk])
+    log_access(outsider, "read", [123])
+    assert [e.username for e in audit_entries(admin)] == ["jana"]
+    assert list(audit_entries(admin, person_id=world.weber.pk)) == []
+    with pytest.raises(PermissionDenied):
+        audit_entries(colleague)
+
+
+def test_the_trail_survives_the_user_account(world, colleague):
+    log_access(colleague, "change", [world.subject.pk])
+    colleague.delete()
+    entry = AuditEntry.objects.get()
+    assert (entry.user, entry.username) == (None, "jana")
+
+
+def test_admin_list_view_is_read_only_and_for_admins(world, admin, colleague, client):
+    log_access(colleague, "read", [world.subject.pk], "GET /people/1")
+    url = reverse("admin:privacy_auditentry_changelist")
+    client.force_login(admin)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "GET /people/1" in page.content.decode()
+    entry = AuditEntry.objects.get()
+    assert client.post(reverse("admin:privacy_auditentry_add")).status_code == 403
+    detail = client.get(reverse("admin:privacy_auditentry_change", args=[entry.pk]))
+    assert detail.status_code == 200 and b'name="_save"' not in detail.content
+    delete = client.post(reverse("admin:privacy_auditentry_delete", args=[entry.pk]))
+    assert delete.status_code == 403
+    assert AuditEntry.objects.count() == 1
+    # A staff member who is not an admin of the tenant does not see the log.
+    colleague.is_staff = True
+    colleague.save()
+    client.force_login(colleague)
+    assert client.get(url).status_code == 403
