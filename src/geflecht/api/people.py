@@ -8,12 +8,15 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
+from geflecht.api import privacy
 from geflecht.api.errors import ApiError
 from geflecht.api.pagination import Page
 from geflecht.api.types import BodyId, Id, Int, IsoDate, IsoDateTime, Number
 from geflecht.lib.models import Visibility
 from geflecht.people import actions, queries
 from geflecht.people.models import Person, Position
+from geflecht.privacy.actions import erase_person as erase
+from geflecht.privacy.actions import log_access
 
 router = Router()
 
@@ -249,6 +252,7 @@ def list_persons(
 def get_person(request, person_id: Id, response: HttpResponse):
     person = queries.visible_person(request.auth, person_id)
     person = _people_with_details(Person.objects.filter(pk=person.pk)).get()
+    log_access(request.auth, "read", [person.pk], f"GET /api/v1/persons/{person.pk}")
     response["ETag"] = f'"{person.version}"'
     return person
 
@@ -277,9 +281,20 @@ def patch_person(request, person_id: Id, payload: PersonPatch, response: HttpRes
         if fields.get(key) is None:
             fields.pop(key, None)
     person = actions.update_person(person, by=user, expected_version=int(version), **fields)
+    log_access(user, "change", [person.pk], f"PATCH /api/v1/persons/{person.pk}")
     person = _people_with_details(Person.objects.filter(pk=person.pk)).get()
     response["ETag"] = f'"{person.version}"'
     return person
+
+
+@router.delete(
+    "/persons/{person_id}",
+    response=privacy.ErasureOut,
+    summary="Erase a person (GDPR Art. 17): record, notes, ties; interactions keep the others",
+)
+def erase_person(request, person_id: Id):
+    person = privacy.person_for(request.auth, person_id, "erase")
+    return erase(request.auth, person).as_dict()
 
 
 # ------------------------------------------------------------------ organisations

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from geflecht.lib.admin import PrivacyAdmin, TenantAdmin
 from geflecht.people.models import (
@@ -87,6 +88,30 @@ class PersonAdmin(PrivacyAdmin):
     autocomplete_fields = ["owner"]
     inlines = [EmailInline, PhoneInline, PositionInline]
     readonly_fields = ["version", "created_at", "updated_at"]
+    actions = ["erase_selected"]
+
+    def has_delete_permission(self, request, obj=None):
+        # A plain delete would skip the audit trail, the interaction clean-up and the
+        # graph: people leave only through the GDPR erasure action below.
+        return False
+
+    @admin.action(description=_("Erase the selected people (GDPR Art. 17)"))
+    def erase_selected(self, request, queryset):
+        from geflecht.privacy.actions import erase_person
+        from geflecht.privacy.queries import can_erase
+
+        erased = refused = 0
+        for person in queryset:
+            if can_erase(request.user, person):
+                erase_person(request.user, person)
+                erased += 1
+            else:
+                refused += 1
+        self.message_user(
+            request,
+            _("%(n)d erased, %(r)d refused (only admins of the company may erase).")
+            % {"n": erased, "r": refused},
+        )
 
     def save_formset(self, request, form, formset, change):
         for obj in formset.save(commit=False):

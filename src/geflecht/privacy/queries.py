@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import User
 from geflecht.lib.models import Visibility
+from geflecht.lib.visibility import can_see
 from geflecht.network.models import Interaction, InteractionParticipant, Relationship
 from geflecht.network.params import strength_params
 from geflecht.network.queries import pair_histories
@@ -50,21 +51,19 @@ def is_tenant_admin(user: User) -> bool:
 
 
 def can_see_person(user: User, person: Person) -> bool:
-    """The ordinary visibility rule: shared people of the tenant and the user's own private ones."""
-    if not user.tenant_id or user.tenant_id != person.tenant_id:
-        return False
-    return person.visibility != Visibility.PRIVATE or person.owner_id == user.pk
+    """The one visibility rule (company, the owner's teams, the owner alone)."""
+    return can_see(user, person)
 
 
 def _may_export(user: User, person: Person) -> bool:
-    if not user.tenant_id or user.tenant_id != person.tenant_id:
-        return False
-    return is_tenant_admin(user) or can_see_person(user, person)
+    # Admins get no exception here: a colleague's private contact stays the colleague's,
+    # who answers that person's request (principle 4 holds for admins too).
+    return can_see_person(user, person)
 
 
 def can_erase(user: User, person: Person) -> bool:
-    """Tenant admins erase anyone of their tenant; members only their own private contacts."""
-    if not user.tenant_id or user.tenant_id != person.tenant_id:
+    """Tenant admins erase the people they can see; members only their own private contacts."""
+    if not can_see_person(user, person):
         return False
     if is_tenant_admin(user):
         return True

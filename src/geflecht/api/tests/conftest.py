@@ -39,6 +39,9 @@ class Api:
     def patch(self, path, data, **headers):
         return self._call("patch", path, data, **headers)
 
+    def put(self, path, data, **headers):
+        return self._call("put", path, data, **headers)
+
     def delete(self, path, **headers):
         return self._call("delete", path, **headers)
 

@@ -216,3 +216,20 @@ def test_a_snapshot_from_before_the_person_existed_catches_up_exactly(tenant, ow
     assert ties(caught_up) == ties(fresh)
     assert ties(caught_up, "shared") == ties(fresh, "shared")
     assert ties(fresh) and all(gone.pk not in pair for pair in ties(caught_up))
+
+
+def test_the_admin_site_erases_through_the_gdpr_action_only(world, admin, client):
+    from django.urls import reverse
+
+    admin.is_staff = admin.is_superuser = True  # every model permission, still a tenant user
+    admin.save()
+    client.force_login(admin)
+    changelist = reverse("admin:people_person_changelist")
+    client.post(
+        changelist,
+        {"action": "delete_selected", "_selected_action": [world.subject.pk], "post": "yes"},
+    )
+    assert Person.objects.filter(pk=world.subject.pk).exists()  # no plain delete
+    client.post(changelist, {"action": "erase_selected", "_selected_action": [world.subject.pk]})
+    assert not Person.objects.filter(pk=world.subject.pk).exists()
+    assert AuditEntry.objects.filter(person_id=world.subject.pk, action="erase").exists()

@@ -99,8 +99,10 @@ def test_colleague_cannot_export_the_owners_private_contact(world, colleague, ow
     assert export_person(owner, world.secret)["person"]["last_name"] == "Heimlich"
 
 
-def test_admin_may_export_a_private_contact(world, admin):
-    assert export_person(admin, world.secret)["person"]["owner"] == "anna"
+def test_even_an_admin_cannot_export_a_colleagues_private_contact(world, admin, owner):
+    with pytest.raises(Person.DoesNotExist):
+        export_person(admin, world.secret)
+    assert export_person(owner, world.secret)["person"]["owner"] == "anna"
 
 
 def test_other_tenant_cannot_export(world, outsider):
