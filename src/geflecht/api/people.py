@@ -12,6 +12,7 @@ from geflecht.api import privacy
 from geflecht.api.errors import ApiError
 from geflecht.api.pagination import Page
 from geflecht.api.types import BodyId, Id, Int, IsoDate, IsoDateTime, Number
+from geflecht.lib.errors import NotFound
 from geflecht.lib.models import Visibility
 from geflecht.people import actions, queries
 from geflecht.people.models import Person, Position
@@ -250,8 +251,9 @@ def list_persons(
 
 @router.get("/persons/{person_id}", response=PersonOut, summary="One person")
 def get_person(request, person_id: Id, response: HttpResponse):
-    person = queries.visible_person(request.auth, person_id)
-    person = _people_with_details(Person.objects.filter(pk=person.pk)).get()
+    person = _people_with_details(queries.visible_people(request.auth).filter(pk=person_id)).first()
+    if person is None:
+        raise NotFound(f"No person with id {person_id}.")
     log_access(request.auth, "read", [person.pk], f"GET /api/v1/persons/{person.pk}")
     response["ETag"] = f'"{person.version}"'
     return person

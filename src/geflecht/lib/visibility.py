@@ -42,11 +42,16 @@ def visible_q(user, prefix: str = "") -> Q:
     The tenant is not part of it: callers filter by ``tenant_id`` first.
     """
     p = prefix + "__" if prefix else ""
-    mates = teammates(user)
     q = Q(**{f"{p}visibility": Visibility.COMPANY}) | Q(**{f"{p}owner_id": user.pk})
-    if len(mates) > 1:
-        q |= Q(**{f"{p}visibility": Visibility.TEAM, f"{p}owner_id__in": sorted(mates)})
-    return q
+    cached = getattr(user, "_geflecht_teammates", None)
+    if cached is not None:
+        mates = sorted(cached)
+    else:
+        # A subquery, not a list: the caller's query stays one round trip.
+        from geflecht.accounts.models import User
+
+        mates = User.teams.through.objects.filter(team__members=user).values("user_id")
+    return q | Q(**{f"{p}visibility": Visibility.TEAM, f"{p}owner_id__in": mates})
 
 
 def can_see(user, obj) -> bool:

@@ -70,7 +70,7 @@ def log_access(
     if not user.tenant_id:
         raise ValidationError(_("Only users of a company can be audited."))
     ids = list(dict.fromkeys(int(pid) for pid in person_ids))
-    return AuditEntry.objects.bulk_create(
+    entries = [
         AuditEntry(
             tenant_id=user.tenant_id,
             user=user,
@@ -80,7 +80,12 @@ def log_access(
             detail=detail[:500],
         )
         for pid in ids
-    )
+    ]
+    if len(entries) == 1:
+        # One plain INSERT (bulk_create adds BEGIN and COMMIT): every person page pays it.
+        entries[0].save(force_insert=True)
+        return entries
+    return AuditEntry.objects.bulk_create(entries)
 
 
 # -- legal basis -------------------------------------------------------------------------
