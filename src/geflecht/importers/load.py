@@ -51,7 +51,7 @@ from geflecht.importers.parsers import (
 from geflecht.lib.bulk import insert_rows, reserve_ids
 from geflecht.lib.models import Visibility
 from geflecht.network.actions import InteractionInput, record_interactions
-from geflecht.network.models import Interaction
+from geflecht.network.models import Interaction, InteractionParticipant, Relationship
 from geflecht.people.actions import merge_people
 from geflecht.people.models import ContactEmail, ContactPhone, Organization, Person, Position, Site
 
@@ -745,6 +745,7 @@ class _InteractionLoader:
         self.pid_of: dict[str, int] = {}
         self.batch: list[InteractionRecord] = []
         self.bulk: list[InteractionRecord] = []
+        self.batches = 0
 
     def feed(self, rec: ContactRecord | InteractionRecord) -> None:
         if not isinstance(rec, InteractionRecord):
@@ -767,6 +768,21 @@ class _InteractionLoader:
         batch, self.batch = self.batch, []
         if batch:
             self._write_atomically(batch)
+            self._refresh_statistics()
+
+    def _refresh_statistics(self) -> None:
+        """ANALYZE the interaction tables after batches 1, 2, 4, 8, ... on PostgreSQL.
+
+        An import can grow them from nothing to millions of rows faster than autovacuum
+        looks; with the statistics of an empty table the planner reads all participations
+        of the importing user (a hash join) for every pair whose history it needs.
+        """
+        self.batches += 1
+        if connection.vendor != "postgresql" or self.batches & (self.batches - 1):
+            return
+        tables = (Interaction, InteractionParticipant, Relationship)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(m._meta.db_table for m in tables)}")
 
     def finish(self) -> None:
         self.flush()
