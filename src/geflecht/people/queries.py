@@ -301,3 +301,12 @@ def _search_places(index: _TenantIndex, words: list[str]) -> list[SearchHit]:
             # Places rank with people of a full name match, a little below an exact name.
             hits.append(SearchHit(kind, oid, label, detail, float(score) + 5))
     return hits
+
+
+def forget_search_index(tenant_id: int | None = None) -> None:
+    """Drop the cached search index of one tenant (or all): tests, and after bulk deletes."""
+    with _search_lock:
+        if tenant_id is None:
+            _search_cache.clear()
+        else:
+            _search_cache.pop(tenant_id, None)
