@@ -16,6 +16,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from geflecht import graph as engine
 from geflecht.accounts.models import User
@@ -487,9 +488,13 @@ def network_graph(
     if color_by == "community":
         if labels is None:
             labels = np.asarray(engine.louvain(view, seed=0).labels)
-        groups = {int(n): (int(labels[n]), f"#{int(labels[n])}") for n in chosen}
+        groups = {
+            int(n): (int(labels[n]), gettext("community %(n)s") % {"n": int(labels[n])})
+            for n in chosen
+        }
     else:
-        groups = {int(n): employer.get(snap.person(int(n)), (0, "–")) for n in chosen}
+        nowhere = (0, gettext("no organisation"))
+        groups = {int(n): employer.get(snap.person(int(n)), nowhere) for n in chosen}
     counts = Counter(g for g in groups.values())
     top = [g for g, _ in counts.most_common(len(PALETTE) - 1)]
     colour = {g: PALETTE[i] for i, g in enumerate(top)}
