@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
@@ -20,7 +21,12 @@ from django.utils.translation import gettext
 
 from geflecht import graph as engine
 from geflecht.accounts.models import User
-from geflecht.network.models import Interaction, InteractionParticipant, Relationship
+from geflecht.network.models import (
+    GraphState,
+    Interaction,
+    InteractionParticipant,
+    Relationship,
+)
 from geflecht.network.params import strength_params
 from geflecht.network.queries import (
     pair_histories,
@@ -322,19 +328,14 @@ def _entries(
 # --------------------------------------------------------------------------- dashboard
 @dataclass
 class Dashboard:
-    reconnect: list
     recent: list[TimelineEntry]
     upcoming: list[TimelineEntry]
-    new_ties: list[RelationshipRow]
 
 
-def dashboard(user: User, *, lang: str = "en") -> Dashboard:
-    """My network at a glance: ties to renew, my recent interactions, my strongest new
-    ties of the last 30 days."""
-    from geflecht.network.queries import reconnect_list
-
+def dashboard(user: User) -> Dashboard:
+    """My recent and upcoming interactions (the cheap part of "Mein Netzwerk")."""
     if user.person_id is None:
-        return Dashboard([], [], [], [])
+        return Dashboard([], [])
     now = timezone.now()
     mine = visible_interactions(user).filter(participations__person_id=user.person_id)
     recent = list(
@@ -343,26 +344,52 @@ def dashboard(user: User, *, lang: str = "en") -> Dashboard:
     upcoming = list(
         mine.filter(occurred_at__gt=now).order_by("occurred_at").values_list("id", flat=True)[:5]
     )
-    month_ago = now - timedelta(days=30)
-    # New: the first recorded contact of the pair lies within the last 30 days.
+    return Dashboard(
+        _entries(user, recent, leave_out=user.person_id),
+        _entries(user, upcoming, leave_out=user.person_id),
+    )
+
+
+def _graph_version(tenant_id: int) -> int:
+    return (
+        GraphState.objects.filter(tenant_id=tenant_id).values_list("version", flat=True).first()
+        or 0
+    )
+
+
+def reconnect(user: User, *, limit: int = 10) -> list:
+    """The user's reconnect list, cached until the tenant's graph changes (every new
+    interaction or relationship raises the graph version) or the day ends."""
+    from geflecht.network.queries import reconnect_list
+
+    if user.person_id is None:
+        return []
+    key = f"web:reconnect:{user.pk}:{_graph_version(user.tenant_id)}:{timezone.localdate()}"
+    items = cache.get(key)
+    if items is None:
+        items = reconnect_list(user, limit=limit)
+        cache.set(key, items, 6 * 3600)
+    return items
+
+
+def new_ties(user: User, *, lang: str = "en", days: int = 30) -> list[RelationshipRow]:
+    """The user's strongest ties whose first recorded contact lies in the last ``days``."""
+    if user.person_id is None:
+        return []
+    since = timezone.now() - timedelta(days=days)
     active = list(
         visible_relationships_of(user, user.person_id)
         .filter(_other_visible(user, user.person_id))
-        .filter(last_interaction_at__gte=month_ago)
+        .filter(last_interaction_at__gte=since)
         .order_by("-strength")[:200]
     )
     histories = pair_histories(user.tenant_id, active)
-    new_rels = [
+    fresh = [
         r
         for r in active
-        if histories[r.pk] and min(ev.occurred_at for ev in histories[r.pk]) >= month_ago
+        if histories[r.pk] and min(ev.occurred_at for ev in histories[r.pk]) >= since
     ][:8]
-    return Dashboard(
-        reconnect_list(user, now=now, limit=10),
-        _entries(user, recent, leave_out=user.person_id),
-        _entries(user, upcoming, leave_out=user.person_id),
-        explained_relationships(user, new_rels, user.person_id, lang, histories),
-    )
+    return explained_relationships(user, fresh, user.person_id, lang, histories)
 
 
 # ------------------------------------------------------------------------- path finder

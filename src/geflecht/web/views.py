@@ -39,9 +39,30 @@ def _person_or_404(request: HttpRequest, person_id: int) -> Person:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    board = services.dashboard(request.user, lang=get_language())
+    board = services.dashboard(request.user)
+    return render(request, "web/pages/home.html", {"board": board})
+
+
+# The slower dashboard sections arrive as htmx partials after the page is shown.
+@login_required
+@require_GET
+def dashboard_overview(request: HttpRequest) -> HttpResponse:
     overview = tenant_overview(request.user)
-    return render(request, "web/pages/home.html", {"board": board, "overview": overview})
+    return render(request, "web/partials/overview.html", {"overview": overview})
+
+
+@login_required
+@require_GET
+def dashboard_reconnect(request: HttpRequest) -> HttpResponse:
+    items = services.reconnect(request.user)
+    return render(request, "web/partials/reconnect.html", {"items": items})
+
+
+@login_required
+@require_GET
+def dashboard_new_ties(request: HttpRequest) -> HttpResponse:
+    rows = services.new_ties(request.user, lang=get_language())
+    return render(request, "web/partials/new_ties.html", {"rows": rows})
 
 
 # ----------------------------------------------------------------------------- search

@@ -77,6 +77,41 @@ def test_layout_serves_htmx_and_its_scripts_without_inline_code(client, anna):
         assert response.status_code == 200, path
 
 
+# --------------------------------------------------------------------------- dashboard
+def test_dashboard_sections_arrive_as_partials(client, anna):
+    client.force_login(anna)
+    home = client.get(reverse("home")).content.decode()
+    for name in ("dashboard_overview", "dashboard_reconnect", "dashboard_new_ties"):
+        assert f'hx-get="{reverse(name)}"' in home
+        part = client.get(reverse(name), headers={"HX-Request": "true"})
+        assert part.status_code == 200 and b"<html" not in part.content
+    items = client.get(reverse("dashboard_reconnect")).context["items"]
+    assert items, "the demo gives Anna contacts that cooled down"
+    assert all(item.person.importance in ("A", "B", "C", "") for item in items)
+
+
+def test_a_first_meeting_today_is_a_strong_new_tie(client, anna, demo):
+    stranger = Person.objects.create(tenant=demo.tenant, first_name="Neu", last_name="Bekannt")
+    client.force_login(anna)
+    before = client.get(reverse("dashboard_new_ties")).context["rows"]
+    assert stranger not in [row.other for row in before]
+    client.post(
+        reverse("person_log", args=[stranger.pk]),
+        {"kind": "meeting", "day": timezone.localdate().isoformat(), "duration": 120},
+    )
+    rows = client.get(reverse("dashboard_new_ties")).context["rows"]
+    assert stranger in [row.other for row in rows]
+
+
+def test_dashboard_never_shows_a_colleagues_private_contact(client, jana, annas_private):
+    client.force_login(jana)
+    private = {f.pk for f in annas_private}
+    for name in ("home", "dashboard_reconnect", "dashboard_new_ties"):
+        body = client.get(reverse(name)).content
+        for pk in private:
+            assert reverse("person", args=[pk]).encode() not in body
+
+
 # ------------------------------------------------------------------------------ search
 def test_search_page_finds_umlaut_names_typed_without_umlauts(client, anna, demo):
     muellers = Person.objects.filter(tenant=demo.tenant, last_name="Müller", visibility="company")
@@ -445,7 +480,10 @@ def test_password_change(client, anna):
 @pytest.mark.parametrize(
     ("name", "limit"),
     [
-        ("home", 18),
+        ("home", 10),
+        ("overview", 8),
+        ("reconnect", 12),
+        ("new_ties", 14),
         ("search", 8),
         ("person", 32),
         ("timeline", 8),
@@ -462,6 +500,9 @@ def test_pages_run_a_bounded_number_of_queries(
     org = _customer_with_people(demo)
     url = {
         "home": reverse("home"),
+        "overview": reverse("dashboard_overview"),
+        "reconnect": reverse("dashboard_reconnect"),
+        "new_ties": reverse("dashboard_new_ties"),
         "search": reverse("search") + "?q=Weber",
         "person": reverse("person", args=[person.pk]),
         "timeline": reverse("person_timeline", args=[anna.person_id]),
