@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
@@ -120,6 +121,8 @@ class _TenantIndex:
     """
 
     signature: tuple
+    full_signature: tuple
+    checked_at: float
     person_ids: np.ndarray
     person_owner: np.ndarray  # 0 for shared people, else the owner's user id
     person_label: list[str]
@@ -136,7 +139,17 @@ _search_lock = threading.Lock()
 
 
 def _index_signature(tenant_id: int) -> tuple:
-    # One cheap aggregate per table: any insert, edit or delete changes it.
+    """A cheap fingerprint of what the index holds: the highest row ids (new rows) read
+    from the primary keys in O(1) per table."""
+    return tuple(
+        model.objects.aggregate(m=Max("id"))["m"]
+        for model in (Person, Position, Organization, Site)
+    )
+
+
+def _full_signature(tenant_id: int) -> tuple:
+    # Counts and last edit times catch edits and deletions; they scan the tenant's rows,
+    # so they are read at most every SEARCH_RECHECK_SECONDS.
     sig = []
     for model in (Person, Position, Organization, Site):
         agg = model.objects.filter(tenant_id=tenant_id).aggregate(
@@ -146,7 +159,11 @@ def _index_signature(tenant_id: int) -> tuple:
     return tuple(sig)
 
 
+SEARCH_RECHECK_SECONDS = 20.0
+
+
 def _build_index(tenant_id: int, signature: tuple) -> _TenantIndex:
+    full = _full_signature(tenant_id)
     rows = list(
         Person.objects.filter(tenant_id=tenant_id)
         .order_by("id")
@@ -192,6 +209,8 @@ def _build_index(tenant_id: int, signature: tuple) -> _TenantIndex:
     ]
     return _TenantIndex(
         signature=signature,
+        full_signature=full,
+        checked_at=time.monotonic(),
         person_ids=ids,
         person_owner=owners,
         person_label=labels,
@@ -207,12 +226,15 @@ def _build_index(tenant_id: int, signature: tuple) -> _TenantIndex:
 def _tenant_index(tenant_id: int) -> _TenantIndex:
     signature = _index_signature(tenant_id)
     index = _search_cache.get(tenant_id)
-    if index is None or index.signature != signature:
-        with _search_lock:
-            index = _search_cache.get(tenant_id)
-            if index is None or index.signature != signature:
-                index = _build_index(tenant_id, signature)
-                _search_cache[tenant_id] = index
+    if index is not None and index.signature == signature:
+        if time.monotonic() - index.checked_at < SEARCH_RECHECK_SECONDS:
+            return index
+        if _full_signature(tenant_id) == index.full_signature:
+            index.checked_at = time.monotonic()
+            return index
+    with _search_lock:
+        index = _build_index(tenant_id, signature)
+        _search_cache[tenant_id] = index
     return index
 
 
@@ -246,7 +268,15 @@ def search(user: User, text: str, *, limit: int = 20) -> list[SearchHit]:
     if not words or user.tenant_id is None:
         return []
     index = _tenant_index(user.tenant_id)
-    hits = _search_people(user, index, words, limit) + _search_places(index, words)
+    people = _search_people(user, index, words, limit)
+    if people:
+        # The index may be a few seconds old: the database has the last word on who
+        # exists and who may be seen (a contact made private a moment ago stays hidden).
+        allowed = set(
+            visible_people(user).filter(pk__in=[h.id for h in people]).values_list("pk", flat=True)
+        )
+        people = [h for h in people if h.id in allowed]
+    hits = people + _search_places(index, words)
     hits.sort(key=lambda h: -h.score)
     return hits[:limit]
 

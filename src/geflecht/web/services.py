@@ -129,17 +129,13 @@ def person_relationships(
 
 
 def _other_visible(user: User, person_id: int) -> Q:
-    """Relationships whose other side is a person ``user`` may see."""
-    hidden = Person.objects.filter(tenant_id=user.tenant_id, visibility="private").exclude(
-        owner=user
-    )
-    return ~Q(person_a__in=hidden.values("pk")) & ~Q(person_b__in=hidden.values("pk"))
+    """Relationships whose two people ``user`` may see (joins, not a scan of everyone)."""
+    return _shown(user, "person_a") & _shown(user, "person_b")
 
 
 def timeline(user: User, person: Person, *, page: int = 1) -> tuple[Page, list[TimelineEntry]]:
     """Interactions of ``person`` that ``user`` may see, newest first, with the other
     visible participants (a colleague's private contact is left out of the list)."""
-    seen = visible_people(user)
     interactions = (
         visible_interactions(user)
         .filter(participations__person_id=person.pk)
@@ -150,7 +146,7 @@ def timeline(user: User, person: Person, *, page: int = 1) -> tuple[Page, list[T
     people_of: dict[int, list[Person]] = defaultdict(list)
     for part in (
         InteractionParticipant.objects.filter(interaction_id__in=ids)
-        .filter(person__in=seen)
+        .filter(_shown(user))
         .exclude(person_id=person.pk)
         .select_related("person")
         .order_by("id")
@@ -177,7 +173,7 @@ def reach_person(user: User, target: Person, *, lang: str = "en") -> Reach:
     return Reach(mine, team, direct)
 
 
-def team_paths(user: User, target: Person, *, lang: str = "en", limit: int = 3) -> list[IntroPath]:
+def team_paths(user: User, target: Person, *, lang: str = "en", limit: int = 2) -> list[IntroPath]:
     """The strongest path to ``target`` from each of the best-placed colleagues.
 
     Walks only the user's view of the graph; a colleague's private tie appears as
@@ -232,14 +228,24 @@ class OrgPage:
     people_count: int = 0
 
 
+def _shown(user: User, prefix: str = "person") -> Q:
+    """People (reached through ``prefix``) the user may see, as a join condition.
+
+    A join on the row at hand instead of ``IN (visible_people)``, which would read
+    every person of the tenant.
+    """
+    return ~Q(**{f"{prefix}__visibility": "private"}) | Q(**{f"{prefix}__owner": user})
+
+
 def organisation_page(user: User, org_id: int, *, lang: str = "en") -> OrgPage:
     """An organisation with its sites, its people by site and department, who of us
-    knows whom there and how well, its key-person risk and its recent interactions."""
+    knows whom there and how well, and its recent interactions. The key-person risk
+    comes separately (:func:`organisation_risk`): it walks the graph once per colleague."""
     org = get_object_or_404(Organization, pk=org_id, tenant_id=user.tenant_id)
     sites = list(org.sites.all().order_by("name"))
     positions = list(
         Position.objects.filter(organization=org, end_date__isnull=True)
-        .filter(person__in=visible_people(user))
+        .filter(_shown(user))
         .select_related("person", "site")
         .order_by("site__name", "department", "person__last_name")
     )
@@ -248,27 +254,36 @@ def organisation_page(user: User, org_id: int, *, lang: str = "en") -> OrgPage:
         groups[(pos.site.name if pos.site else "", pos.department)].append(pos)
     staff_ids = [p.person_id for p in positions]
     coverage = _coverage(user, staff_ids, lang) if org.kind != Organization.Kind.OWN else []
-    risk = None
-    if org.kind != Organization.Kind.OWN and staff_ids:
-        risks = key_person_risks(user, organizations=[org])
-        risk = risks[0] if risks else None
-    recent_ids = (
-        visible_interactions(user)
-        .filter(participations__person_id__in=staff_ids)
-        .order_by("-occurred_at")
-        .values_list("id", flat=True)
-        .distinct()[:10]
+    recent_ids = list(
+        InteractionParticipant.objects.filter(person_id__in=staff_ids)
+        .filter(~Q(interaction__visibility="private") | Q(interaction__owner=user))
+        .order_by("-interaction__occurred_at")
+        .values_list("interaction_id", flat=True)[:40]
     )
-    recent = _entries(user, list(recent_ids))
+    recent = _entries(user, list(dict.fromkeys(recent_ids))[:10])
     return OrgPage(
         org,
         sites,
         [(site, dept, rows) for (site, dept), rows in groups.items()],
         coverage,
-        risk,
+        None,
         recent,
         len(positions),
     )
+
+
+def organisation_risk(user: User, org_id: int):
+    """Key-person risk of one organisation, cached until the graph changes."""
+    org = get_object_or_404(Organization, pk=org_id, tenant_id=user.tenant_id)
+    if org.kind == Organization.Kind.OWN:
+        return None
+    key = f"web:risk:{user.pk}:{org.pk}:{_graph_version(user.tenant_id)}"
+    risk = cache.get(key, "missing")
+    if risk == "missing":
+        risks = key_person_risks(user, organizations=[org])
+        risk = risks[0] if risks else None
+        cache.set(key, risk, 6 * 3600)
+    return risk
 
 
 def _coverage(user: User, staff_ids: list[int], lang: str) -> list[dict]:
@@ -277,27 +292,25 @@ def _coverage(user: User, staff_ids: list[int], lang: str) -> list[dict]:
     if not staff_ids or not ours:
         return []
     staff = set(staff_ids)
-    rels = list(
-        visible_relationships(user)
-        .filter(
-            Q(person_a_id__in=staff, person_b_id__in=ours)
-            | Q(person_b_id__in=staff, person_a_id__in=ours)
-        )
-        .order_by("-strength")[:200]
-    )
-    people = Person.objects.in_bulk({r.person_a_id for r in rels} | {r.person_b_id for r in rels})
-    by_target: dict[int, list[tuple[Person, float]]] = defaultdict(list)
-    for r in rels:
-        theirs, mine = (
-            (r.person_a_id, r.person_b_id)
-            if r.person_a_id in staff
-            else (
-                r.person_b_id,
-                r.person_a_id,
-            )
-        )
-        by_target[theirs].append((people[mine], r.strength))
+    seen = visible_relationships(user)
+    # Two index lookups from the staff side; an OR over both columns would scan.
     rows = [
+        (a, b, st)
+        for column in ("person_a_id__in", "person_b_id__in")
+        for a, b, st in seen.filter(**{column: staff}).values_list(
+            "person_a_id", "person_b_id", "strength"
+        )
+    ]
+    ties: dict[tuple[int, int], float] = {}
+    for a, b, st in rows:
+        theirs, mine = (a, b) if a in staff else (b, a)
+        if mine in ours and theirs in staff and mine not in staff:
+            ties[(theirs, mine)] = max(st, ties.get((theirs, mine), 0.0))
+    people = Person.objects.in_bulk({p for pair in ties for p in pair})
+    by_target: dict[int, list[tuple[Person, float]]] = defaultdict(list)
+    for (theirs, mine), st in ties.items():
+        by_target[theirs].append((people[mine], st))
+    out = [
         {
             "person": people[t],
             "ours": sorted(v, key=lambda x: -x[1])[:4],
@@ -305,19 +318,19 @@ def _coverage(user: User, staff_ids: list[int], lang: str) -> list[dict]:
         }
         for t, v in by_target.items()
     ]
-    rows.sort(key=lambda row: -row["best"])
-    return rows
+    out.sort(key=lambda row: -row["best"])
+    return out
 
 
 def _entries(
     user: User, interaction_ids: list[int], *, leave_out: int | None = None
 ) -> list[TimelineEntry]:
-    seen = visible_people(user).exclude(pk=leave_out)
     interactions = Interaction.objects.filter(pk__in=interaction_ids).order_by("-occurred_at")
     interactions = interactions.prefetch_related(
         Prefetch(
             "participations",
-            queryset=InteractionParticipant.objects.filter(person__in=seen)
+            queryset=InteractionParticipant.objects.filter(_shown(user))
+            .exclude(person_id=leave_out)
             .select_related("person")
             .order_by("id"),
         )
@@ -473,8 +486,7 @@ def network_graph(
         linked = [n for n in our_nodes if inside[view.neighbors(int(n))].any()]
         chosen = np.unique(np.concatenate([staff_nodes, np.array(linked, dtype=np.int64)]))
     elif mode == "community":
-        result = engine.louvain(view, seed=0)
-        labels = np.asarray(result.labels)
+        labels = _communities(user, snap, view)
         pick = community if community is not None else (int(labels[me]) if me is not None else 0)
         chosen = np.flatnonzero(labels == pick)
     else:
@@ -514,7 +526,7 @@ def network_graph(
         employer[pid] = (oid, oname)
     if color_by == "community":
         if labels is None:
-            labels = np.asarray(engine.louvain(view, seed=0).labels)
+            labels = _communities(user, snap, view)
         groups = {
             int(n): (int(labels[n]), gettext("community %(n)s") % {"n": int(labels[n])})
             for n in chosen
@@ -556,11 +568,22 @@ def network_graph(
     return data
 
 
+def _communities(user: User, snap, view) -> np.ndarray:
+    """Louvain labels of the user's view, cached per graph version (Louvain on 100,000
+    people takes seconds; the labels change only with the graph)."""
+    key = f"web:louvain:{user.tenant_id}:{user.pk}:{snap.version}:{snap.n}"
+    labels = cache.get(key)
+    if labels is None:
+        labels = np.asarray(engine.louvain(view, seed=0).labels)
+        cache.set(key, labels, 6 * 3600)
+    return labels
+
+
 def community_choices(user: User) -> list[tuple[int, int, str]]:
     """Louvain communities of the user's view: (label, size, names of top members)."""
     snap = current_graph(user.tenant_id)
     view = snap.view_for(user.pk)
-    labels = np.asarray(engine.louvain(view, seed=0).labels)
+    labels = _communities(user, snap, view)
     visible = np.array([o in (0, user.pk) for o in snap.private_owner.tolist()], dtype=bool)
     degree = view.degrees()
     out = []

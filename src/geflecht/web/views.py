@@ -123,7 +123,6 @@ def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
     )
     tl_page, entries = services.timeline(request.user, person, page=_page(request))
     is_me = person.pk == request.user.person_id
-    reach = None if is_me else services.reach_person(request.user, person, lang=lang)
     form = LogForm(initial={"kind": InteractionKind.MEETING, "day": timezone.localdate()})
     return render(
         request,
@@ -135,11 +134,19 @@ def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
             "rels": rels,
             "tl_page": tl_page,
             "entries": entries,
-            "reach": reach,
             "is_me": is_me,
             "form": form,
         },
     )
+
+
+@login_required
+@require_GET
+def person_reach(request: HttpRequest, person_id: int) -> HttpResponse:
+    """How do I reach this person: my best paths and my team's (an htmx partial)."""
+    person = _person_or_404(request, person_id)
+    reach = services.reach_person(request.user, person, lang=get_language())
+    return render(request, "web/partials/reach.html", {"person": person, "reach": reach})
 
 
 @login_required
@@ -200,6 +207,13 @@ def person_log(request: HttpRequest, person_id: int) -> HttpResponse:
 def organisation_page(request: HttpRequest, org_id: int) -> HttpResponse:
     page = services.organisation_page(request.user, org_id, lang=get_language())
     return render(request, "web/pages/organisation.html", {"page": page})
+
+
+@login_required
+@require_GET
+def organisation_risk(request: HttpRequest, org_id: int) -> HttpResponse:
+    risk = services.organisation_risk(request.user, org_id)
+    return render(request, "web/partials/risk.html", {"risk": risk})
 
 
 @login_required

@@ -97,3 +97,13 @@ def test_empty_and_junk_queries_return_nothing(network, colleague):
     assert search(colleague, "") == []
     assert search(colleague, "   ") == []
     assert search(colleague, "%%%") == []
+
+
+def test_a_contact_made_private_disappears_from_colleagues_search_at_once(
+    network, owner, colleague
+):
+    weiss = network["weiss"]
+    assert weiss.pk in ids(search(colleague, "Weiß"))
+    Person.objects.filter(pk=weiss.pk).update(visibility="private", owner=owner)
+    assert weiss.pk not in ids(search(colleague, "Weiß"))
+    assert weiss.pk in ids(search(owner, "Weiß"))

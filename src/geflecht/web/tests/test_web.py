@@ -157,9 +157,11 @@ def test_person_page_shows_positions_relationships_timeline_and_paths(client, an
     assert stored == sorted(stored, reverse=True)
     assert all(0 < s <= 1 for s in strengths)
     assert all(row.explanation for row in ctx["rels"])
-    assert ctx["reach"].direct is not None
     html = response.content.decode()
     assert "How do I reach this person?" in html or "Wie erreiche ich diese Person?" in html
+    reach = client.get(reverse("person_reach", args=[person.pk])).context["reach"]
+    assert reach.direct is not None
+    assert reach.mine and reach.mine[0].steps[-1].person == person
 
 
 def test_colleagues_private_contact_is_a_404(client, jana, annas_private):
@@ -259,7 +261,9 @@ def test_organisation_page_shows_sites_people_coverage_and_risk(client, anna, de
     assert page.coverage, "the demo's own people know someone at each customer"
     for row in page.coverage:
         assert row["ours"] and all(0 < s <= 1 for _, s in row["ours"])
-    assert page.risk is not None and page.risk.people == staff
+    risk = client.get(reverse("organisation_risk", args=[org.pk])).context["risk"]
+    assert risk is not None and risk.people == staff
+    assert risk.reached <= staff
 
 
 def test_other_tenants_organisation_is_a_404(client, anna, outsider):
@@ -485,9 +489,11 @@ def test_password_change(client, anna):
         ("reconnect", 12),
         ("new_ties", 14),
         ("search", 8),
-        ("person", 32),
+        ("person", 20),
+        ("reach", 24),
         ("timeline", 8),
         ("organisation", 17),
+        ("risk", 8),
         ("paths", 14),
         ("network_data", 7),
         ("duplicates", 7),
@@ -505,8 +511,10 @@ def test_pages_run_a_bounded_number_of_queries(
         "new_ties": reverse("dashboard_new_ties"),
         "search": reverse("search") + "?q=Weber",
         "person": reverse("person", args=[person.pk]),
+        "reach": reverse("person_reach", args=[person.pk]),
         "timeline": reverse("person_timeline", args=[anna.person_id]),
         "organisation": reverse("organisation", args=[org.pk]),
+        "risk": reverse("organisation_risk", args=[org.pk]),
         "paths": reverse("paths") + f"?target={person.pk}&hops=4&min_strength=0",
         "network_data": reverse("network_data"),
         "duplicates": reverse("duplicates"),
