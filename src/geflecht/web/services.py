@@ -45,9 +45,9 @@ from geflecht.network.snapshot import current_graph
 from geflecht.network.strength import compute_strength
 from geflecht.people.models import Organization, Person, Position
 from geflecht.people.queries import (
+    tenant_overview,
     visible_interactions,
     visible_people,
-    visible_relationships,
 )
 
 RELATIONSHIPS_PER_PAGE = 15
@@ -292,20 +292,19 @@ def _coverage(user: User, staff_ids: list[int], lang: str) -> list[dict]:
     if not staff_ids or not ours:
         return []
     staff = set(staff_ids)
-    seen = visible_relationships(user)
-    # Two index lookups from the staff side; an OR over both columns would scan.
-    rows = [
-        (a, b, st)
-        for column in ("person_a_id__in", "person_b_id__in")
-        for a, b, st in seen.filter(**{column: staff}).values_list(
-            "person_a_id", "person_b_id", "strength"
-        )
-    ]
+    # The user's view of the graph holds exactly the ties they may see, with their
+    # strengths; reading neighbours there avoids scanning the relationship table.
+    snap = current_graph(user.tenant_id)
+    view = snap.view_for(user.pk)
+    our_nodes = set(snap.nodes(ours).tolist())
     ties: dict[tuple[int, int], float] = {}
-    for a, b, st in rows:
-        theirs, mine = (a, b) if a in staff else (b, a)
-        if mine in ours and theirs in staff and mine not in staff:
-            ties[(theirs, mine)] = max(st, ties.get((theirs, mine), 0.0))
+    for node in snap.nodes(staff).tolist():
+        theirs = snap.person(node)
+        for other, st in zip(
+            view.neighbors(node).tolist(), view.neighbor_strengths(node).tolist(), strict=True
+        ):
+            if other in our_nodes and snap.person(other) not in staff:
+                ties[(theirs, snap.person(other))] = st
     people = Person.objects.in_bulk({p for pair in ties for p in pair})
     by_target: dict[int, list[tuple[Person, float]]] = defaultdict(list)
     for (theirs, mine), st in ties.items():
@@ -368,6 +367,17 @@ def _graph_version(tenant_id: int) -> int:
         GraphState.objects.filter(tenant_id=tenant_id).values_list("version", flat=True).first()
         or 0
     )
+
+
+def overview(user: User):
+    """The tenant's counts as the user sees them, kept for a minute per graph version
+    (counting a 100,000-person network reads every row)."""
+    key = f"web:overview:{user.pk}:{_graph_version(user.tenant_id)}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = tenant_overview(user)
+        cache.set(key, counts, 60)
+    return counts
 
 
 def reconnect(user: User, *, limit: int = 10) -> list:

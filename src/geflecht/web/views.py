@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from geflecht.network.models import InteractionKind
 from geflecht.people.models import Organization, Person, Site
-from geflecht.people.queries import search, tenant_overview, visible_people
+from geflecht.people.queries import search, visible_people
 from geflecht.web import services
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -47,7 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard_overview(request: HttpRequest) -> HttpResponse:
-    overview = tenant_overview(request.user)
+    overview = services.overview(request.user)
     return render(request, "web/partials/overview.html", {"overview": overview})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.core.cache import cache
 
 from geflecht.accounts.models import User
 from geflecht.demo.generator import DemoOptions, generate_demo
@@ -13,11 +14,14 @@ from geflecht.people.models import Person
 
 
 @pytest.fixture(autouse=True)
-def _fresh_search_index():
-    """The search index is a per-process cache; tests reuse tenant ids after rollbacks."""
+def _fresh_caches():
+    """The search index and the page caches live in the process; tests reuse ids after
+    rollbacks, so each test starts with empty ones."""
     queries.forget_search_index()
+    cache.clear()
     yield
     queries.forget_search_index()
+    cache.clear()
 
 
 @pytest.fixture
