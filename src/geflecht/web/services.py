@@ -517,8 +517,16 @@ def network_graph(
         chosen = chosen[np.argsort(-degree)[:limit]]
     member = np.zeros(snap.n, dtype=bool)
     member[chosen] = True
-    u, v, s = view.edges()
-    keep = member[u] & member[v] & (s >= min_strength)
+    # Only the chosen nodes' rows of the CSR arrays: 2,000 rows, not the whole graph.
+    indptr, indices, strength, _w = view.csr()
+    rows = np.sort(chosen)
+    starts, ends = indptr[rows], indptr[rows + 1]
+    lengths = ends - starts
+    positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    u = np.repeat(rows, lengths)
+    v = indices[positions].astype(np.int64)
+    s = strength[positions]
+    keep = (u < v) & member[v] & (s >= min_strength)
     u, v, s = u[keep], v[keep], s[keep]
     person_ids = [snap.person(int(n)) for n in chosen]
     names = {
