@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Max, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -643,7 +643,14 @@ def duplicate_pairs(user: User, *, limit: int = 50) -> list[DuplicatePair]:
     """The review list: pairs of visible people who may be one, best first."""
     from geflecht.importers.identity import find_duplicates
 
-    found = find_duplicates(user, limit=limit)
+    # Comparing every person takes seconds at 100,000 people: keep the list until a
+    # person is added (highest id) or merged (graph version), at most five minutes.
+    newest = Person.objects.aggregate(m=Max("id"))["m"]
+    key = f"web:dups:{user.pk}:{newest}:{_graph_version(user.tenant_id)}:{limit}"
+    found = cache.get(key)
+    if found is None:
+        found = find_duplicates(user, limit=limit)
+        cache.set(key, found, 300)
     people = visible_people(user).in_bulk(
         {c.survivor_id for c in found} | {c.person_id for c in found}
     )

@@ -431,6 +431,8 @@ def test_duplicates_review_lists_and_merges(client, anna, demo):
     response = client.post(reverse("duplicates"), {"keep": pair.keep.pk, "other": pair.other.pk})
     assert response.status_code == 302
     assert Person.objects.filter(pk__in=[a.pk, b.pk]).count() == 1
+    after = client.get(reverse("duplicates")).context["pairs"]
+    assert not [p for p in after if {p.keep.pk, p.other.pk} == {a.pk, b.pk}]
 
 
 def test_colleague_cannot_merge_a_private_contact(client, jana, annas_private, demo):
