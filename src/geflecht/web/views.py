@@ -327,7 +327,7 @@ class ImportForm(forms.Form):
 
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
-    from geflecht.importers.load import import_file
+    from geflecht.importers.load import CONTACT_FORMATS, import_file
 
     form = ImportForm(request.POST or None, request.FILES or None)
     report, people = None, []
@@ -343,7 +343,12 @@ def import_page(request: HttpRequest) -> HttpResponse:
             report = import_file(path, user=request.user, private=form.cleaned_data["private"])
         report.file = upload.name
         people = services.imported_people(request.user, started)
-    context = {"form": form, "report": report, "people": people}
+    context = {
+        "form": form,
+        "report": report,
+        "people": people,
+        "contact_formats": CONTACT_FORMATS,
+    }
     if request.htmx and report is not None:
         return render(request, "web/partials/import_report.html", context)
     return render(request, "web/pages/import.html", context)
