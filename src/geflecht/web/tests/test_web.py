@@ -299,8 +299,9 @@ def test_path_finder_shows_chains_and_honours_avoid(client, anna, demo):
     assert all(p.hops <= 1 for p in strict.context["paths"])
 
 
-def test_paths_through_a_private_contact_only_say_ask_the_owner(client, jana, annas_private):
+def test_paths_through_a_private_contact_only_say_ask_the_owner(client, jana, anna, annas_private):
     client.force_login(jana)
+    masked = []
     private_ids = {f.pk for f in annas_private}
     bridged = Relationship.objects.filter(visibility="private").exclude(person_a_id=jana.person_id)
     targets = set()
@@ -317,6 +318,14 @@ def test_paths_through_a_private_contact_only_say_ask_the_owner(client, jana, an
             assert reverse("person", args=[friend.pk]).encode() not in response.content
         for path in response.context["paths"] or []:
             assert not {s.person.pk for s in path.steps if s.person} & private_ids
+        reach = client.get(reverse("person_reach", args=[target]))
+        for friend in annas_private:
+            assert reverse("person", args=[friend.pk]).encode() not in reach.content
+        for path in reach.context["reach"].mine + reach.context["reach"].team:
+            assert not {s.person.pk for s in path.steps if s.person} & private_ids
+            masked += [s for s in path.steps if s.person is None]
+    # Some best paths do run through Anna's private book: they name only Anna.
+    assert masked and all(s.ask.pk == anna.person_id for s in masked)
 
 
 # ------------------------------------------------------------------------- network view
