@@ -1,17 +1,22 @@
 # The two commands: `make run` (set up, migrate, load the demo when empty, serve) and
-# `make test` (set up, check, run the whole suite). Nothing but Python 3.11 is needed.
+# `make test` (set up, check, run the whole suite). Python 3.11 and Node.js (npm) are needed;
+# npm only installs the front-end libraries the app serves itself (htmx, Cytoscape.js).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml package-lock.json | cksum | cut -d' ' -f1)
+VENDOR := src/geflecht/web/static/vendor
 
 .PHONY: run test lint format bench clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml package.json package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/cytoscape/dist/cytoscape.min.js $(VENDOR)/
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -32,4 +37,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info
+	rm -rf $(VENV) build *.egg-info src/*.egg-info node_modules $(VENDOR)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from geflecht.lib.env import (
     env_bool,
@@ -141,8 +142,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "de"
+# Pages follow the browser's Accept-Language (or the switch in the top bar); this is the
+# language of the command line and of requests that state no preference.
 LANGUAGES = [("de", "Deutsch"), ("en", "English")]
+LANGUAGE_CODE = env_str("GEFLECHT_LANGUAGE", "en")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"GEFLECHT_LANGUAGE must be 'de' or 'en', not {LANGUAGE_CODE!r}")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("GEFLECHT_TIME_ZONE", "Europe/Berlin")
 USE_I18N = True

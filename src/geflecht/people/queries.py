@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import threading
+import time
+import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+import numpy as np
+from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
+from rapidfuzz import fuzz, process
 
 from geflecht.accounts.models import User
 from geflecht.lib.errors import NotFound
@@ -113,3 +120,265 @@ def visible_position(user: User, pk: int) -> Position:
     if position is None:
         raise NotFound(_("No position with id %(id)s.") % {"id": pk})
     return position
+
+
+# ---------------------------------------------------------------------------- search
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe"})
+_WORD = re.compile(r"\w+")
+_NOISE_WORDS = {"dr", "prof", "dipl", "ing", "herr", "frau", "gmbh", "ag", "kg", "co", "mbh"}
+
+
+def fold(text: str) -> str:
+    """Lower case with umlauts spelt out and accents dropped: 'Müller' -> 'mueller'.
+
+    Both "Müller" and "Mueller" fold to the same word, which is how German names are
+    written when a keyboard or an e-mail address has no umlauts.
+    """
+    text = unicodedata.normalize("NFKD", text.casefold().translate(_SPELLED_OUT))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _words(text: str) -> list[str]:
+    words = _WORD.findall(fold(text))
+    return [w for w in words if w not in _NOISE_WORDS] or words
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result: ``kind`` is "person", "organization" or "site"."""
+
+    kind: str
+    id: int
+    label: str
+    detail: str
+    score: float
+
+
+@dataclass
+class _TenantIndex:
+    """Folded words of every person, organisation and site of one tenant.
+
+    Each distinct word keeps the row numbers it occurs in, so a query word is matched
+    against the vocabulary (a few thousand words), never against every row.
+    """
+
+    signature: tuple
+    full_signature: tuple
+    checked_at: float
+    person_ids: np.ndarray
+    person_owner: np.ndarray  # 0 for shared people, else the owner's user id
+    person_label: list[str]
+    person_detail: list[str]
+    postings: dict[str, np.ndarray]
+    name_words: dict[str, np.ndarray]  # words of the name alone: a name hit ranks first
+    vocabulary: list[str]
+    orgs: list[tuple[int, str, str, str]]  # id, folded name, label, detail
+    sites: list[tuple[int, str, str, str]]
+
+
+_search_cache: dict[int, _TenantIndex] = {}
+_search_lock = threading.Lock()
+
+
+def _index_signature(tenant_id: int) -> tuple:
+    """A cheap fingerprint of what the index holds: the highest row ids (new rows) read
+    from the primary keys in O(1) per table."""
+    return tuple(
+        model.objects.aggregate(m=Max("id"))["m"]
+        for model in (Person, Position, Organization, Site)
+    )
+
+
+def _full_signature(tenant_id: int) -> tuple:
+    # Counts and last edit times catch edits and deletions; they scan the tenant's rows,
+    # so they are read at most every SEARCH_RECHECK_SECONDS.
+    sig = []
+    for model in (Person, Position, Organization, Site):
+        agg = model.objects.filter(tenant_id=tenant_id).aggregate(
+            n=Count("id"), t=Max("updated_at")
+        )
+        sig += [agg["n"], agg["t"]]
+    return tuple(sig)
+
+
+SEARCH_RECHECK_SECONDS = 20.0
+
+
+def _build_index(tenant_id: int, signature: tuple) -> _TenantIndex:
+    full = _full_signature(tenant_id)
+    rows = list(
+        Person.objects.filter(tenant_id=tenant_id)
+        .order_by("id")
+        .values_list("id", "title", "first_name", "last_name", "visibility", "owner_id")
+    )
+    at: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
+    for pid, org, site, city, job in (
+        Position.objects.filter(tenant_id=tenant_id, end_date__isnull=True)
+        .order_by("id")
+        .values_list("person_id", "organization__name", "site__name", "site__city", "title")
+    ):
+        at[pid].append((org, site or "", city or "", job))
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    owners = np.fromiter(
+        (r[5] or 0 if r[4] == "private" else 0 for r in rows), dtype=np.int64, count=len(rows)
+    )
+    labels, details = [], []
+    postings: dict[str, list[int]] = defaultdict(list)
+    names: dict[str, list[int]] = defaultdict(list)
+    for i, (pid, title, first, last, _visibility, _owner) in enumerate(rows):
+        labels.append(" ".join(p for p in (title, first, last) if p))
+        jobs = at.get(pid, [])
+        details.append(
+            "; ".join(", ".join(x for x in (job, org, city) if x) for org, _site, city, job in jobs)
+        )
+        name_words = set(_words(f"{first} {last}"))
+        for w in name_words:
+            names[w].append(i)
+        place_words = {w for org, site, city, _ in jobs for w in _words(f"{org} {site} {city}")}
+        for w in name_words | place_words:
+            postings[w].append(i)
+    orgs = [
+        (oid, " ".join(_words(name)), name, str(Organization.Kind(kind).label))
+        for oid, name, kind in Organization.objects.filter(tenant_id=tenant_id).values_list(
+            "id", "name", "kind"
+        )
+    ]
+    sites = [
+        (sid, " ".join(_words(f"{org} {name} {city}")), f"{org}, {name or city}", city)
+        for sid, org, name, city in Site.objects.filter(tenant_id=tenant_id).values_list(
+            "id", "organization__name", "name", "city"
+        )
+    ]
+    return _TenantIndex(
+        signature=signature,
+        full_signature=full,
+        checked_at=time.monotonic(),
+        person_ids=ids,
+        person_owner=owners,
+        person_label=labels,
+        person_detail=details,
+        postings={w: np.array(v, dtype=np.int64) for w, v in postings.items()},
+        name_words={w: np.array(v, dtype=np.int64) for w, v in names.items()},
+        vocabulary=list(postings),
+        orgs=orgs,
+        sites=sites,
+    )
+
+
+def _tenant_index(tenant_id: int) -> _TenantIndex:
+    signature = _index_signature(tenant_id)
+    index = _search_cache.get(tenant_id)
+    if index is not None and index.signature == signature:
+        if time.monotonic() - index.checked_at < SEARCH_RECHECK_SECONDS:
+            return index
+        if _full_signature(tenant_id) == index.full_signature:
+            index.checked_at = time.monotonic()
+            return index
+    with _search_lock:
+        index = _build_index(tenant_id, signature)
+        _search_cache[tenant_id] = index
+    return index
+
+
+def _similar_words(word: str, vocabulary: list[str]) -> list[tuple[str, float]]:
+    """Vocabulary words like ``word``: typos (similarity >= 80) and, from 3 letters on,
+    words that start with it (so "web" finds "weber" while the user types)."""
+    cutoff = 80 if len(word) > 3 else 90
+    found = {
+        w: score
+        for w, score, _ in process.extract(
+            word, vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=50
+        )
+    }
+    if len(word) >= 3:
+        for w in vocabulary:
+            if w.startswith(word) and w not in found:
+                found[w] = 85.0
+    return list(found.items())
+
+
+def search(user: User, text: str, *, limit: int = 20) -> list[SearchHit]:
+    """People, organisations and sites matching ``text``, best first, as ``user`` sees them.
+
+    Typo- and umlaut-tolerant ("Mueller" and "Muller" find "Müller"); every word must
+    match the person's name, employer, site or city, so "Weber Ulm" finds the Webers
+    who work in Ulm. A colleague's private contacts never appear. The tenant's word
+    index is built once per process and rebuilt when people, positions, organisations
+    or sites change.
+    """
+    words = _words(text)[:6]
+    if not words or user.tenant_id is None:
+        return []
+    index = _tenant_index(user.tenant_id)
+    people = _search_people(user, index, words, limit)
+    if people:
+        # The index may be a few seconds old: the database has the last word on who
+        # exists and who may be seen (a contact made private a moment ago stays hidden).
+        allowed = set(
+            visible_people(user).filter(pk__in=[h.id for h in people]).values_list("pk", flat=True)
+        )
+        people = [h for h in people if h.id in allowed]
+    hits = people + _search_places(index, words)
+    hits.sort(key=lambda h: -h.score)
+    return hits[:limit]
+
+
+def _search_people(user: User, index: _TenantIndex, words: list[str], limit: int):
+    if not len(index.person_ids):
+        return []
+    n = len(index.person_ids)
+    total = np.zeros(n, dtype=np.float32)
+    matched = np.zeros(n, dtype=np.int16)
+    name_bonus = np.zeros(n, dtype=np.float32)
+    for word in words:
+        best = np.zeros(n, dtype=np.float32)
+        for similar, score in _similar_words(word, index.vocabulary):
+            rows = index.postings[similar]
+            best[rows] = np.maximum(best[rows], score)
+            if similar in index.name_words:
+                name_rows = index.name_words[similar]
+                name_bonus[name_rows] = np.maximum(name_bonus[name_rows], score / 100)
+        total += best
+        matched += best > 0
+    visible = (index.person_owner == 0) | (index.person_owner == user.pk)
+    # Every word must match; a name word ranks a person above a colleague of the firm.
+    ok = visible & (matched == len(words)) & (name_bonus > 0)
+    rows = np.flatnonzero(ok)
+    if not len(rows):
+        return []
+    score = total[rows] / len(words) + 10 * name_bonus[rows]
+    order = rows[np.argsort(-score, kind="stable")[:limit]]
+    top = dict(zip(rows.tolist(), score.tolist(), strict=True))
+    return [
+        SearchHit(
+            "person",
+            int(index.person_ids[i]),
+            index.person_label[i],
+            index.person_detail[i],
+            float(top[int(i)]),
+        )
+        for i in order
+    ]
+
+
+def _search_places(index: _TenantIndex, words: list[str]) -> list[SearchHit]:
+    query = " ".join(words)
+    hits = []
+    for kind, rows in (("organization", index.orgs), ("site", index.sites)):
+        choices = {i: row[1] for i, row in enumerate(rows)}
+        for _match, score, i in process.extract(
+            query, choices, scorer=fuzz.token_set_ratio, score_cutoff=85, limit=10
+        ):
+            oid, _folded, label, detail = rows[i]
+            # Places rank with people of a full name match, a little below an exact name.
+            hits.append(SearchHit(kind, oid, label, detail, float(score) + 5))
+    return hits
+
+
+def forget_search_index(tenant_id: int | None = None) -> None:
+    """Drop the cached search index of one tenant (or all): tests, and after bulk deletes."""
+    with _search_lock:
+        if tenant_id is None:
+            _search_cache.clear()
+        else:
+            _search_cache.pop(tenant_id, None)

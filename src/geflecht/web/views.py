@@ -1,18 +1,377 @@
-"""Web pages. Views stay thin: they call a query and render."""
+"""Web pages. Views stay thin: they parse input, call one service, and render."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+import tempfile
+from datetime import datetime, time
+from pathlib import Path
 
-from geflecht.people.queries import tenant_overview
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from geflecht.network.models import InteractionKind
+from geflecht.people.models import Organization, Person, Site
+from geflecht.people.queries import search, visible_people
+from geflecht.privacy.actions import log_access
+from geflecht.web import services
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def _page(request: HttpRequest, name: str = "page") -> int:
+    try:
+        return max(1, int(request.GET.get(name, 1)))
+    except ValueError:
+        return 1
+
+
+def _person_or_404(request: HttpRequest, person_id: int) -> Person:
+    # The same 404 for a missing person and a colleague's private one: nothing leaks.
+    return get_object_or_404(visible_people(request.user), pk=person_id)
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    overview = tenant_overview(request.user)
-    return render(request, "web/pages/home.html", {"overview": overview})
+    board = services.dashboard(request.user)
+    return render(request, "web/pages/home.html", {"board": board})
+
+
+# The slower dashboard sections arrive as htmx partials after the page is shown.
+@login_required
+@require_GET
+def dashboard_overview(request: HttpRequest) -> HttpResponse:
+    overview = services.overview(request.user)
+    return render(request, "web/partials/overview.html", {"overview": overview})
+
+
+@login_required
+@require_GET
+def dashboard_reconnect(request: HttpRequest) -> HttpResponse:
+    items = services.reconnect(request.user)
+    return render(request, "web/partials/reconnect.html", {"items": items})
+
+
+@login_required
+@require_GET
+def dashboard_new_ties(request: HttpRequest) -> HttpResponse:
+    rows = services.new_ties(request.user, lang=get_language())
+    return render(request, "web/partials/new_ties.html", {"rows": rows})
+
+
+# ----------------------------------------------------------------------------- search
+@login_required
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    text = request.GET.get("q", "").strip()[:200]
+    hits = search(request.user, text, limit=50) if text else []
+    return render(request, "web/pages/search.html", {"q": text, "hits": hits})
+
+
+@login_required
+@require_GET
+def search_suggest(request: HttpRequest) -> HttpResponse:
+    """Autocomplete: the best few hits as a list (an htmx partial)."""
+    text = request.GET.get("q", "").strip()[:200]
+    kinds = request.GET.get("kinds", "")
+    hits = search(request.user, text, limit=8) if len(text) >= 2 else []
+    if kinds == "person":
+        hits = [h for h in hits if h.kind == "person"]
+    pick = request.GET.get("pick", "")  # a form field to fill instead of following a link
+    return render(request, "web/partials/suggest.html", {"hits": hits, "q": text, "pick": pick})
+
+
+# ----------------------------------------------------------------------------- person
+class LogForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What"),
+        choices=[
+            (InteractionKind.MEETING, InteractionKind.MEETING.label),
+            (InteractionKind.VIDEO, InteractionKind.VIDEO.label),
+            (InteractionKind.PHONE, InteractionKind.PHONE.label),
+            (InteractionKind.EMAIL, InteractionKind.EMAIL.label),
+        ],
+    )
+    day = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    duration = forms.IntegerField(
+        label=_("Minutes"), required=False, min_value=1, max_value=24 * 60
+    )
+    subject = forms.CharField(label=_("Subject"), required=False, max_length=300)
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day > timezone.localdate():
+            raise ValidationError(_("The date lies in the future."))
+        return day
+
+
+@login_required
+def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _person_or_404(request, person_id)
+    log_access(request.user, "read", [person.pk], f"GET /people/{person.pk}/")
+    lang = get_language()
+    positions = person.positions.select_related("organization", "site")
+    rel_page, rels = services.person_relationships(
+        request.user, person, page=_page(request, "rels"), lang=lang
+    )
+    tl_page, entries = services.timeline(request.user, person, page=_page(request))
+    is_me = person.pk == request.user.person_id
+    form = LogForm(initial={"kind": InteractionKind.MEETING, "day": timezone.localdate()})
+    return render(
+        request,
+        "web/pages/person.html",
+        {
+            "person": person,
+            "positions": positions,
+            "rel_page": rel_page,
+            "rels": rels,
+            "tl_page": tl_page,
+            "entries": entries,
+            "is_me": is_me,
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_GET
+def person_reach(request: HttpRequest, person_id: int) -> HttpResponse:
+    """How do I reach this person: my best paths and my team's (an htmx partial)."""
+    person = _person_or_404(request, person_id)
+    reach = services.reach_person(request.user, person, lang=get_language())
+    return render(request, "web/partials/reach.html", {"person": person, "reach": reach})
+
+
+@login_required
+@require_GET
+def person_timeline(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _person_or_404(request, person_id)
+    tl_page, entries = services.timeline(request.user, person, page=_page(request))
+    return render(
+        request,
+        "web/partials/timeline.html",
+        {"person": person, "tl_page": tl_page, "entries": entries},
+    )
+
+
+@login_required
+@require_POST
+def person_log(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Log a meeting or call with this person; answer with the new strength."""
+    person = _person_or_404(request, person_id)
+    form = LogForm(request.POST)
+    result = None
+    if request.user.person_id is None or request.user.person_id == person.pk:
+        form.add_error(None, _("You can log interactions only with other people."))
+    elif form.is_valid():
+        data = form.cleaned_data
+        # Noon local time: the day is what the user gave; the hour is not known.
+        when = timezone.make_aware(datetime.combine(data["day"], time(12)))
+        when = min(when, timezone.now())
+        before = services.relationship_between(request.user, request.user.person, person)
+        try:
+            interaction, rel = services.log_interaction(
+                request.user,
+                person,
+                kind=data["kind"],
+                occurred_at=when,
+                duration=data["duration"],
+                subject=data["subject"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            result = {
+                "interaction": interaction,
+                "before": before.strength if before else None,
+                "after": rel.strength if rel else None,
+            }
+            form = LogForm(initial={"kind": data["kind"], "day": data["day"]})
+    context = {"person": person, "form": form, "result": result}
+    if request.htmx:
+        return render(request, "web/partials/log_form.html", context)
+    if result:
+        messages.success(request, _("Logged."))
+    return redirect("person", person_id=person.pk)
+
+
+# ----------------------------------------------------------------------- organisation
+@login_required
+def organisation_page(request: HttpRequest, org_id: int) -> HttpResponse:
+    page = services.organisation_page(request.user, org_id, lang=get_language())
+    return render(request, "web/pages/organisation.html", {"page": page})
+
+
+@login_required
+@require_GET
+def organisation_risk(request: HttpRequest, org_id: int) -> HttpResponse:
+    risk = services.organisation_risk(request.user, org_id)
+    return render(request, "web/partials/risk.html", {"risk": risk})
+
+
+@login_required
+def site_page(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = get_object_or_404(Site, pk=site_id, tenant_id=request.user.tenant_id)
+    return redirect(f"/organisations/{site.organization_id}/#site-{site.pk}")
+
+
+# ------------------------------------------------------------------------ path finder
+class PathForm(forms.Form):
+    target = forms.IntegerField(widget=forms.HiddenInput)
+    hops = forms.IntegerField(label=_("Hops at most"), min_value=1, max_value=6, initial=4)
+    min_strength = forms.FloatField(
+        label=_("Minimum strength per hop"), min_value=0, max_value=1, initial=0.0
+    )
+    avoid = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def avoid_ids(self) -> list[int]:
+        raw = self.cleaned_data.get("avoid") or ""
+        return [int(x) for x in raw.split(",") if x.strip().isdigit()][:20]
+
+
+@login_required
+@require_GET
+def paths_page(request: HttpRequest) -> HttpResponse:
+    form = PathForm(request.GET or None, initial={"hops": 4, "min_strength": 0.0})
+    target, paths, avoid = None, None, []
+    if request.GET and form.is_valid():
+        target = _person_or_404(request, form.cleaned_data["target"])
+        avoid = list(visible_people(request.user).filter(pk__in=form.avoid_ids()))
+        paths = services.find_paths(
+            request.user,
+            target,
+            max_hops=form.cleaned_data["hops"],
+            min_strength=form.cleaned_data["min_strength"],
+            avoid=[p.pk for p in avoid],
+            lang=get_language(),
+        )
+    elif request.GET.get("target", "").isdigit():
+        target = visible_people(request.user).filter(pk=request.GET["target"]).first()
+    context = {"form": form, "target": target, "paths": paths, "avoid": avoid}
+    if request.htmx and paths is not None:
+        return render(request, "web/partials/paths.html", context)
+    return render(request, "web/pages/paths.html", context)
+
+
+# ------------------------------------------------------------------------ network view
+@login_required
+@require_GET
+def network_page(request: HttpRequest) -> HttpResponse:
+    mode = request.GET.get("mode", "ego")
+    org = None
+    if mode == "organization" and request.GET.get("org", "").isdigit():
+        org = get_object_or_404(
+            Organization, pk=request.GET["org"], tenant_id=request.user.tenant_id
+        )
+    communities = services.community_choices(request.user) if mode == "community" else []
+    orgs = Organization.objects.filter(tenant_id=request.user.tenant_id).exclude(
+        kind=Organization.Kind.OWN
+    )
+    return render(
+        request,
+        "web/pages/network.html",
+        {
+            "mode": mode,
+            "org": org,
+            "orgs": orgs.order_by("name")[:500],
+            "communities": communities,
+            "community": request.GET.get("community", ""),
+            "color_by": request.GET.get("color", "organization"),
+            "min_strength": request.GET.get("min", "0"),
+        },
+    )
+
+
+@login_required
+@require_GET
+def network_data(request: HttpRequest) -> JsonResponse:
+    """Graph JSON for the network view: only what the user may see."""
+    mode = request.GET.get("mode", "ego")
+    if mode not in ("ego", "organization", "community"):
+        raise Http404
+    try:
+        org_id = int(request.GET["org"]) if request.GET.get("org") else None
+        community = int(request.GET["community"]) if request.GET.get("community") else None
+        min_strength = float(request.GET.get("min", 0) or 0)
+    except ValueError:
+        return JsonResponse({"error": "org, community and min must be numbers"}, status=400)
+    data = services.network_graph(
+        request.user,
+        mode=mode,
+        org_id=org_id,
+        community=community,
+        min_strength=min_strength,
+        color_by=request.GET.get("color", "organization"),
+    )
+    return JsonResponse(data.as_dict())
+
+
+# ----------------------------------------------------------------------------- import
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+    private = forms.BooleanField(label=_("Only for me (private)"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(_("The file is larger than 50 MB."))
+        return upload
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    from geflecht.importers.load import CONTACT_FORMATS, import_file
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report, people = None, []
+    if request.method == "POST" and form.is_valid():
+        started = timezone.now()
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()[:10]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            report = import_file(path, user=request.user, private=form.cleaned_data["private"])
+        report.file = upload.name
+        people = services.imported_people(request.user, started)
+    context = {
+        "form": form,
+        "report": report,
+        "people": people,
+        "contact_formats": CONTACT_FORMATS,
+    }
+    if request.htmx and report is not None:
+        return render(request, "web/partials/import_report.html", context)
+    return render(request, "web/pages/import.html", context)
+
+
+@login_required
+def duplicates_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            keep, other = int(request.POST["keep"]), int(request.POST["other"])
+        except (KeyError, ValueError):
+            return HttpResponse(_("Choose two people to merge."), status=400)
+        try:
+            merged = services.merge_duplicate(request.user, keep, other)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("duplicates")
+        messages.success(request, _("Merged into %(name)s.") % {"name": merged.full_name})
+        return redirect("duplicates")
+    pairs = services.duplicate_pairs(request.user)
+    return render(request, "web/pages/duplicates.html", {"pairs": pairs})
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -20,8 +20,9 @@ from geflecht.network.models import Interaction, Relationship
 
 SECRETS = ("Geheimnisvoll", "Gerlinde", "gerlinde@privat.example", "Privates Abendessen")
 MISSING_ID = 987_654_321
-# Parameters a page or endpoint might read a search or target from.
-QUERY = "q=Geheimnisvoll&text=Geheimnisvoll&term=Geheim&name=Gerlinde&target={pid}&person_id={pid}"
+# Parameters a page or endpoint might read a search or target from. The probes are typos
+# and prefixes of the secret name (pages may echo what was asked, never what was found).
+QUERY = "q=Geheimnisvol&text=Geheimnisvol&term=Geheimni&name=Gerlind&target={pid}&person_id={pid}"
 SKIP = re.compile(r"^(static/|i18n/|admin/(?!people|network|accounts))|jsi18n|logout")
 
 

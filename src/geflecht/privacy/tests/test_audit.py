@@ -65,3 +65,10 @@ def test_admin_list_view_is_read_only_and_for_admins(world, admin, colleague, cl
     colleague.save()
     client.force_login(colleague)
     assert client.get(url).status_code == 403
+
+
+def test_opening_a_person_page_is_audited(world, colleague, client):
+    client.force_login(colleague)
+    assert client.get(f"/people/{world.subject.pk}/").status_code == 200
+    entry = AuditEntry.objects.get(person_id=world.subject.pk, action="read")
+    assert entry.username == "jana" and "/people/" in entry.detail

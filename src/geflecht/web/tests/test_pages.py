@@ -40,7 +40,8 @@ def test_login_with_demo_credentials_shows_the_network(client, demo):
         reverse("login"), {"username": username, "password": password}, follow=True
     )
     assert response.status_code == 200
-    overview = response.context["overview"]
+    assert response.request["PATH_INFO"] == reverse("home")
+    overview = client.get(reverse("dashboard_overview")).context["overview"]
     everyone = Person.objects.filter(tenant=demo.tenant)
     jana_private = everyone.filter(visibility="private", owner__username="jana@web")
     assert jana_private.exists()
@@ -58,7 +59,7 @@ def test_home_counts_only_what_the_user_may_see(client, demo):
     anna = User.objects.get(username="anna@web")
     jana = User.objects.get(username="jana@web")
     client.force_login(jana)
-    seen_by_jana = client.get(reverse("home")).context["overview"].people
+    seen_by_jana = client.get(reverse("dashboard_overview")).context["overview"].people
     assert seen_by_jana == Person.objects.filter(tenant=demo.tenant).exclude(owner=anna).count()
 
 
