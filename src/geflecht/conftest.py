@@ -67,11 +67,19 @@ def outsider(other_tenant) -> User:
 
 
 @pytest.fixture(autouse=True)
+def _audit_reads_at_once(settings):
+    """Tests read the audit trail right after the request: no buffering."""
+    settings.GEFLECHT_AUDIT_READ_BUFFER_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_graph_cache():
     """Graph snapshots are per-process caches; each test starts without any."""
+    from geflecht.accounts.actions import _forget_token
     from geflecht.network import snapshot
 
     snapshot.forget()
+    _forget_token()
     yield
     snapshot.wait_for_rebuilds()
     snapshot.forget()

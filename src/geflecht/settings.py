@@ -208,6 +208,9 @@ GEFLECHT_STRENGTH_PARAMS = env_json("GEFLECHT_STRENGTH_PARAMS", {})
 
 # Interactions older than this many days are deleted by `geflecht retention`; 0 keeps them.
 GEFLECHT_RETENTION_DAYS = env_int("GEFLECHT_RETENTION_DAYS", 0)
+# Audit entries for reads are written in batches, at most this many seconds late
+# (0 writes each at once). Changes, exports and erasures are always written at once.
+GEFLECHT_AUDIT_READ_BUFFER_SECONDS = env_int("GEFLECHT_AUDIT_READ_BUFFER_SECONDS", 1)
 
 LOGGING = {
     "version": 1,

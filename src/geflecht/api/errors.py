@@ -103,6 +103,35 @@ def install(api: NinjaAPI) -> None:
 LIST_PARAMETERS = frozenset({"avoid"})
 
 
+_UNSTORABLE = "Text must be valid Unicode without NUL characters."
+
+
+def _storable(text: str) -> bool:
+    """Text a database can keep: no NUL (PostgreSQL refuses it), no lone surrogates."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unstorable_fields(value, path: str = "") -> list[str]:
+    if isinstance(value, str):
+        return [] if _storable(value) else [path]
+    if isinstance(value, dict):
+        return [
+            f
+            for key, item in value.items()
+            for f in ([path or str(key)] if not _storable(str(key)) else [])
+            + _unstorable_fields(item, f"{path}.{key}" if path else str(key))
+        ]
+    if isinstance(value, list):
+        return [f for i, item in enumerate(value) for f in _unstorable_fields(item, f"{path}.{i}")]
+    return []
+
+
 def strict_request(api: NinjaAPI):
     """A decorator for every view: refuse what the document does not allow but a lenient
     parser would quietly accept, a scalar query parameter given twice (which value did
@@ -127,6 +156,8 @@ def strict_request(api: NinjaAPI):
                     f"Give each of these parameters once: {', '.join(repeated)}.",
                     [{"field": key, "message": "given more than once"} for key in repeated],
                 )
+            if any(not _storable(v) for values in request.GET.lists() for v in values[1]):
+                return reply(request, _UNSTORABLE, [{"field": "", "message": _UNSTORABLE}])
             if request.method in ("POST", "PUT", "PATCH") and request.body:
                 try:
                     body = json.loads(request.body)
@@ -138,6 +169,10 @@ def strict_request(api: NinjaAPI):
                         "The request body must be a JSON object.",
                         [{"field": "", "message": "not a JSON object"}],
                     )
+                bad = _unstorable_fields(body)
+                if bad:
+                    errors = [{"field": f, "message": _UNSTORABLE} for f in bad]
+                    return reply(request, _UNSTORABLE, errors)
             return view(request, *args, **kwargs)
 
         return wrapper

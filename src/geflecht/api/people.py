@@ -12,7 +12,6 @@ from geflecht.api import privacy
 from geflecht.api.errors import ApiError
 from geflecht.api.pagination import Page
 from geflecht.api.types import BodyId, Id, Int, IsoDate, IsoDateTime, Number
-from geflecht.lib.errors import NotFound
 from geflecht.lib.models import Visibility
 from geflecht.people import actions, queries
 from geflecht.people.models import Person, Position
@@ -29,7 +28,7 @@ class PositionOut(Schema):
     id: int
     person_id: Id
     organization_id: Id
-    organization: str = Field(..., alias="organization.name")
+    organization: str
     site_id: Id | None
     title: str
     department: str
@@ -37,6 +36,10 @@ class PositionOut(Schema):
     start_date: date | None
     end_date: date | None
     is_current: bool
+
+    @staticmethod
+    def resolve_organization(obj) -> str:
+        return obj["organization"] if isinstance(obj, dict) else obj.organization.name
 
 
 class PersonOut(Schema):
@@ -58,16 +61,24 @@ class PersonOut(Schema):
     created_at: datetime
     updated_at: datetime
 
+    # Lists of people arrive as prefetched model instances, one person's detail as a
+    # ready dict (people.queries.person_detail).
     @staticmethod
-    def resolve_emails(obj: Person) -> list[str]:
+    def resolve_emails(obj) -> list[str]:
+        if isinstance(obj, dict):
+            return obj["emails"]
         return [e.email for e in obj.emails.all()]
 
     @staticmethod
-    def resolve_phones(obj: Person) -> list[str]:
+    def resolve_phones(obj) -> list[str]:
+        if isinstance(obj, dict):
+            return obj["phones"]
         return [p.number for p in obj.phones.all()]
 
     @staticmethod
-    def resolve_positions(obj: Person) -> list[Position]:
+    def resolve_positions(obj) -> list:
+        if isinstance(obj, dict):
+            return obj["positions"]
         return list(obj.positions.all())
 
 
@@ -178,6 +189,23 @@ class PositionPatch(Schema):
     end_date: IsoDate | None = None
 
 
+_PERSON_OUT_FIELDS = (
+    "id",
+    "title",
+    "first_name",
+    "last_name",
+    "notes",
+    "tags",
+    "classification",
+    "importance",
+    "visibility",
+    "owner_id",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
 # ------------------------------------------------------------------------ helpers
 def _expected(request: HttpRequest, in_body) -> str | None:
     """The version an edit is based on: the body field, else the If-Match header."""
@@ -251,12 +279,17 @@ def list_persons(
 
 @router.get("/persons/{person_id}", response=PersonOut, summary="One person")
 def get_person(request, person_id: Id, response: HttpResponse):
-    person = _people_with_details(queries.visible_people(request.auth).filter(pk=person_id)).first()
-    if person is None:
-        raise NotFound(f"No person with id {person_id}.")
+    detail = queries.person_detail(request.auth, person_id)
+    person = detail.person
     log_access(request.auth, "read", [person.pk], f"GET /api/v1/persons/{person.pk}")
     response["ETag"] = f'"{person.version}"'
-    return person
+    return {
+        **{f: getattr(person, f) for f in _PERSON_OUT_FIELDS},
+        "full_name": person.full_name,
+        "emails": detail.emails,
+        "phones": detail.phones,
+        "positions": detail.positions,
+    }
 
 
 @router.post("/persons", response={201: PersonOut}, summary="Create a person")

@@ -5,11 +5,12 @@ the API refuses both so that a client's mistake is reported, not silently reinte
 """
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from pydantic import BeforeValidator, Strict
+from django.utils import timezone
+from pydantic import AfterValidator, BeforeValidator, Strict
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -29,7 +30,21 @@ Id = Annotated[int, Ge(1), Le(MAX_ID)]
 #: A database id in a JSON body.
 BodyId = Annotated[int, Strict(), Ge(1), Le(MAX_ID)]
 Number = Annotated[float, BeforeValidator(lambda v: _number(v))]
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso)]
+
+
+def _utc(value: datetime) -> datetime:
+    """Aware, in UTC: databases differ in the offsets they accept (PostgreSQL stops at
+    15:59 hours), a UTC instant is the same moment everywhere. Naive times are read in
+    the installation's time zone."""
+    try:
+        if value.tzinfo is None:
+            value = timezone.make_aware(value)
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("the date is out of range") from None
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso), AfterValidator(_utc)]
 IsoDate = Annotated[date, BeforeValidator(_iso)]
 
 

@@ -10,15 +10,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
+from django.db import connection
 from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
 from geflecht.accounts.models import User
 from geflecht.lib.errors import NotFound
-from geflecht.lib.visibility import visible_q
+from geflecht.lib.visibility import visible_q, visible_sql
 from geflecht.network.models import Interaction, Relationship
-from geflecht.people.models import Organization, Person, Position, Site
+from geflecht.people.models import ContactEmail, ContactPhone, Organization, Person, Position, Site
 
 
 def visible_people(user: User) -> QuerySet[Person]:
@@ -382,3 +383,77 @@ def forget_search_index(tenant_id: int | None = None) -> None:
             _search_cache.clear()
         else:
             _search_cache.pop(tenant_id, None)
+
+
+@dataclass(frozen=True)
+class PersonDetail:
+    """A person with addresses, numbers and jobs, read in two queries (the API's hot path)."""
+
+    person: Person
+    emails: list[str]
+    phones: list[str]
+    positions: list[dict]
+
+
+def person_detail(user: User, pk: int) -> PersonDetail:
+    """One visible person with contacts and positions, or ``NotFound``.
+
+    The three lists come from one UNION ALL statement instead of three prefetches: on a
+    busy server the round trips and the ORM's per-query work were half of a request.
+    """
+    table = Person._meta.db_table
+    condition, params = visible_sql(user, "p")
+    found = list(
+        Person.objects.raw(
+            f"SELECT p.* FROM {table} p WHERE p.id = %s AND p.tenant_id = %s AND {condition}",
+            [pk, user.tenant_id, *params],
+        )
+    )
+    if not found:
+        raise NotFound(_("No person with id %(id)s.") % {"id": pk})
+    person = found[0]
+    e, ph, po, org = (
+        ContactEmail._meta.db_table,
+        ContactPhone._meta.db_table,
+        Position._meta.db_table,
+        Organization._meta.db_table,
+    )
+    # Every branch yields the same ten typed columns; dates travel as ISO text.
+    none_id, none_text = "CAST(NULL AS BIGINT)", "CAST(NULL AS TEXT)"
+    sql = f"""
+        SELECT 0, id, email, {none_id}, {none_id}, '', '', '', {none_text}, {none_text}
+          FROM {e} WHERE person_id = %s
+        UNION ALL
+        SELECT 1, id, number, {none_id}, {none_id}, '', '', '', {none_text}, {none_text}
+          FROM {ph} WHERE person_id = %s
+        UNION ALL
+        SELECT 2, p.id, o.name, p.organization_id, p.site_id, p.title, p.department,
+               p.buying_role, CAST(p.start_date AS TEXT), CAST(p.end_date AS TEXT)
+          FROM {po} p JOIN {org} o ON o.id = p.organization_id WHERE p.person_id = %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk, pk, pk])
+        rows = cursor.fetchall()
+    emails = [r[2] for r in sorted(r for r in rows if r[0] == 0)]
+    phones = [r[2] for r in sorted(r for r in rows if r[0] == 1)]
+    positions = [
+        {
+            "id": r[1],
+            "person_id": pk,
+            "organization_id": r[3],
+            "organization": r[2],
+            "site_id": r[4],
+            "title": r[5],
+            "department": r[6],
+            "buying_role": r[7],
+            "start_date": r[8],
+            "end_date": r[9],
+            "is_current": r[9] is None,
+        }
+        for r in rows
+        if r[0] == 2
+    ]
+    # The model's order: current jobs first, then by start date, newest first.
+    positions.sort(key=lambda p: p["start_date"] or "", reverse=True)
+    positions.sort(key=lambda p: p["end_date"] or "9999-12-31", reverse=True)
+    return PersonDetail(person, emails, phones, positions)

@@ -6,15 +6,19 @@ so the API, the web pages and the CLI can stay thin and cannot forget a check.
 
 from __future__ import annotations
 
+import atexit
 import re
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +47,7 @@ __all__ = [
     "ErasureReport",
     "erase_person",
     "export_person",
+    "flush_audit_reads",
     "log_access",
     "record_missing_legal_bases",
     "set_legal_basis",
@@ -51,6 +56,51 @@ __all__ = [
 
 
 # -- audit log ---------------------------------------------------------------------------
+
+
+class _ReadBuffer:
+    """Read entries waiting for their batch INSERT, one buffer and one thread per process."""
+
+    def __init__(self, *, autostart: bool = True) -> None:
+        self._entries: list[AuditEntry] = []
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._autostart = autostart
+
+    def add(self, entries: list[AuditEntry]) -> None:
+        now = timezone.now()
+        for entry in entries:
+            entry.at = now
+        with self._lock:
+            self._entries.extend(entries)
+            if self._autostart and (self._thread is None or not self._thread.is_alive()):
+                self._thread = threading.Thread(target=self._run, name="audit-reads", daemon=True)
+                self._thread.start()
+                atexit.register(self.flush)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(settings.GEFLECHT_AUDIT_READ_BUFFER_SECONDS)
+            try:
+                self.flush()
+            finally:
+                close_old_connections()
+
+    def flush(self) -> int:
+        """Write what is waiting now; returns how many entries were written."""
+        with self._lock:
+            entries, self._entries = self._entries, []
+        if entries:
+            AuditEntry.objects.bulk_create(entries, batch_size=1000)
+        return len(entries)
+
+
+_read_buffer = _ReadBuffer()
+
+
+def flush_audit_reads() -> int:
+    """Write buffered read entries now (tests, and before reading the trail)."""
+    return _read_buffer.flush()
 
 
 def log_access(
@@ -81,9 +131,11 @@ def log_access(
         )
         for pid in ids
     ]
-    if len(entries) == 1:
-        # One plain INSERT (bulk_create adds BEGIN and COMMIT): every person page pays it.
-        entries[0].save(force_insert=True)
+    if action == AuditEntry.Action.READ and settings.GEFLECHT_AUDIT_READ_BUFFER_SECONDS > 0:
+        # Reads are the most frequent entries: they are written in batches by a
+        # background thread (at most the buffer time late; flushed at exit). Changes,
+        # exports and erasures are always written at once.
+        _read_buffer.add(entries)
         return entries
     return AuditEntry.objects.bulk_create(entries)
 

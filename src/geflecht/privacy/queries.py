@@ -419,6 +419,9 @@ def audit_entries(
     """The tenant's audit log, newest first; tenant admins only (``PermissionDenied``)."""
     if not is_tenant_admin(user):
         raise PermissionDenied(_("Only an admin of your company may read the audit log."))
+    from geflecht.privacy.actions import flush_audit_reads
+
+    flush_audit_reads()  # this process's buffered reads belong in the answer
     entries = AuditEntry.objects.filter(tenant_id=user.tenant_id)
     if person_id is not None:
         entries = entries.filter(person_id=person_id)

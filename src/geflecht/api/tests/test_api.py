@@ -302,3 +302,36 @@ def test_openapi_document_and_self_hosted_docs(db, owner):
     docs = session.get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in docs
     assert "cdn" not in docs.lower() and "https://" not in docs
+
+
+def test_person_detail_and_list_show_the_same_person(world, tenant, anna):
+    from geflecht.people.models import Position
+
+    weber = world["weber"]
+    Position.objects.create(
+        tenant=tenant,
+        person=weber,
+        organization=world["acme"],
+        title="Vertrieb",
+        start_date="2010-01-01",
+        end_date="2015-06-30",
+    )
+    weber.emails.create(email="k.weber@acme.example")
+    weber.phones.create(number="+49731123450")
+    detail = anna.get(f"/api/v1/persons/{weber.pk}").json()
+    (listed,) = [p for p in anna.get("/api/v1/persons?q=Weber").json()["items"]]
+    assert detail == listed
+    assert [p["is_current"] for p in detail["positions"]] == [True, False]
+    assert detail["positions"][1]["end_date"] == "2015-06-30"
+
+
+def test_text_a_database_cannot_store_is_refused_with_the_field(owner, anna):
+    response = anna.post("/api/v1/persons", {"last_name": "Nul\u0000l", "notes": "ok"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "last_name"
+    surrogate = anna.client.post(
+        "/api/v1/persons",
+        data=rb'{"last_name": "\ud800x"}',  # a lone surrogate: valid JSON, not valid Unicode
+        content_type="application/json",
+    )
+    assert surrogate.status_code == 422
+    assert not Person.objects.filter(last_name__startswith="Nul").exists()

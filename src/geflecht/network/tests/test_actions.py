@@ -396,7 +396,9 @@ def test_a_new_interaction_updates_only_its_pairs_in_constant_queries(tenant, pe
         assert logged == pairs
     # The history of the pair is not read again: the same queries with 1 or 25 earlier calls.
     assert counts[0] == counts[1]
-    assert counts[0] == 11, counts  # pinned: an N+1 over pairs or history fails here
+    # Pinned: an N+1 over pairs or history fails here. PostgreSQL writes the strengths
+    # with one UPDATE from arrays, SQLite needs a few more statements.
+    assert counts[0] == (8 if connection.vendor == "postgresql" else 11), counts
 
 
 @pytest.mark.django_db(transaction=True)

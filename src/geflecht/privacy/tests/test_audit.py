@@ -72,3 +72,18 @@ def test_opening_a_person_page_is_audited(world, colleague, client):
     assert client.get(f"/people/{world.subject.pk}/").status_code == 200
     entry = AuditEntry.objects.get(person_id=world.subject.pk, action="read")
     assert entry.username == "jana" and "/people/" in entry.detail
+
+
+def test_buffered_reads_reach_the_trail_on_flush(world, colleague, settings, monkeypatch):
+    from geflecht.privacy import actions
+    from geflecht.privacy.actions import flush_audit_reads
+
+    # The flushing thread would use its own connection, outside the test's transaction.
+    monkeypatch.setattr(actions, "_read_buffer", actions._ReadBuffer(autostart=False))
+    settings.GEFLECHT_AUDIT_READ_BUFFER_SECONDS = 1
+    log_access(colleague, "read", [world.subject.pk, world.weber.pk])
+    log_access(colleague, "change", [world.weber.pk])  # changes are never buffered
+    assert list(AuditEntry.objects.values_list("action", flat=True)) == ["change"]
+    assert flush_audit_reads() == 2
+    reads = AuditEntry.objects.filter(action="read").values_list("person_id", flat=True)
+    assert sorted(reads) == sorted([world.subject.pk, world.weber.pk])
