@@ -12,9 +12,10 @@ from geflecht.api import privacy
 from geflecht.api.errors import ApiError
 from geflecht.api.pagination import Page
 from geflecht.api.types import BodyId, Id, Int, IsoDate, IsoDateTime, Number
+from geflecht.lib.errors import NotFound
 from geflecht.lib.models import Visibility
 from geflecht.people import actions, queries
-from geflecht.people.models import Person, Position
+from geflecht.people.models import Person, Position, PrivateNote
 from geflecht.privacy.actions import erase_person as erase
 from geflecht.privacy.actions import log_access
 
@@ -330,6 +331,42 @@ def patch_person(request, person_id: Id, payload: PersonPatch, response: HttpRes
 def erase_person(request, person_id: Id):
     person = privacy.person_for(request.auth, person_id, "erase")
     return erase(request.auth, person).as_dict()
+
+
+class NoteIn(Schema):
+    text: str = Field(..., min_length=1, max_length=20_000, pattern=r"\S")
+
+
+class NoteOut(Schema):
+    id: int
+    person_id: int
+    text: str
+    created_at: datetime
+
+
+@router.get(
+    "/persons/{person_id}/notes",
+    response=list[NoteOut],
+    summary="My private notes on a person (only I ever see them)",
+)
+def list_notes(request, person_id: Id):
+    person = queries.visible_person(request.auth, person_id)
+    return list(queries.my_private_notes(request.auth, person))
+
+
+@router.post("/persons/{person_id}/notes", response={201: NoteOut}, summary="Add a private note")
+def add_note(request, person_id: Id, payload: NoteIn):
+    person = queries.visible_person(request.auth, person_id)
+    return Status(201, actions.add_private_note(request.auth, person, payload.text))
+
+
+@router.delete("/notes/{note_id}", response={204: None}, summary="Delete one of my notes")
+def delete_note(request, note_id: Id):
+    try:
+        actions.delete_private_note(request.auth, note_id)
+    except PrivateNote.DoesNotExist as exc:
+        raise NotFound(str(exc)) from None
+    return Status(204, None)
 
 
 # ------------------------------------------------------------------ organisations

@@ -32,6 +32,7 @@ from geflecht.people.models import (
     Organization,
     Person,
     Position,
+    PrivateNote,
     Site,
     normalize_phone,
 )
@@ -39,9 +40,11 @@ from geflecht.people.models import (
 __all__ = [
     "KIND_PRECEDENCE",
     "add_position",
+    "add_private_note",
     "create_organization",
     "create_person",
     "create_site",
+    "delete_private_note",
     "merge_people",
     "update_organization",
     "update_person",
@@ -443,3 +446,25 @@ def update_position(user: User, position: Position, **fields) -> Position:
     position.full_clean()
     position.save(update_fields=[*fields, "updated_at"])
     return position
+
+
+# ------------------------------------------------------------------------ private notes
+def add_private_note(user: User, person: Person, text: str) -> PrivateNote:
+    """A note on ``person`` that only ``user`` will ever see."""
+    require_writer(user)
+    if not _can_see(user, person):
+        raise ValidationError({"person": _("This person does not exist.")})
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("The note is empty.")})
+    return PrivateNote.objects.create(
+        tenant_id=user.tenant_id, person=person, owner=user, text=text
+    )
+
+
+def delete_private_note(user: User, note_id: int) -> None:
+    """Delete one of the user's own notes; anyone else's looks like a missing one."""
+    require_writer(user)
+    deleted, _counts = PrivateNote.objects.filter(pk=note_id, owner=user).delete()
+    if not deleted:
+        raise PrivateNote.DoesNotExist(_("No note with id %(id)s.") % {"id": note_id})

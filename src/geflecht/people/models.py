@@ -352,3 +352,32 @@ class Position(TenantOwned):
             errors["buying_role"] = _("Buying roles exist only at customers and prospects.")
         if errors:
             raise ValidationError(errors)
+
+
+class PrivateNote(TenantOwned):
+    """A note on a (possibly shared) person that only its author ever sees.
+
+    The shared Person stays one record per real person; what a user knows privately
+    about them hangs off it here and is never shown to anyone else.
+    """
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="private_notes"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    text = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("private note")
+        verbose_name_plural = _("private notes")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["person", "owner"])]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="private_note_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.text[:40]}"

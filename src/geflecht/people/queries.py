@@ -19,7 +19,15 @@ from geflecht.accounts.models import User
 from geflecht.lib.errors import NotFound
 from geflecht.lib.visibility import visible_q, visible_sql
 from geflecht.network.models import Interaction, Relationship
-from geflecht.people.models import ContactEmail, ContactPhone, Organization, Person, Position, Site
+from geflecht.people.models import (
+    ContactEmail,
+    ContactPhone,
+    Organization,
+    Person,
+    Position,
+    PrivateNote,
+    Site,
+)
 
 
 def visible_people(user: User) -> QuerySet[Person]:
@@ -457,3 +465,8 @@ def person_detail(user: User, pk: int) -> PersonDetail:
     positions.sort(key=lambda p: p["start_date"] or "", reverse=True)
     positions.sort(key=lambda p: p["end_date"] or "9999-12-31", reverse=True)
     return PersonDetail(person, emails, phones, positions)
+
+
+def my_private_notes(user: User, person: Person) -> QuerySet[PrivateNote]:
+    """The user's own notes on a person (nobody else's, ever)."""
+    return PrivateNote.objects.filter(person=person, owner=user)

@@ -335,3 +335,17 @@ def test_text_a_database_cannot_store_is_refused_with_the_field(owner, anna):
     )
     assert surrogate.status_code == 422
     assert not Person.objects.filter(last_name__startswith="Nul").exists()
+
+
+def test_private_notes_hang_off_a_shared_person_and_stay_mine(world, anna, jana):
+    weber = world["weber"]
+    added = anna.post(f"/api/v1/persons/{weber.pk}/notes", {"text": "Sammelt Oldtimer"})
+    assert added.status_code == 201
+    assert [n["text"] for n in anna.get(f"/api/v1/persons/{weber.pk}/notes").json()] == [
+        "Sammelt Oldtimer"
+    ]
+    assert jana.get(f"/api/v1/persons/{weber.pk}/notes").json() == []
+    assert "Oldtimer" not in jana.get(f"/api/v1/persons/{weber.pk}").content.decode()
+    assert jana.delete(f"/api/v1/notes/{added.json()['id']}").status_code == 404
+    assert anna.delete(f"/api/v1/notes/{added.json()['id']}").status_code == 204
+    assert anna.post(f"/api/v1/persons/{weber.pk}/notes", {"text": "  "}).status_code == 422

@@ -17,8 +17,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from geflecht.network.models import Interaction, Relationship
+from geflecht.people.models import PrivateNote
 
-SECRETS = ("Geheimnisvoll", "Gerlinde", "gerlinde@privat.example", "Privates Abendessen")
+SECRETS = (
+    "Geheimnisvoll",
+    "Gerlinde",
+    "gerlinde@privat.example",
+    "Privates Abendessen",
+    "Zahlt schlecht",  # Anna's private note on the shared Dr. Weber
+)
 MISSING_ID = 987_654_321
 # Parameters a page or endpoint might read a search or target from. The probes are typos
 # and prefixes of the secret name (pages may echo what was asked, never what was found).
@@ -57,6 +64,9 @@ def _kind(route: str, param: str) -> str | None:
 def private_world(world, owner):
     secret = world["secret"]
     secret.emails.create(email="gerlinde@privat.example")
+    PrivateNote.objects.create(
+        tenant_id=owner.tenant_id, person=world["weber"], owner=owner, text="Zahlt schlecht"
+    )
     rel = Relationship.objects.filter(visibility="private", owner=owner).first()
     interaction = Interaction.objects.get(subject="Privates Abendessen")
     return {"person": secret.pk, "relationship": rel.pk, "interaction": interaction.pk}
