@@ -31,6 +31,7 @@ from faker.providers.person.de_AT import Provider as AustrianNames
 from faker.providers.person.de_CH import Provider as SwissNames
 from faker.providers.person.de_DE import Provider as GermanNames
 
+from geflecht.accounts.actions import add_to_team
 from geflecht.accounts.models import Tenant
 from geflecht.demo import data
 from geflecht.lib.bulk import deferred_indexes, insert_rows, next_id, reset_sequences
@@ -40,7 +41,15 @@ from geflecht.network.models import (
     InteractionParticipant,
     Relationship,
 )
-from geflecht.people.models import ContactEmail, ContactPhone, Organization, Person, Position, Site
+from geflecht.people.models import (
+    ContactEmail,
+    ContactPhone,
+    Organization,
+    Person,
+    Position,
+    PrivateNote,
+    Site,
+)
 from geflecht.privacy.actions import record_missing_legal_bases
 
 ProgressFn = Callable[[str, int, int], None]
@@ -978,7 +987,25 @@ class DemoGenerator:
                 is_superuser=staff,
             )
             result.logins.append((username, password))
+            # Both sell in the south: their team-visible contacts are shared with each other.
+            add_to_team(user, "Vertrieb Süd")
             self._private_book(tenant, user, person, plan)
+            self._private_note(tenant, user, plan)
+
+    def _private_note(self, tenant: Tenant, user, plan: _Plan) -> None:
+        """What the user knows privately about the anchor customer's buyer."""
+        buyer = (
+            Person.objects.filter(tenant=tenant, positions__organization_id=int(plan.org_ids[1]))
+            .order_by("id")
+            .first()
+        )
+        if buyer is not None:
+            PrivateNote.objects.create(
+                tenant=tenant,
+                person=buyer,
+                owner=user,
+                text="Persönlich: Bergsteiger, bevorzugt Termine am Vormittag.",
+            )
 
     def _private_book(self, tenant: Tenant, user, person: Person, plan: _Plan) -> None:
         """Friends and family only their owner sees; one of them knows a customer's CEO."""

@@ -191,3 +191,18 @@ def test_large_loads_rebuild_the_indexes_they_drop(settings):
         generate_demo(DemoOptions(people=40, seed=1, now=NOW, tenant_slug="bulk"))
     assert index_names() == before
     assert Relationship.objects.filter(tenant__slug="bulk").exists()
+
+
+@pytest.mark.django_db
+def test_demo_users_share_a_team_and_keep_private_notes(demo_network):
+    from geflecht.people.models import PrivateNote
+    from geflecht.people.queries import my_private_notes
+
+    anna, jana = (User.objects.get(username=f"{n}@plaus") for n in ("anna", "jana"))
+    assert set(anna.teams.values_list("name", flat=True)) == {"Vertrieb Süd"}
+    assert set(jana.teams.values_list("name", flat=True)) == {"Vertrieb Süd"}
+    note = PrivateNote.objects.filter(owner=anna).select_related("person").get()
+    assert note.person.last_name == "Weber"
+    owners = set(PrivateNote.objects.filter(person=note.person).values_list("owner", flat=True))
+    assert owners == {anna.pk, jana.pk}  # both know something about him ...
+    assert [n.owner_id for n in my_private_notes(jana, note.person)] == [jana.pk]  # ... apart
