@@ -29,7 +29,3 @@ class TenantSessionAuth(SessionAuth):
         if user is None or user.tenant_id is None:
             return None
         return user
-
-
-def current_user(request: HttpRequest):
-    return request.auth

@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from geflecht.api.pagination import Page
-from geflecht.api.types import BodyId, Id, Int, IsoDateTime
+from geflecht.api.types import BodyId, Id, Int, IsoDateTime, VisibilityName
 from geflecht.lib.errors import NotFound
 from geflecht.lib.visibility import require_writer, visible_q
 from geflecht.network import actions, queries, reach
@@ -24,7 +24,6 @@ from geflecht.people import queries as people_queries
 
 router = Router()
 
-VisibilityName = Literal["private", "team", "company"]
 KindName = Literal[tuple(RelationshipKind.values)]
 ChannelName = Literal[tuple(InteractionKind.values)]
 RoleName = Literal[tuple(InteractionParticipant.Role.values)]

@@ -11,17 +11,23 @@ from ninja.pagination import paginate
 from geflecht.api import privacy
 from geflecht.api.errors import ApiError
 from geflecht.api.pagination import Page
-from geflecht.api.types import BodyId, Id, Int, IsoDate, IsoDateTime, Number
+from geflecht.api.types import (
+    BodyId,
+    Id,
+    Int,
+    IsoDate,
+    IsoDateTime,
+    Number,
+    OrganizationKind,
+    VisibilityName,
+)
 from geflecht.lib.errors import NotFound
-from geflecht.lib.models import Visibility
 from geflecht.people import actions, queries
 from geflecht.people.models import Person, Position, PrivateNote
+from geflecht.privacy.actions import ErasureReport, log_access
 from geflecht.privacy.actions import erase_person as erase
-from geflecht.privacy.actions import log_access
 
 router = Router()
-
-VisibilityName = Literal["private", "team", "company"]
 
 
 # ------------------------------------------------------------------------ schemas
@@ -128,9 +134,7 @@ class OrganizationOut(Schema):
 
 class OrganizationIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
-    kind: Literal[
-        "own", "customer", "prospect", "partner", "supplier", "competitor", "association"
-    ] = "prospect"
+    kind: OrganizationKind = "prospect"
     industry: str = "other"
     employees: Int | None = Field(None, ge=0, le=10_000_000)
     notes: str = ""
@@ -139,9 +143,7 @@ class OrganizationIn(Schema):
 class OrganizationPatch(Schema):
     etag: str | None = Field(None, description="The etag the edit is based on (or If-Match).")
     name: str = Field(None, min_length=1, max_length=200)
-    kind: Literal[
-        "own", "customer", "prospect", "partner", "supplier", "competitor", "association"
-    ] = None
+    kind: OrganizationKind = None
     industry: str = None
     employees: Int | None = Field(None, ge=0, le=10_000_000)
     notes: str = None
@@ -190,20 +192,10 @@ class PositionPatch(Schema):
     end_date: IsoDate | None = None
 
 
-_PERSON_OUT_FIELDS = (
-    "id",
-    "title",
-    "first_name",
-    "last_name",
-    "notes",
-    "tags",
-    "classification",
-    "importance",
-    "visibility",
-    "owner_id",
-    "version",
-    "created_at",
-    "updated_at",
+# A person's detail arrives as a dict (people.queries.person_detail): these fields come
+# straight from the Person row, the others from the detail query.
+_PERSON_OUT_FIELDS = tuple(
+    f for f in PersonOut.model_fields if f not in {"full_name", "emails", "phones", "positions"}
 )
 
 
@@ -325,12 +317,12 @@ def patch_person(request, person_id: Id, payload: PersonPatch, response: HttpRes
 
 @router.delete(
     "/persons/{person_id}",
-    response=privacy.ErasureOut,
+    response=ErasureReport,
     summary="Erase a person (GDPR Art. 17): record, notes, ties; interactions keep the others",
 )
 def erase_person(request, person_id: Id):
     person = privacy.person_for(request.auth, person_id, "erase")
-    return erase(request.auth, person).as_dict()
+    return erase(request.auth, person)
 
 
 class NoteIn(Schema):
@@ -475,7 +467,3 @@ def patch_position(request, position_id: Id, payload: PositionPatch):
         site_id = fields.pop("site_id")
         fields["site"] = queries.tenant_site(user, site_id) if site_id is not None else None
     return actions.update_position(user, position, **fields)
-
-
-# Visibility names are part of the public API; keep them in step with the model.
-assert set(VisibilityName.__args__) == set(Visibility.values)

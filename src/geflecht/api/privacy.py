@@ -14,19 +14,6 @@ from geflecht.privacy.models import LegalBasis
 router = Router()
 
 
-class ErasureOut(Schema):
-    person_id: int
-    emails: int
-    phones: int
-    positions: int
-    relationships: int
-    interactions_left: int
-    interactions_deleted: int
-    strengths_recomputed: int
-    user_account_unlinked: bool
-    skills: int
-
-
 class LegalBasisIn(Schema):
     legal_basis: Literal[tuple(LegalBasis.values)]
     consent_given_at: IsoDateTime | None = None

@@ -6,11 +6,14 @@ the API refuses both so that a client's mistake is reported, not silently reinte
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from annotated_types import Ge, Le
 from django.utils import timezone
 from pydantic import AfterValidator, BeforeValidator, Strict
+
+from geflecht.lib.models import Visibility
+from geflecht.people.models import Organization
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -29,7 +32,6 @@ Int = Annotated[int, Strict()]
 Id = Annotated[int, Ge(1), Le(MAX_ID)]
 #: A database id in a JSON body.
 BodyId = Annotated[int, Strict(), Ge(1), Le(MAX_ID)]
-Number = Annotated[float, BeforeValidator(lambda v: _number(v))]
 
 
 def _utc(value: datetime) -> datetime:
@@ -52,3 +54,10 @@ def _number(value):
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("expected a number")
     return value
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+
+#: The enumerations the API shares, taken from the models so they never drift apart.
+VisibilityName = Literal[tuple(Visibility.values)]
+OrganizationKind = Literal[tuple(Organization.Kind.values)]

@@ -36,7 +36,6 @@ from geflecht.network.models import (
 from geflecht.people.models import ContactEmail, ContactPhone, Person, Position
 from geflecht.privacy.models import AuditEntry, LegalBasis, PersonPrivacy
 from geflecht.privacy.queries import (
-    _may_export,
     _not_found,
     can_erase,
     can_see_person,
@@ -325,7 +324,7 @@ def erase_person(user: User, person: Person, *, now: datetime | None = None) -> 
     locked = (
         Person.objects.select_for_update().filter(pk=person.pk, tenant_id=user.tenant_id).first()
     )
-    if locked is None or not _may_export(user, locked):
+    if locked is None or not can_see_person(user, locked):
         raise _not_found()
     if not can_erase(user, locked):
         raise PermissionDenied(_("Only an admin of your company may erase this person."))

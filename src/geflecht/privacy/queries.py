@@ -51,14 +51,10 @@ def is_tenant_admin(user: User) -> bool:
 
 
 def can_see_person(user: User, person: Person) -> bool:
-    """The one visibility rule (company, the owner's teams, the owner alone)."""
+    """The one visibility rule (company, the owner's teams, the owner alone). It also
+    decides who may export: admins get no exception, a colleague's private contact stays
+    the colleague's, who answers that person's request (principle 4 holds for admins)."""
     return can_see(user, person)
-
-
-def _may_export(user: User, person: Person) -> bool:
-    # Admins get no exception here: a colleague's private contact stays the colleague's,
-    # who answers that person's request (principle 4 holds for admins too).
-    return can_see_person(user, person)
 
 
 def can_erase(user: User, person: Person) -> bool:
@@ -82,7 +78,7 @@ def get_person_for(user: User, person_id: int, *, purpose: str = "export") -> Pe
     but may not erase them.
     """
     person = Person.objects.filter(pk=person_id, tenant_id=user.tenant_id).first()
-    if person is None or not _may_export(user, person):
+    if person is None or not can_see_person(user, person):
         raise _not_found()
     if purpose == "erase" and not can_erase(user, person):
         raise PermissionDenied(_("Only an admin of your company may erase this person."))
@@ -90,7 +86,7 @@ def get_person_for(user: User, person_id: int, *, purpose: str = "export") -> Pe
 
 
 def _check_export(user: User, person: Person) -> None:
-    if not _may_export(user, person):
+    if not can_see_person(user, person):
         raise _not_found()
 
 
@@ -391,7 +387,7 @@ class ErasurePreview:
 
 def preview_erasure(user: User, person: Person) -> ErasurePreview:
     """Counts of what :func:`geflecht.privacy.actions.erase_person` would do; same checks."""
-    if not _may_export(user, person):
+    if not can_see_person(user, person):
         raise _not_found()
     if not can_erase(user, person):
         raise PermissionDenied(_("Only an admin of your company may erase this person."))

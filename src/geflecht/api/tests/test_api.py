@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from geflecht.accounts.actions import add_to_team
 from geflecht.accounts.models import ApiToken, hash_token
+from geflecht.network.actions import record_interaction
 from geflecht.network.reach import PathOptions, introduction_paths
 from geflecht.people.models import Person
 
@@ -270,14 +271,22 @@ def test_paths_answer_like_the_service(world, owner, anna):
     assert api and api[0]["steps"][-1]["person"]["id"] == weber.pk
 
 
-def test_a_path_over_a_private_tie_names_only_the_colleague(world, colleague, jana):
-    weber = world["weber"]
-    secret = world["secret"]
+def test_a_path_over_a_private_tie_names_only_the_colleague(world, tenant, owner, colleague, jana):
+    weber, secret = world["weber"], world["secret"]
+    # Jana knows Anna; Anna reaches Weber directly and through her private contact.
+    record_interaction(
+        tenant=tenant,
+        recorded_by=colleague,
+        kind="meeting",
+        occurred_at=timezone.now() - timedelta(days=1),
+        participants=[(colleague.person_id, "organiser"), (owner.person_id, "attendee")],
+    )
     paths = jana.get(f"/api/v1/paths?target={weber.pk}&k=3").json()
-    text = str(paths)
-    assert "Geheimnisvoll" not in text and str(secret.pk) not in [
-        str(s["person"]["id"]) for p in paths for s in p["steps"] if s["person"]
-    ]
+    assert len(paths) == 2  # Jana-Anna-Weber, and the one over Anna's private contact
+    shown = [s["person"]["id"] for p in paths for s in p["steps"] if s["person"]]
+    asks = [s["ask"]["id"] for p in paths for s in p["steps"] if s["ask"]]
+    assert secret.pk not in shown and "Geheimnisvoll" not in str(paths)
+    assert asks == [owner.person_id]  # the hidden stretch says "ask Anna"
 
 
 def test_team_visibility(world, tenant, owner, colleague, anna, jana):
