@@ -68,8 +68,11 @@ def outsider(other_tenant) -> User:
 
 @pytest.fixture(autouse=True)
 def _audit_reads_at_once(settings):
-    """Tests read the audit trail right after the request: no buffering."""
+    """Tests read the audit trail right after the request (no buffering), see
+    whole-network answers for the current data and finished imports (no background work)."""
     settings.GEFLECHT_AUDIT_READ_BUFFER_SECONDS = 0
+    settings.GEFLECHT_REFRESH_IN_BACKGROUND = False
+    settings.GEFLECHT_IMPORT_IN_BACKGROUND = False
 
 
 @pytest.fixture(autouse=True)

@@ -150,6 +150,8 @@ if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ImproperlyConfigured(f"GEFLECHT_LANGUAGE must be 'de' or 'en', not {LANGUAGE_CODE!r}")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("GEFLECHT_TIME_ZONE", "Europe/Berlin")
+# English dates the European way (30 Nov 2026, 14:30); see geflecht/formats/en.
+FORMAT_MODULE_PATH = ["geflecht.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -211,6 +213,11 @@ GEFLECHT_RETENTION_DAYS = env_int("GEFLECHT_RETENTION_DAYS", 0)
 # Audit entries for reads are written in batches, at most this many seconds late
 # (0 writes each at once). Changes, exports and erasures are always written at once.
 GEFLECHT_AUDIT_READ_BUFFER_SECONDS = env_int("GEFLECHT_AUDIT_READ_BUFFER_SECONDS", 1)
+# Whole-network answers (counts, communities, key-person risk, duplicates) move on to a
+# new graph version in a background thread, serving the previous answer meanwhile.
+GEFLECHT_REFRESH_IN_BACKGROUND = env_bool("GEFLECHT_REFRESH_IN_BACKGROUND", True)
+# Uploaded files are imported in a background thread while the page shows the progress.
+GEFLECHT_IMPORT_IN_BACKGROUND = env_bool("GEFLECHT_IMPORT_IN_BACKGROUND", True)
 
 LOGGING = {
     "version": 1,

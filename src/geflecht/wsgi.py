@@ -11,3 +11,8 @@ application = get_wsgi_application()
 from geflecht.graph import warm_up  # noqa: E402
 
 warm_up()
+
+# Build each tenant's snapshot, search index, counts and communities while serving.
+from geflecht.web.prepare import prepare_in_background  # noqa: E402
+
+prepare_in_background()

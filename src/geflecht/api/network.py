@@ -341,7 +341,7 @@ def create_interaction(request, payload: InteractionIn):
     for p in payload.participants:
         people_queries.visible_person(user, p.person_id)
     if payload.site_id is not None:
-        people_queries.tenant_site(user, payload.site_id)
+        people_queries.visible_site(user, payload.site_id)
     fields = payload.dict()
     fields["participants"] = [(p["person_id"], p["role"]) for p in fields["participants"]]
     fields["source"] = "api"
@@ -389,7 +389,7 @@ def team_reach(
     lang: Lang = "en",
 ):
     user = request.auth
-    org = people_queries.tenant_organization(user, organization_id)
+    org = people_queries.visible_organization(user, organization_id)
     rows = reach.team_reach(
         user,
         org,
@@ -411,6 +411,8 @@ def my_neighbourhood(
     city: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ):
+    if organization_id is not None:
+        people_queries.visible_organization(request.auth, organization_id)
     result = reach.neighbourhood(
         request.auth,
         radius=radius,

@@ -125,6 +125,8 @@ class OrganizationOut(Schema):
     industry: str
     employees: int | None
     notes: str
+    visibility: VisibilityName
+    owner_id: Id | None
     etag: str
 
     @staticmethod
@@ -138,6 +140,9 @@ class OrganizationIn(Schema):
     industry: str = "other"
     employees: Int | None = Field(None, ge=0, le=10_000_000)
     notes: str = ""
+    visibility: VisibilityName = Field(
+        "company", description="Who sees it: the whole company, my team, or only me."
+    )
 
 
 class OrganizationPatch(Schema):
@@ -147,6 +152,7 @@ class OrganizationPatch(Schema):
     industry: str = None
     employees: Int | None = Field(None, ge=0, le=10_000_000)
     notes: str = None
+    visibility: VisibilityName = None
 
 
 class SiteOut(Schema):
@@ -371,7 +377,7 @@ def list_organizations(
     industry: str | None = None,
     ordering: Literal["name", "-name", "id"] = "name",
 ):
-    orgs = queries.tenant_organizations(request.auth)
+    orgs = queries.visible_organizations(request.auth)
     if q:
         orgs = orgs.filter(name__icontains=q)
     if kind:
@@ -383,7 +389,7 @@ def list_organizations(
 
 @router.get("/organizations/{org_id}", response=OrganizationOut, summary="One organisation")
 def get_organization(request, org_id: Id, response: HttpResponse):
-    org = queries.tenant_organization(request.auth, org_id)
+    org = queries.visible_organization(request.auth, org_id)
     response["ETag"] = f'"{actions.organization_etag(org)}"'
     return org
 
@@ -396,7 +402,7 @@ def create_organization(request, payload: OrganizationIn):
 
 @router.patch("/organizations/{org_id}", response=OrganizationOut, summary="Change an organisation")
 def patch_organization(request, org_id: Id, payload: OrganizationPatch, response: HttpResponse):
-    org = queries.tenant_organization(request.auth, org_id)
+    org = queries.visible_organization(request.auth, org_id)
     expected = _require_version(_expected(request, payload.etag))
     fields = {k: v for k, v in _changes(payload, {"etag"}).items() if v is not None}
     org = actions.update_organization(request.auth, org, expected=expected, **fields)
@@ -408,7 +414,7 @@ def patch_organization(request, org_id: Id, payload: OrganizationPatch, response
 @router.get("/sites", response=list[SiteOut], summary="Sites")
 @paginate(Page)
 def list_sites(request, organization_id: Id | None = None, city: str | None = None):
-    sites = queries.tenant_sites(request.auth)
+    sites = queries.visible_sites(request.auth)
     if organization_id is not None:
         sites = sites.filter(organization_id=organization_id)
     if city:
@@ -418,13 +424,13 @@ def list_sites(request, organization_id: Id | None = None, city: str | None = No
 
 @router.get("/sites/{site_id}", response=SiteOut, summary="One site")
 def get_site(request, site_id: Id):
-    return queries.tenant_site(request.auth, site_id)
+    return queries.visible_site(request.auth, site_id)
 
 
 @router.post("/sites", response={201: SiteOut}, summary="Create a site")
 def create_site(request, payload: SiteIn):
     fields = payload.dict()
-    org = queries.tenant_organization(request.auth, fields.pop("organization_id"))
+    org = queries.visible_organization(request.auth, fields.pop("organization_id"))
     return Status(201, actions.create_site(request.auth, org, city=fields.pop("city"), **fields))
 
 
@@ -452,9 +458,9 @@ def create_position(request, payload: PositionIn):
     user = request.auth
     fields = payload.dict()
     person = queries.visible_person(user, fields.pop("person_id"))
-    org = queries.tenant_organization(user, fields.pop("organization_id"))
+    org = queries.visible_organization(user, fields.pop("organization_id"))
     site_id = fields.pop("site_id")
-    site = queries.tenant_site(user, site_id) if site_id is not None else None
+    site = queries.visible_site(user, site_id) if site_id is not None else None
     return Status(201, actions.add_position(user, person, org, site=site, **fields))
 
 
@@ -465,5 +471,5 @@ def patch_position(request, position_id: Id, payload: PositionPatch):
     fields = _changes(payload, set())
     if "site_id" in fields:
         site_id = fields.pop("site_id")
-        fields["site"] = queries.tenant_site(user, site_id) if site_id is not None else None
+        fields["site"] = queries.visible_site(user, site_id) if site_id is not None else None
     return actions.update_position(user, position, **fields)

@@ -289,6 +289,7 @@ class DemoGenerator:
                     employees,
                     "",
                     "",
+                    "company",
                     self._ts(self.now_s),
                     self._ts(self.now_s),
                 )
@@ -342,6 +343,7 @@ class DemoGenerator:
                 "employees",
                 "website",
                 "notes",
+                "visibility",
                 "created_at",
                 "updated_at",
             ],

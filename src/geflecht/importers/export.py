@@ -18,8 +18,8 @@ from django.db.models import Prefetch, Q
 
 from geflecht.accounts.models import User
 from geflecht.importers.parsers import Address, ContactRecord, Labelled, write_vcard4
-from geflecht.people.models import Organization, Person, Position
-from geflecht.people.queries import visible_people, visible_relationships
+from geflecht.people.models import Person, Position
+from geflecht.people.queries import visible_organizations, visible_people, visible_relationships
 
 __all__ = ["EXPORT_FORMATS", "export_people", "person_record"]
 
@@ -139,14 +139,7 @@ def _json(user: User, stream: TextIO) -> int:
         n += 1
     stream.write('\n], "organizations": [')
     people = visible_people(user)
-    # Organisations have no visibility of their own: leave out those known only through
-    # someone else's private contacts.
-    orgs = (
-        Organization.objects.filter(tenant_id=user.tenant_id)
-        .filter(Q(positions__person__in=people) | Q(positions__isnull=True))
-        .distinct()
-        .order_by("pk")
-    )
+    orgs = visible_organizations(user).order_by("pk")
     for i, org in enumerate(orgs.prefetch_related("sites").iterator(chunk_size=CHUNK)):
         row = {
             "id": org.pk,

@@ -50,6 +50,7 @@ from geflecht.importers.parsers import (
 )
 from geflecht.lib.bulk import insert_rows, reserve_ids
 from geflecht.lib.models import Visibility
+from geflecht.lib.visibility import covers, visible_q
 from geflecht.network.actions import InteractionInput, record_interactions
 from geflecht.network.models import Interaction, InteractionParticipant, Relationship
 from geflecht.people.actions import merge_people
@@ -403,13 +404,26 @@ class _ContactLoader:
 
     def _load_caches(self) -> None:
         self.index = IdentityIndex.for_user(self.user)
+        # The employers this import may name: those everyone who will see its people may
+        # see, and the user's own narrower ones, which a shared import then shares too.
         self.orgs: dict[str, int] = {}
-        for pk, name in (
+        self.to_share: set[int] = set()
+        newcomer = Organization(visibility=self.visibility, owner_id=self.owner_id)
+        rows = (
             Organization.objects.filter(tenant_id=self.user.tenant_id)
+            .filter(visible_q(self.user))
             .order_by("pk")
-            .values_list("pk", "name")
-        ):
-            self.orgs.setdefault(normalize_org(name), pk)
+            .values_list("pk", "name", "visibility", "owner_id")
+        )
+        for pk, name, visibility, owner_id in sorted(rows, key=lambda r: r[2] != "company"):
+            org = Organization(visibility=visibility, owner_id=owner_id)
+            if not covers(org, newcomer) and owner_id != self.owner_id:
+                continue
+            key = normalize_org(name)
+            if key not in self.orgs:
+                self.orgs[key] = pk
+                if not covers(org, newcomer):
+                    self.to_share.add(pk)
         self.sites: dict[tuple[int, str, str], int] = {}
         for pk, org_id, city, street in Site.objects.filter(
             tenant_id=self.user.tenant_id
@@ -558,12 +572,21 @@ class _ContactLoader:
         if missing_orgs:
             ids = _insert_new(
                 Organization,
-                ["tenant", "name", "kind", "industry", "website", "notes"],
-                [(tenant_id, name, "prospect", "other", "", "") for name in missing_orgs.values()],
+                ["tenant", "name", "kind", "industry", "website", "notes", "owner", "visibility"],
+                [
+                    (tenant_id, name, "prospect", "other", "", "", self.owner_id, self.visibility)
+                    for name in missing_orgs.values()
+                ],
                 stamp,
             )
             self.orgs.update(zip(missing_orgs, ids, strict=True))
             delta.organizations.created += len(ids)
+        shared = {self.orgs[p.prep.norm_org] for p in plans if p.position} & self.to_share
+        if shared:
+            Organization.objects.filter(pk__in=shared).update(
+                visibility=self.visibility, updated_at=timezone.now()
+            )
+            self.to_share -= shared
         missing_sites: dict[tuple[int, str, str], tuple] = {}
         for plan in plans:
             if plan.position and plan.prep.address:

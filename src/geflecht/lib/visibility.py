@@ -77,6 +77,17 @@ def can_see(user, obj) -> bool:
     return obj.visibility == Visibility.TEAM and obj.owner_id in teammates(user)
 
 
+def covers(outer, inner) -> bool:
+    """Whether everyone who may see ``inner`` may also see ``outer`` (both with
+    ``visibility`` and ``owner_id``): a shared person's employer must not be a private
+    organisation, or the person's page would show a colleague's private record."""
+    if outer.visibility == Visibility.COMPANY:
+        return True
+    if outer.owner_id != inner.owner_id or inner.visibility == Visibility.COMPANY:
+        return False
+    return outer.visibility == Visibility.TEAM or inner.visibility == Visibility.PRIVATE
+
+
 def require_writer(user) -> None:
     """Read-only users change nothing, through any door."""
     if not getattr(user, "can_write", False):

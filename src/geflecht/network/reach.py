@@ -25,7 +25,7 @@ from geflecht.network.queries import pair_histories
 from geflecht.network.snapshot import TenantGraph, current_graph
 from geflecht.network.strength import compute_strength
 from geflecht.people.models import Organization, Person, Position
-from geflecht.people.queries import visible_people
+from geflecht.people.queries import visible_organizations, visible_people
 
 DEFAULT_MAX_HOPS = 4
 
@@ -292,7 +292,7 @@ def neighbourhood(
     me = snap.node(user.person_id) if user.person_id else None
     if me is None:
         return Neighbourhood((0,) * radius, ())
-    mask = np.array([o == 0 or o == user.pk for o in snap.private_owner.tolist()], dtype=bool)
+    mask = snap.visible_nodes(user.pk)
     include = mask.copy()
     filters = {"organization_id": organization_id, "industry": industry, "city": city}
     if any(filters.values()):
@@ -346,9 +346,7 @@ def recommendations(user: User, *, k: int = 10) -> list[Suggestion]:
     if me is None:
         return []
     view = snap.view_for(user.pk)
-    hidden = np.flatnonzero(
-        np.array([o not in (0, user.pk) for o in snap.private_owner.tolist()], dtype=bool)
-    )
+    hidden = np.flatnonzero(~snap.visible_nodes(user.pk))
     mine = Position.objects.filter(person_id=user.person_id, end_date__isnull=True).values_list(
         "organization__industry", "site__city"
     )
@@ -443,7 +441,7 @@ def communities(user: User, *, seed: int = 0):
 
 
 def _visible_mask(user: User, snap: TenantGraph) -> np.ndarray:
-    return np.array([o in (0, user.pk) for o in snap.private_owner.tolist()], dtype=bool)
+    return snap.visible_nodes(user.pk)
 
 
 def _ranked(user: User, snap: TenantGraph, values: np.ndarray, k: int) -> list[Ranked]:
@@ -485,7 +483,7 @@ def key_person_risks(
     orgs = list(
         organizations
         if organizations is not None
-        else Organization.objects.filter(tenant_id=user.tenant_id, kind=Organization.Kind.CUSTOMER)
+        else visible_organizations(user).filter(kind=Organization.Kind.CUSTOMER)
     )
     staff = (
         Position.objects.filter(organization__in=orgs, end_date__isnull=True)

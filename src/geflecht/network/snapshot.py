@@ -76,6 +76,10 @@ class TenantGraph:
     def person(self, node: int) -> int:
         return int(self.person_ids[node])
 
+    def visible_nodes(self, user_id: int) -> np.ndarray:
+        """A mask of the nodes ``user_id`` may see: shared people and their own."""
+        return (self.private_owner == 0) | (self.private_owner == user_id)
+
     def view_for(self, user_id: int) -> Graph:
         """What ``user_id`` may traverse: shared ties plus the user's own private ones."""
         mine = [

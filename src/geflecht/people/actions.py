@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from geflecht.accounts.models import Tenant, User
 from geflecht.lib.errors import Conflict
 from geflecht.lib.models import Visibility
-from geflecht.lib.visibility import can_see, require_writer
+from geflecht.lib.visibility import can_see, covers, require_writer
 from geflecht.network.actions import bump_graph_version, canonical, recompute_pairs
 from geflecht.network.models import (
     Interaction,
@@ -292,6 +292,12 @@ def _move_positions(keep: Person, gone: Person) -> None:
         if (pos.organization_id, pos.title, pos.start_date, pos.end_date) in current:
             pos.delete()
     Position.objects.filter(person=gone).update(person=keep)
+    # The merged person may be seen more widely than ``gone`` was: an employer only
+    # ``gone``'s owner could see is shared along with them.
+    for org in Organization.objects.filter(positions__person=keep).distinct():
+        if not covers(org, keep):
+            org.visibility, org.owner_id = keep.visibility, keep.owner_id or org.owner_id
+            org.save(update_fields=["visibility", "owner", "updated_at"])
 
 
 def _move_relationships(keep: Person, gone: Person) -> set[tuple[int, int]]:
@@ -349,7 +355,7 @@ def _move_participations(keep: Person, gone: Person) -> None:
 
 
 # ------------------------------------------------------------ organisations, sites, jobs
-_ORG_FIELDS = {"name", "kind", "industry", "employees", "notes"}
+_ORG_FIELDS = {"name", "kind", "industry", "employees", "notes", "visibility"}
 _SITE_FIELDS = {"name", "street", "postal_code", "city", "country", "latitude", "longitude"}
 _POSITION_FIELDS = {"site", "title", "department", "buying_role", "start_date", "end_date"}
 
@@ -360,8 +366,13 @@ def _check_fields(fields: dict, allowed: set[str]) -> None:
 
 
 def _same_tenant(user: User, *objects) -> None:
+    """Each object is in the user's tenant and, for organisations and sites, one the
+    user may see (a colleague's private organisation looks like a missing one)."""
     for obj in objects:
-        if obj is not None and obj.tenant_id != user.tenant_id:
+        if obj is None:
+            continue
+        org = obj if isinstance(obj, Organization) else getattr(obj, "organization", None)
+        if obj.tenant_id != user.tenant_id or (org is not None and not can_see(user, org)):
             raise ValidationError(_("%(what)s does not exist.") % {"what": type(obj).__name__})
 
 
@@ -372,10 +383,11 @@ def organization_etag(org: Organization) -> str:
 
 @transaction.atomic
 def create_organization(user: User, *, name: str, **fields) -> Organization:
-    """A new organisation in the user's tenant (organisations are shared company-wide)."""
+    """A new organisation in the user's tenant, shared company-wide unless ``visibility``
+    says otherwise (then it stays with ``user``, and their team for ``team``)."""
     require_writer(user)
     _check_fields(fields, _ORG_FIELDS)
-    org = Organization(tenant_id=user.tenant_id, name=name.strip(), **fields)
+    org = Organization(tenant_id=user.tenant_id, name=name.strip(), owner=user, **fields)
     org.full_clean()
     org.save()
     return org
@@ -396,6 +408,14 @@ def update_organization(
             % {"name": locked.name},
             current_version=organization_etag(locked),
         )
+    if "visibility" in fields and fields["visibility"] != locked.visibility:
+        if locked.visibility != Visibility.COMPANY and locked.owner_id != user.pk:
+            raise ValidationError(
+                {"visibility": _("Only the organisation's owner can change who sees it.")}
+            )
+        if fields["visibility"] != Visibility.COMPANY:
+            locked.owner = user
+            fields["owner"] = user
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()

@@ -20,8 +20,8 @@ class SiteInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(TenantAdmin):
-    list_display = ["name", "kind", "industry", "employees", "tenant"]
+class OrganizationAdmin(PrivacyAdmin):
+    list_display = ["name", "kind", "industry", "employees", "visibility", "tenant"]
     list_filter = ["kind", "industry", "tenant"]
     search_fields = ["name"]
     list_select_related = ["tenant"]
@@ -39,6 +39,7 @@ class OrganizationAdmin(TenantAdmin):
 
 @admin.register(Site)
 class SiteAdmin(TenantAdmin):
+    people_fields = ("organization",)  # a site is seen by whoever may see its firm
     list_display = ["name", "organization", "city", "country", "latitude", "longitude"]
     list_filter = ["country", "tenant"]
     search_fields = ["name", "city", "organization__name"]

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from geflecht.lib.models import OwnedVisible, TenantOwned
+from geflecht.lib.visibility import covers
 
 
 class Industry(models.TextChoices):
@@ -30,7 +31,10 @@ class Industry(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class Organization(TenantOwned):
+class Organization(OwnedVisible):
+    """A firm. Shared company-wide unless a private import brought it in: then it stays
+    with its owner (and team) like the private contacts who work there."""
+
     class Kind(models.TextChoices):
         OWN = "own", _("own company")
         CUSTOMER = "customer", _("customer")
@@ -59,6 +63,26 @@ class Organization(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.visibility != "company" and self.owner_id is None:
+            raise ValidationError(
+                {"owner": _("An organisation not shared company-wide needs an owner.")}
+            )
+        # Narrowing it must not hide the employer of anyone seen more widely.
+        if self.pk and self.visibility != "company":
+            staff = Person.objects.filter(positions__organization_id=self.pk).distinct()
+            if any(not covers(self, person) for person in staff):
+                raise ValidationError(
+                    {
+                        "visibility": _(
+                            "People who are shared more widely work at %(name)s; it cannot "
+                            "be seen by fewer people than they are."
+                        )
+                        % {"name": self.name}
+                    }
+                )
 
     @property
     def size_band(self) -> str:
@@ -187,6 +211,25 @@ class Person(OwnedVisible):
             raise ValidationError({"tags": _("Tags must be a list of words.")})
         if self.visibility == "private" and self.owner_id is None:
             raise ValidationError({"owner": _("A private person needs an owner.")})
+        if self.pk:
+            # Everyone who may see the person must be able to see where they work.
+            narrow = sorted(
+                {
+                    org.name
+                    for org in Organization.objects.filter(positions__person_id=self.pk)
+                    if not covers(org, self)
+                }
+            )
+            if narrow:
+                raise ValidationError(
+                    {
+                        "visibility": _(
+                            "%(name)s works at %(orgs)s, which fewer people may see; share "
+                            "the organisation first."
+                        )
+                        % {"name": self.full_name, "orgs": ", ".join(narrow)}
+                    }
+                )
 
 
 def normalize_phone(raw: str, region: str | None = None) -> str:
@@ -350,6 +393,10 @@ class Position(TenantOwned):
             not in (Organization.Kind.CUSTOMER, Organization.Kind.PROSPECT)
         ):
             errors["buying_role"] = _("Buying roles exist only at customers and prospects.")
+        if self.organization_id and self.person_id and not covers(self.organization, self.person):
+            errors["organization"] = _(
+                "%(org)s is visible to fewer people than %(name)s; share the organisation first."
+            ) % {"org": self.organization.name, "name": self.person.full_name}
         if errors:
             raise ValidationError(errors)
 

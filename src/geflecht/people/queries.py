@@ -17,7 +17,8 @@ from rapidfuzz import fuzz, process
 
 from geflecht.accounts.models import User
 from geflecht.lib.errors import NotFound
-from geflecht.lib.visibility import visible_q, visible_sql
+from geflecht.lib.remember import remembered
+from geflecht.lib.visibility import can_see, covers, visible_q, visible_sql
 from geflecht.network.models import Interaction, Relationship
 from geflecht.people.models import (
     ContactEmail,
@@ -53,20 +54,62 @@ class TenantOverview:
 
 
 def tenant_overview(user: User) -> TenantOverview:
-    by_kind = {
-        row["kind"]: row["n"]
-        for row in Organization.objects.filter(tenant_id=user.tenant_id)
-        .values("kind")
-        .annotate(n=Count("id"))
-    }
+    """The tenant's counts as ``user`` sees them.
+
+    Counting a 100,000-person network reads every row, so the rows are counted once per
+    tenant by who may see them (visibility and owner) and kept while the network stands
+    (at most a minute); each user's figures are then a sum over those groups.
+    """
+    from geflecht.network.models import GraphState
+
+    tenant_id = user.tenant_id
+    version = (
+        GraphState.objects.filter(tenant_id=tenant_id).values_list("version", flat=True).first(),
+        _index_signature(tenant_id),
+        int(time.time() // 60),
+    )
+    groups = remembered(f"overview:{tenant_id}", version, lambda: _audience_counts(tenant_id))
+
+    def seen(table: str) -> list[tuple[str, int]]:
+        return [
+            (kind, n)
+            for kind, visibility, owner, n in groups[table]
+            if can_see(user, _Audience(tenant_id, visibility, owner))
+        ]
+
+    by_kind: dict[str, int] = defaultdict(int)
+    for kind, n in seen("organizations"):
+        by_kind[kind] += n
     labels = dict(Organization.Kind.choices)
     return TenantOverview(
-        people=visible_people(user).count(),
+        people=sum(n for _, n in seen("people")),
         organizations=sum(by_kind.values()),
-        relationships=visible_relationships(user).count(),
-        interactions=visible_interactions(user).count(),
+        relationships=sum(n for _, n in seen("relationships")),
+        interactions=sum(n for _, n in seen("interactions")),
         organizations_by_kind=[(str(labels[k]), by_kind[k]) for k in labels if k in by_kind],
     )
+
+
+def _audience_counts(tenant_id: int) -> dict[str, list[tuple[str, str, int | None, int]]]:
+    """Rows per table as (kind, visibility, owner, count): one grouped scan per table."""
+    out = {}
+    for table, model, kind in (
+        ("people", Person, None),
+        ("relationships", Relationship, None),
+        ("interactions", Interaction, None),
+        ("organizations", Organization, "kind"),
+    ):
+        fields = [kind] if kind else []
+        rows = (
+            model.objects.filter(tenant_id=tenant_id)
+            .values(*fields, "visibility", "owner_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        out[table] = [
+            (r.get(kind, "") if kind else "", r["visibility"], r["owner_id"], r["n"]) for r in rows
+        ]
+    return out
 
 
 _TITLES = {"dr.", "prof.", "dipl.-ing.", "ing.", "mag.", "dr", "prof"}
@@ -94,24 +137,30 @@ def visible_person(user: User, pk: int) -> Person:
     return person
 
 
-def tenant_organizations(user: User) -> QuerySet[Organization]:
-    """Organisations are shared within the tenant."""
-    return Organization.objects.filter(tenant_id=user.tenant_id)
+def visible_organizations(user: User) -> QuerySet[Organization]:
+    """Organisations of the tenant the user may see: the shared ones, and those a private
+    (or team) import brought in for the user or their team."""
+    return Organization.objects.filter(tenant_id=user.tenant_id).filter(visible_q(user))
 
 
-def tenant_organization(user: User, pk: int) -> Organization:
-    org = tenant_organizations(user).filter(pk=pk).first()
+def visible_organization(user: User, pk: int) -> Organization:
+    org = visible_organizations(user).filter(pk=pk).first()
     if org is None:
         raise NotFound(_("No organisation with id %(id)s.") % {"id": pk})
     return org
 
 
-def tenant_sites(user: User) -> QuerySet[Site]:
-    return Site.objects.filter(tenant_id=user.tenant_id).select_related("organization")
+def visible_sites(user: User) -> QuerySet[Site]:
+    """Sites of the organisations the user may see."""
+    return (
+        Site.objects.filter(tenant_id=user.tenant_id)
+        .filter(visible_q(user, "organization"))
+        .select_related("organization")
+    )
 
 
-def tenant_site(user: User, pk: int) -> Site:
-    site = tenant_sites(user).filter(pk=pk).first()
+def visible_site(user: User, pk: int) -> Site:
+    site = visible_sites(user).filter(pk=pk).first()
     if site is None:
         raise NotFound(_("No site with id %(id)s.") % {"id": pk})
     return site
@@ -163,6 +212,15 @@ class SearchHit:
     score: float
 
 
+@dataclass(frozen=True, slots=True)
+class _Audience:
+    """Who may see an indexed row: its visibility and owner (the rule of lib.visibility)."""
+
+    tenant_id: int
+    visibility: str
+    owner_id: int | None
+
+
 @dataclass
 class _TenantIndex:
     """Folded words of every person, organisation and site of one tenant.
@@ -181,8 +239,8 @@ class _TenantIndex:
     postings: dict[str, np.ndarray]
     name_words: dict[str, np.ndarray]  # words of the name alone: a name hit ranks first
     vocabulary: list[str]
-    orgs: list[tuple[int, str, str, str]]  # id, folded name, label, detail
-    sites: list[tuple[int, str, str, str]]
+    orgs: list[tuple[int, str, str, str, _Audience]]  # id, folded name, label, detail, who sees
+    sites: list[tuple[int, str, str, str, _Audience]]
 
 
 _search_cache: dict[int, _TenantIndex] = {}
@@ -220,13 +278,25 @@ def _build_index(tenant_id: int, signature: tuple) -> _TenantIndex:
         .order_by("id")
         .values_list("id", "title", "first_name", "last_name", "visibility", "owner_id")
     )
+    audience = {r[0]: _Audience(tenant_id, r[4], r[5]) for r in rows}
     at: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
-    for pid, org, site, city, job in (
+    for pid, org, site, city, job, org_visibility, org_owner in (
         Position.objects.filter(tenant_id=tenant_id, end_date__isnull=True)
         .order_by("id")
-        .values_list("person_id", "organization__name", "site__name", "site__city", "title")
+        .values_list(
+            "person_id",
+            "organization__name",
+            "site__name",
+            "site__city",
+            "title",
+            "organization__visibility",
+            "organization__owner_id",
+        )
     ):
-        at[pid].append((org, site or "", city or "", job))
+        # Whoever finds the person must be able to see the employer named with them.
+        employer = _Audience(tenant_id, org_visibility, org_owner)
+        if pid in audience and covers(employer, audience[pid]):
+            at[pid].append((org, site or "", city or "", job))
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     owners = np.fromiter(
         (r[5] or 0 if r[4] == "private" else 0 for r in rows), dtype=np.int64, count=len(rows)
@@ -247,15 +317,32 @@ def _build_index(tenant_id: int, signature: tuple) -> _TenantIndex:
         for w in name_words | place_words:
             postings[w].append(i)
     orgs = [
-        (oid, " ".join(_words(name)), name, str(Organization.Kind(kind).label))
-        for oid, name, kind in Organization.objects.filter(tenant_id=tenant_id).values_list(
-            "id", "name", "kind"
+        (
+            oid,
+            " ".join(_words(name)),
+            name,
+            str(Organization.Kind(kind).label),
+            _Audience(tenant_id, v, o),
+        )
+        for oid, name, kind, v, o in Organization.objects.filter(tenant_id=tenant_id).values_list(
+            "id", "name", "kind", "visibility", "owner_id"
         )
     ]
     sites = [
-        (sid, " ".join(_words(f"{org} {name} {city}")), f"{org}, {name or city}", city)
-        for sid, org, name, city in Site.objects.filter(tenant_id=tenant_id).values_list(
-            "id", "organization__name", "name", "city"
+        (
+            sid,
+            " ".join(_words(f"{org} {name} {city}")),
+            f"{org}, {name or city}",
+            city,
+            _Audience(tenant_id, v, o),
+        )
+        for sid, org, name, city, v, o in Site.objects.filter(tenant_id=tenant_id).values_list(
+            "id",
+            "organization__name",
+            "name",
+            "city",
+            "organization__visibility",
+            "organization__owner_id",
         )
     ]
     return _TenantIndex(
@@ -274,7 +361,8 @@ def _build_index(tenant_id: int, signature: tuple) -> _TenantIndex:
     )
 
 
-def _tenant_index(tenant_id: int) -> _TenantIndex:
+def tenant_search_index(tenant_id: int) -> _TenantIndex:
+    """The tenant's word index, built on first use and rebuilt when the data moved."""
     signature = _index_signature(tenant_id)
     index = _search_cache.get(tenant_id)
     if index is not None and index.signature == signature:
@@ -318,7 +406,7 @@ def search(user: User, text: str, *, limit: int = 20) -> list[SearchHit]:
     words = _words(text)[:6]
     if not words or user.tenant_id is None:
         return []
-    index = _tenant_index(user.tenant_id)
+    index = tenant_search_index(user.tenant_id)
     people = _search_people(user, index, words, limit)
     if people:
         # The index may be a few seconds old: the database has the last word on who
@@ -327,7 +415,7 @@ def search(user: User, text: str, *, limit: int = 20) -> list[SearchHit]:
             visible_people(user).filter(pk__in=[h.id for h in people]).values_list("pk", flat=True)
         )
         people = [h for h in people if h.id in allowed]
-    hits = people + _search_places(index, words)
+    hits = people + _search_places(user, index, words)
     hits.sort(key=lambda h: -h.score)
     return hits[:limit]
 
@@ -370,15 +458,15 @@ def _search_people(user: User, index: _TenantIndex, words: list[str], limit: int
     ]
 
 
-def _search_places(index: _TenantIndex, words: list[str]) -> list[SearchHit]:
+def _search_places(user: User, index: _TenantIndex, words: list[str]) -> list[SearchHit]:
     query = " ".join(words)
     hits = []
     for kind, rows in (("organization", index.orgs), ("site", index.sites)):
-        choices = {i: row[1] for i, row in enumerate(rows)}
+        choices = {i: row[1] for i, row in enumerate(rows) if can_see(user, row[4])}
         for _match, score, i in process.extract(
             query, choices, scorer=fuzz.token_set_ratio, score_cutoff=85, limit=10
         ):
-            oid, _folded, label, detail = rows[i]
+            oid, _folded, label, detail, _audience = rows[i]
             # Places rank with people of a full name match, a little below an exact name.
             hits.append(SearchHit(kind, oid, label, detail, float(score) + 5))
     return hits

@@ -7,8 +7,9 @@ so a colleague's private contacts cannot reach a page by a side road.
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -21,6 +22,8 @@ from django.utils.translation import gettext
 
 from geflecht import graph as engine
 from geflecht.accounts.models import User
+from geflecht.lib.remember import PENDING, Pending, remembered
+from geflecht.lib.visibility import visible_q
 from geflecht.network.models import (
     GraphState,
     Interaction,
@@ -45,8 +48,8 @@ from geflecht.network.snapshot import current_graph
 from geflecht.network.strength import compute_strength
 from geflecht.people.models import Organization, Person, Position
 from geflecht.people.queries import (
-    tenant_overview,
     visible_interactions,
+    visible_organizations,
     visible_people,
 )
 
@@ -241,7 +244,7 @@ def organisation_page(user: User, org_id: int, *, lang: str = "en") -> OrgPage:
     """An organisation with its sites, its people by site and department, who of us
     knows whom there and how well, and its recent interactions. The key-person risk
     comes separately (:func:`organisation_risk`): it walks the graph once per colleague."""
-    org = get_object_or_404(Organization, pk=org_id, tenant_id=user.tenant_id)
+    org = get_object_or_404(visible_organizations(user), pk=org_id)
     sites = list(org.sites.all().order_by("name"))
     positions = list(
         Position.objects.filter(organization=org, end_date__isnull=True)
@@ -256,7 +259,7 @@ def organisation_page(user: User, org_id: int, *, lang: str = "en") -> OrgPage:
     coverage = _coverage(user, staff_ids, lang) if org.kind != Organization.Kind.OWN else []
     recent_ids = list(
         InteractionParticipant.objects.filter(person_id__in=staff_ids)
-        .filter(~Q(interaction__visibility="private") | Q(interaction__owner=user))
+        .filter(visible_q(user, "interaction"))
         .order_by("-interaction__occurred_at")
         .values_list("interaction_id", flat=True)[:40]
     )
@@ -274,16 +277,26 @@ def organisation_page(user: User, org_id: int, *, lang: str = "en") -> OrgPage:
 
 def organisation_risk(user: User, org_id: int):
     """Key-person risk of one organisation, cached until the graph changes."""
-    org = get_object_or_404(Organization, pk=org_id, tenant_id=user.tenant_id)
+    org = get_object_or_404(visible_organizations(user), pk=org_id)
     if org.kind == Organization.Kind.OWN:
         return None
-    key = f"web:risk:{user.pk}:{org.pk}:{_graph_version(user.tenant_id)}"
-    risk = cache.get(key, "missing")
-    if risk == "missing":
+
+    def compute():
         risks = key_person_risks(user, organizations=[org])
-        risk = risks[0] if risks else None
-        cache.set(key, risk, 6 * 3600)
-    return risk
+        return risks[0] if risks else None
+
+    # One graph walk per colleague: seconds on a large network, so the first answer is
+    # computed in the background while the page says so and asks again.
+    risk = remembered(
+        f"web:risk:{user.pk}:{org.pk}", _graph_version(user.tenant_id), compute, wait=False
+    )
+    if risk is PENDING or risk is None or not risk.lost:
+        return risk
+    # An answer from a moment ago may name someone who has become private since.
+    seen = set(
+        visible_people(user).filter(pk__in=[p.pk for p in risk.lost]).values_list("pk", flat=True)
+    )
+    return replace(risk, lost=tuple(p for p in risk.lost if p.pk in seen))
 
 
 def _coverage(user: User, staff_ids: list[int], lang: str) -> list[dict]:
@@ -367,17 +380,6 @@ def _graph_version(tenant_id: int) -> int:
         GraphState.objects.filter(tenant_id=tenant_id).values_list("version", flat=True).first()
         or 0
     )
-
-
-def overview(user: User):
-    """The tenant's counts as the user sees them, kept for a minute per graph version
-    (counting a 100,000-person network reads every row)."""
-    key = f"web:overview:{user.pk}:{_graph_version(user.tenant_id)}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = tenant_overview(user)
-        cache.set(key, counts, 60)
-    return counts
 
 
 def reconnect(user: User, *, limit: int = 10) -> list:
@@ -477,13 +479,13 @@ def network_graph(
     """
     snap = current_graph(user.tenant_id)
     view = snap.view_for(user.pk)
-    visible = np.array([o in (0, user.pk) for o in snap.private_owner.tolist()], dtype=bool)
+    visible = snap.visible_nodes(user.pk)
     me = snap.node(user.person_id) if user.person_id else None
     chosen: np.ndarray
     truncated = False
     labels = None
     if mode == "organization" and org_id is not None:
-        get_object_or_404(Organization, pk=org_id, tenant_id=user.tenant_id)
+        get_object_or_404(visible_organizations(user), pk=org_id)
         staff = Position.objects.filter(organization_id=org_id, end_date__isnull=True).values_list(
             "person_id", flat=True
         )
@@ -496,9 +498,9 @@ def network_graph(
         linked = [n for n in our_nodes if inside[view.neighbors(int(n))].any()]
         chosen = np.unique(np.concatenate([staff_nodes, np.array(linked, dtype=np.int64)]))
     elif mode == "community":
-        labels = _communities(user, snap, view)
+        labels = communities_of(snap)
         pick = community if community is not None else (int(labels[me]) if me is not None else 0)
-        chosen = np.flatnonzero(labels == pick)
+        chosen = np.flatnonzero(labels == pick) if pick >= 0 else np.empty(0, dtype=np.int64)
     else:
         if me is None:
             return GraphData()
@@ -544,7 +546,7 @@ def network_graph(
         employer[pid] = (oid, oname)
     if color_by == "community":
         if labels is None:
-            labels = _communities(user, snap, view)
+            labels = communities_of(snap)
         groups = {
             int(n): (int(labels[n]), gettext("community %(n)s") % {"n": int(labels[n])})
             for n in chosen
@@ -570,10 +572,15 @@ def network_graph(
                 "url": f"/people/{pid}/",
             }
         )
-    for a, b, st in zip(u.tolist(), v.tolist(), s.tolist(), strict=True):
-        data.edges.append(
-            {"source": str(snap.person(a)), "target": str(snap.person(b)), "strength": round(st, 3)}
+    data.edges = [
+        {"source": str(a), "target": str(b), "strength": st}
+        for a, b, st in zip(
+            snap.person_ids[u].tolist(),
+            snap.person_ids[v].tolist(),
+            np.round(s, 3).tolist(),
+            strict=True,
         )
+    ]
     data.legend = [{"label": g[1], "color": colour[g], "count": counts[g]} for g in top]
     if len(counts) > len(top):
         data.legend.append(
@@ -586,14 +593,25 @@ def network_graph(
     return data
 
 
-def _communities(user: User, snap, view) -> np.ndarray:
-    """Louvain labels of the user's view, cached per graph version (Louvain on 100,000
-    people takes seconds; the labels change only with the graph)."""
-    key = f"web:louvain:{user.tenant_id}:{user.pk}:{snap.version}:{snap.n}"
-    labels = cache.get(key)
-    if labels is None:
-        labels = np.asarray(engine.louvain(view, seed=0).labels)
-        cache.set(key, labels, 6 * 3600)
+def communities_of(snap) -> np.ndarray:
+    """Louvain labels per node of the company's shared network (-1: not placed yet).
+
+    Communities are the company's, the same for every user: Louvain on 100,000 people
+    takes about a second, so they are computed once per tenant and graph version, in
+    the background once a first answer exists. Labels travel with person ids, so a
+    snapshot that grew since still lines up; people who joined since wait for the
+    refresh. Callers show only the nodes the user may see.
+    """
+
+    def compute():
+        return snap.person_ids.copy(), np.asarray(engine.louvain(snap.shared, seed=0).labels)
+
+    person_ids, found = remembered(f"louvain:{snap.tenant_id}", snap.version, compute)
+    labels = np.full(snap.n, -1, dtype=np.int64)
+    if len(person_ids) and snap.n:
+        pos = np.minimum(np.searchsorted(snap.person_ids, person_ids), snap.n - 1)
+        same = snap.person_ids[pos] == person_ids
+        labels[pos[same]] = found[same]
     return labels
 
 
@@ -601,11 +619,11 @@ def community_choices(user: User) -> list[tuple[int, int, str]]:
     """Louvain communities of the user's view: (label, size, names of top members)."""
     snap = current_graph(user.tenant_id)
     view = snap.view_for(user.pk)
-    labels = _communities(user, snap, view)
-    visible = np.array([o in (0, user.pk) for o in snap.private_owner.tolist()], dtype=bool)
+    labels = communities_of(snap)
+    visible = snap.visible_nodes(user.pk)
     degree = view.degrees()
     out = []
-    for label in np.unique(labels):
+    for label in np.unique(labels[labels >= 0]):
         members = np.flatnonzero((labels == label) & visible & (degree > 0))
         if len(members) < 3:
             continue
@@ -639,18 +657,22 @@ class DuplicatePair:
     reasons: tuple[str, ...]
 
 
-def duplicate_pairs(user: User, *, limit: int = 50) -> list[DuplicatePair]:
-    """The review list: pairs of visible people who may be one, best first."""
+def duplicate_pairs(user: User, *, limit: int = 50) -> list[DuplicatePair] | Pending:
+    """The review list: pairs of visible people who may be one, best first, or
+    ``PENDING`` while the first comparison of everyone runs in the background."""
     from geflecht.importers.identity import find_duplicates
 
     # Comparing every person takes seconds at 100,000 people: keep the list until a
     # person is added (highest id) or merged (graph version), at most five minutes.
     newest = Person.objects.aggregate(m=Max("id"))["m"]
-    key = f"web:dups:{user.pk}:{newest}:{_graph_version(user.tenant_id)}:{limit}"
-    found = cache.get(key)
-    if found is None:
-        found = find_duplicates(user, limit=limit)
-        cache.set(key, found, 300)
+    found = remembered(
+        f"web:dups:{user.pk}:{limit}",
+        (newest, _graph_version(user.tenant_id), int(time.time() // 300)),
+        lambda: find_duplicates(user, limit=limit),
+        wait=False,
+    )
+    if found is PENDING:
+        return PENDING
     people = visible_people(user).in_bulk(
         {c.survivor_id for c in found} | {c.person_id for c in found}
     )

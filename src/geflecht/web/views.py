@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime, time
-from pathlib import Path
 
 from django import forms
 from django.contrib import messages
@@ -17,9 +15,21 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from geflecht.importers.jobs import my_import, start_import
+from geflecht.importers.models import ImportJob
+from geflecht.lib.errors import NotFound
+from geflecht.lib.remember import PENDING
 from geflecht.network.models import InteractionKind
-from geflecht.people.models import Organization, Person, Site
-from geflecht.people.queries import search, visible_people
+from geflecht.people.actions import add_private_note, delete_private_note
+from geflecht.people.models import Organization, Person, PrivateNote
+from geflecht.people.queries import (
+    my_private_notes,
+    search,
+    tenant_overview,
+    visible_organizations,
+    visible_people,
+    visible_sites,
+)
 from geflecht.privacy.actions import log_access
 from geflecht.web import services
 
@@ -48,7 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard_overview(request: HttpRequest) -> HttpResponse:
-    overview = services.overview(request.user)
+    overview = tenant_overview(request.user)
     return render(request, "web/partials/overview.html", {"overview": overview})
 
 
@@ -126,6 +136,7 @@ def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
     tl_page, entries = services.timeline(request.user, person, page=_page(request))
     is_me = person.pk == request.user.person_id
     form = LogForm(initial={"kind": InteractionKind.MEETING, "day": timezone.localdate()})
+    notes = my_private_notes(request.user, person).order_by("-created_at")
     return render(
         request,
         "web/pages/person.html",
@@ -138,7 +149,50 @@ def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
             "entries": entries,
             "is_me": is_me,
             "form": form,
+            "notes": notes,
+            "note_form": NoteForm(),
         },
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only you will ever see this note."),
+    )
+
+
+@login_required
+@require_POST
+def person_notes(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Add one of my private notes on this person (or, with ``delete``, remove one)."""
+    person = _person_or_404(request, person_id)
+    form, problem = NoteForm(), None
+    if "delete" in request.POST:
+        note_id = request.POST["delete"]
+        try:
+            if not note_id.isdigit():
+                raise PrivateNote.DoesNotExist
+            delete_private_note(request.user, int(note_id))
+        except PrivateNote.DoesNotExist:
+            problem = _("That note does not exist (any more).")
+    else:
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            try:
+                add_private_note(request.user, person, form.cleaned_data["text"])
+                form = NoteForm()
+            except ValidationError as exc:
+                form.add_error(None, exc)
+    if not request.htmx:
+        return redirect(f"/people/{person.pk}/#notes-h")
+    notes = my_private_notes(request.user, person).order_by("-created_at")
+    return render(
+        request,
+        "web/partials/notes.html",
+        {"person": person, "notes": notes, "note_form": form, "problem": problem},
     )
 
 
@@ -215,12 +269,17 @@ def organisation_page(request: HttpRequest, org_id: int) -> HttpResponse:
 @require_GET
 def organisation_risk(request: HttpRequest, org_id: int) -> HttpResponse:
     risk = services.organisation_risk(request.user, org_id)
-    return render(request, "web/partials/risk.html", {"risk": risk})
+    pending = risk is PENDING
+    return render(
+        request,
+        "web/partials/risk.html",
+        {"risk": None if pending else risk, "pending": pending, "org_id": org_id},
+    )
 
 
 @login_required
 def site_page(request: HttpRequest, site_id: int) -> HttpResponse:
-    site = get_object_or_404(Site, pk=site_id, tenant_id=request.user.tenant_id)
+    site = get_object_or_404(visible_sites(request.user), pk=site_id)
     return redirect(f"/organisations/{site.organization_id}/#site-{site.pk}")
 
 
@@ -269,13 +328,9 @@ def network_page(request: HttpRequest) -> HttpResponse:
     mode = request.GET.get("mode", "ego")
     org = None
     if mode == "organization" and request.GET.get("org", "").isdigit():
-        org = get_object_or_404(
-            Organization, pk=request.GET["org"], tenant_id=request.user.tenant_id
-        )
+        org = get_object_or_404(visible_organizations(request.user), pk=request.GET["org"])
     communities = services.community_choices(request.user) if mode == "community" else []
-    orgs = Organization.objects.filter(tenant_id=request.user.tenant_id).exclude(
-        kind=Organization.Kind.OWN
-    )
+    orgs = visible_organizations(request.user).exclude(kind=Organization.Kind.OWN)
     return render(
         request,
         "web/pages/network.html",
@@ -329,31 +384,43 @@ class ImportForm(forms.Form):
 
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
-    from geflecht.importers.load import CONTACT_FORMATS, import_file
-
+    """Upload a file; it is imported in the background while the page shows how far it
+    got, then the report of what was created, merged and skipped."""
     form = ImportForm(request.POST or None, request.FILES or None)
-    report, people = None, []
+    job = None
     if request.method == "POST" and form.is_valid():
-        started = timezone.now()
         upload = form.cleaned_data["file"]
-        suffix = Path(upload.name).suffix.lower()[:10]
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"upload{suffix}"
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            report = import_file(path, user=request.user, private=form.cleaned_data["private"])
-        report.file = upload.name
-        people = services.imported_people(request.user, started)
-    context = {
-        "form": form,
-        "report": report,
-        "people": people,
+        job = start_import(
+            request.user, upload.chunks(), upload.name, private=form.cleaned_data["private"]
+        )
+    context = _import_context(request, job)
+    context["form"] = form
+    if request.htmx and job is not None:
+        return render(request, "web/partials/import_job.html", context)
+    return render(request, "web/pages/import.html", context)
+
+
+@login_required
+@require_GET
+def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """How far one of my imports got (polled by the import page), then its report."""
+    try:
+        job = my_import(request.user, job_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from None
+    return render(request, "web/partials/import_job.html", _import_context(request, job))
+
+
+def _import_context(request: HttpRequest, job: ImportJob | None) -> dict:
+    from geflecht.importers.load import CONTACT_FORMATS
+
+    done = job is not None and job.status == ImportJob.Status.DONE
+    return {
+        "job": job,
+        "report": job.report if done else None,
+        "people": services.imported_people(request.user, job.created_at) if done else [],
         "contact_formats": CONTACT_FORMATS,
     }
-    if request.htmx and report is not None:
-        return render(request, "web/partials/import_report.html", context)
-    return render(request, "web/pages/import.html", context)
 
 
 @login_required
@@ -371,7 +438,11 @@ def duplicates_page(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Merged into %(name)s.") % {"name": merged.full_name})
         return redirect("duplicates")
     pairs = services.duplicate_pairs(request.user)
-    return render(request, "web/pages/duplicates.html", {"pairs": pairs})
+    pending = pairs is PENDING
+    context = {"pairs": [] if pending else pairs, "pending": pending}
+    if request.htmx:
+        return render(request, "web/partials/duplicates.html", context)
+    return render(request, "web/pages/duplicates.html", context)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -12,12 +12,12 @@ import re
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from geflecht.network.models import Interaction, Relationship
-from geflecht.people.models import PrivateNote
+from geflecht.people.models import Organization, Position, PrivateNote, Site
 
 SECRETS = (
     "Geheimnisvoll",
@@ -25,6 +25,8 @@ SECRETS = (
     "gerlinde@privat.example",
     "Privates Abendessen",
     "Zahlt schlecht",  # Anna's private note on the shared Dr. Weber
+    "Verborgene Werkstatt",  # the firm Anna's private contact works at
+    "Geheimweiler",  # its site's town
 )
 MISSING_ID = 987_654_321
 # Parameters a page or endpoint might read a search or target from. The probes are typos
@@ -54,6 +56,9 @@ def _kind(route: str, param: str) -> str | None:
         ("person", "person"),
         ("rel", "relationship"),
         ("interaction", "interaction"),
+        ("position", "position"),
+        ("org", "organization"),
+        ("site", "site"),
     ):
         if word in name:
             return kind
@@ -69,7 +74,28 @@ def private_world(world, owner):
     )
     rel = Relationship.objects.filter(visibility="private", owner=owner).first()
     interaction = Interaction.objects.get(subject="Privates Abendessen")
-    return {"person": secret.pk, "relationship": rel.pk, "interaction": interaction.pk}
+    # Her private import brought the firm her private contact works at: it stays hers.
+    firm = Organization.objects.create(
+        tenant_id=owner.tenant_id,
+        name="Verborgene Werkstatt GmbH",
+        kind="customer",
+        visibility="private",
+        owner=owner,
+    )
+    site = Site.objects.create(
+        tenant_id=owner.tenant_id, organization=firm, name="Werk Geheimweiler", city="Geheimweiler"
+    )
+    job = Position.objects.create(
+        tenant_id=owner.tenant_id, person=secret, organization=firm, site=site, title="Chefin"
+    )
+    return {
+        "person": secret.pk,
+        "relationship": rel.pk,
+        "interaction": interaction.pk,
+        "organization": firm.pk,
+        "site": site.pk,
+        "position": job.pk,
+    }
 
 
 def _assert_clean(response, where: str) -> None:
@@ -97,7 +123,7 @@ def test_no_route_shows_a_colleagues_private_contact(private_world, colleague):
             continue
         kinds = [_kind(route, p) for p in params]
         if None in kinds:
-            continue  # organisations, sites, tokens: nothing private to look for by id
+            continue  # tokens, notes: nothing private of Anna's to look for by id
         url = _fill(route, {p: private_world[k] for p, k in zip(params, kinds, strict=True)})
         missing = _fill(route, dict.fromkeys(params, MISSING_ID))
         seen, absent = client.get(f"/{url}?{query}"), client.get(f"/{missing}?{query}")
@@ -145,10 +171,14 @@ def test_no_write_route_reveals_a_private_contact(private_world, colleague):
         ["network", "recommend"],
         ["network", "brokers"],
         ["network", "neighbourhood"],
+        ["reach", "Verborgene"],
     ],
 )
 def test_no_cli_command_shows_a_colleagues_private_contact(private_world, colleague, command):
     out = StringIO()
-    call_command(*command, "--user", colleague.username, stdout=out, stderr=StringIO())
+    try:
+        call_command(*command, "--user", colleague.username, stdout=out, stderr=StringIO())
+    except CommandError as refused:  # "matches 0 organisations": the message must not tell
+        out.write(str(refused))
     for secret in SECRETS:
         assert secret not in out.getvalue(), f"geflecht {' '.join(command)} shows {secret!r}"

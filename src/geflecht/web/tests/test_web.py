@@ -407,8 +407,8 @@ def test_import_of_a_vcard_reports_and_lists_the_new_people(client, anna):
     response = client.post(reverse("import"), {"file": upload}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     report = response.context["report"]
-    assert report.people.created == 2
-    assert report.problems  # the card without a name
+    assert report["people"]["created"] == 2
+    assert report["problems"]  # the card without a name
     names = {p.full_name for p in response.context["people"]}
     assert names == {"Ottilie Quast", "Björn Überall"}
     assert "kontakte.vcf" in response.content.decode()
@@ -416,7 +416,46 @@ def test_import_of_a_vcard_reports_and_lists_the_new_people(client, anna):
         reverse("import"),
         {"file": SimpleUploadedFile("kontakte.vcf", VCARDS.encode())},
     )
-    assert again.context["report"].people.created == 0
+    assert again.context["report"]["people"]["created"] == 0
+    # The job page answers the same report later (what the polling page shows at the end).
+    job = again.context["job"]
+    later = client.get(reverse("import_job", args=[job.pk]))
+    assert later.context["report"]["people"]["created"] == 0
+    assert "kontakte.vcf" in later.content.decode()
+
+
+def test_a_running_import_shows_its_progress_and_is_mine_alone(client, anna, jana):
+    from geflecht.importers.models import ImportJob
+
+    job = ImportJob.objects.create(
+        tenant_id=anna.tenant_id,
+        owner=anna,
+        file_name="gross.mbox",
+        bytes_total=1000,
+        bytes_done=250,
+        entries_done=1234,
+    )
+    client.force_login(anna)
+    html = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert 'value="25"' in html and "1234" in html
+    assert f'hx-get="{reverse("import_job", args=[job.pk])}"' in html  # it asks again
+    client.force_login(jana)
+    assert client.get(reverse("import_job", args=[job.pk])).status_code == 404
+
+
+def test_an_import_that_breaks_says_why_and_leaves_no_file(client, anna, monkeypatch, settings):
+    from geflecht.importers import jobs
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(jobs, "import_file", explode)
+    client.force_login(anna)
+    upload = SimpleUploadedFile("kontakte.vcf", VCARDS.encode())
+    response = client.post(reverse("import"), {"file": upload}, headers={"HX-Request": "true"})
+    assert "disk full" in response.content.decode()
+    assert response.context["job"].status == "failed"
+    assert not list((settings.DATA_DIR / "imports").iterdir())
 
 
 def test_private_import_stays_invisible_to_colleague(client, anna, jana):
@@ -535,3 +574,47 @@ def test_pages_run_a_bounded_number_of_queries(
     with django_assert_max_num_queries(limit):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_private_notes_on_a_person_are_mine_alone(client, anna, jana):
+    person = _shared_contact(anna)
+    url = reverse("person_notes", args=[person.pk])
+    client.force_login(anna)
+    added = client.post(url, {"text": "Mag keine Anrufe vor 9"}, headers={"HX-Request": "true"})
+    assert added.status_code == 200
+    assert "Mag keine Anrufe vor 9" in added.content.decode()
+    assert (
+        "Mag keine Anrufe vor 9" in client.get(reverse("person", args=[person.pk])).content.decode()
+    )
+    empty = client.post(url, {"text": "   "}, headers={"HX-Request": "true"})
+    assert 'class="error"' in empty.content.decode()
+
+    client.force_login(jana)
+    assert (
+        "Mag keine Anrufe vor 9"
+        not in client.get(reverse("person", args=[person.pk])).content.decode()
+    )
+    note_id = person.private_notes.get().pk
+    # Jana cannot delete Anna's note: it looks like a missing one.
+    refused = client.post(url, {"delete": str(note_id)}, headers={"HX-Request": "true"})
+    assert "does not exist" in refused.content.decode()
+    assert person.private_notes.count() == 1
+
+    client.force_login(anna)
+    client.post(url, {"delete": str(note_id)})
+    assert person.private_notes.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "short", "long"),
+    [("en", "03/11/2026", "3 Nov 2026, 14:30"), ("de", "03.11.2026", "3. November 2026 14:30")],
+)
+def test_dates_read_the_european_way_in_both_languages(lang, short, long):
+    from datetime import datetime
+
+    from django.utils import formats, translation
+
+    when = datetime(2026, 11, 3, 14, 30)
+    with translation.override(lang):
+        assert formats.date_format(when, "SHORT_DATE_FORMAT") == short
+        assert formats.date_format(when, "DATETIME_FORMAT") == long

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from geflecht.lib.cli import get_user
 from geflecht.network.reach import key_person_risks, team_reach
-from geflecht.people.models import Organization
+from geflecht.people.queries import visible_organizations
 
 
 class Command(BaseCommand):
@@ -20,11 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, organization, city, user, limit, **options):
         account = get_user(user)
-        orgs = list(
-            Organization.objects.filter(tenant_id=account.tenant_id, name__icontains=organization)[
-                :5
-            ]
-        )
+        orgs = list(visible_organizations(account).filter(name__icontains=organization)[:5])
         if len(orgs) != 1:
             names = ", ".join(o.name for o in orgs) or "none"
             raise CommandError(f"{organization!r} matches {len(orgs)} organisations: {names}")
