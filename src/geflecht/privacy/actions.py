@@ -7,6 +7,7 @@ so the API, the web pages and the CLI can stay thin and cannot forget a check.
 from __future__ import annotations
 
 import atexit
+import logging
 import re
 import threading
 import time
@@ -57,6 +58,9 @@ __all__ = [
 # -- audit log ---------------------------------------------------------------------------
 
 
+log = logging.getLogger(__name__)
+
+
 class _ReadBuffer:
     """Read entries waiting for their batch INSERT, one buffer and one thread per process."""
 
@@ -82,15 +86,27 @@ class _ReadBuffer:
             time.sleep(settings.GEFLECHT_AUDIT_READ_BUFFER_SECONDS)
             try:
                 self.flush()
+            except Exception:  # kept for the next round (see flush); the thread goes on
+                log.exception("writing %d audit entries failed; retrying", len(self._entries))
             finally:
                 close_old_connections()
 
     def flush(self) -> int:
-        """Write what is waiting now; returns how many entries were written."""
+        """Write what is waiting now; returns how many entries were written.
+
+        When the database refuses (gone away, locked), the entries go back to the front
+        of the buffer and the error is raised: a read leaves its trail once it can.
+        """
         with self._lock:
             entries, self._entries = self._entries, []
         if entries:
-            AuditEntry.objects.bulk_create(entries, batch_size=1000)
+            try:
+                with transaction.atomic():  # all or none, so a retry writes no entry twice
+                    AuditEntry.objects.bulk_create(entries, batch_size=1000)
+            except Exception:
+                with self._lock:
+                    self._entries[:0] = entries
+                raise
         return len(entries)
 
 

@@ -87,3 +87,30 @@ def test_buffered_reads_reach_the_trail_on_flush(world, colleague, settings, mon
     assert flush_audit_reads() == 2
     reads = AuditEntry.objects.filter(action="read").values_list("person_id", flat=True)
     assert sorted(reads) == sorted([world.subject.pk, world.weber.pk])
+
+
+def test_buffered_reads_survive_a_refused_write(world, colleague, settings, monkeypatch):
+    from django.db import OperationalError
+
+    from geflecht.privacy import actions
+    from geflecht.privacy.actions import flush_audit_reads
+
+    monkeypatch.setattr(actions, "_read_buffer", actions._ReadBuffer(autostart=False))
+    settings.GEFLECHT_AUDIT_READ_BUFFER_SECONDS = 1
+    log_access(colleague, "read", [world.subject.pk])
+    real = AuditEntry.objects.bulk_create
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(AuditEntry.objects, "bulk_create", locked)
+    with pytest.raises(OperationalError):
+        flush_audit_reads()
+    assert not AuditEntry.objects.exists()
+    log_access(colleague, "read", [world.weber.pk])  # a later read queues behind it
+    monkeypatch.setattr(AuditEntry.objects, "bulk_create", real)
+    assert flush_audit_reads() == 2
+    assert list(AuditEntry.objects.order_by("id").values_list("person_id", flat=True)) == [
+        world.subject.pk,
+        world.weber.pk,
+    ]
