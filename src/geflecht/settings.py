@@ -217,7 +217,23 @@ GEFLECHT_STRENGTH_PARAMS = env_json("GEFLECHT_STRENGTH_PARAMS", {})
 GEFLECHT_DOCUMENT_MAX_BYTES = env_int("GEFLECHT_DOCUMENT_MAX_MB", 20) * 1024 * 1024
 GEFLECHT_DOCUMENT_TYPES = env_list(
     "GEFLECHT_DOCUMENT_TYPES",
-    ["pdf", "txt", "csv", "docx", "xlsx", "pptx", "odt", "ods", "png", "jpg", "jpeg", "step", "stp", "dxf", "zip"],
+    [
+        "pdf",
+        "txt",
+        "csv",
+        "docx",
+        "xlsx",
+        "pptx",
+        "odt",
+        "ods",
+        "png",
+        "jpg",
+        "jpeg",
+        "step",
+        "stp",
+        "dxf",
+        "zip",
+    ],
 )
 
 # Interactions older than this many days are deleted by `geflecht retention`; 0 keeps them.

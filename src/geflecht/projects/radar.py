@@ -107,12 +107,14 @@ def parse_targets(data: bytes | str) -> tuple[list[Target], list[RowError]]:
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
             raise RadarError(_("The file is larger than 2 MB."))
-        for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # Excel on Windows writes cp1252; latin-1 reads any byte at all.
             try:
-                data = data.decode(encoding)
-                break
+                data = data.decode("cp1252")
             except UnicodeDecodeError:
-                continue
+                data = data.decode("latin-1")
     if "\x00" in data:
         raise RadarError(_("This is not a CSV text file."))
     sample = data[:4096]
