@@ -34,8 +34,11 @@ from geflecht.people.queries import visible_people
 from geflecht.projects import queries
 from geflecht.projects.models import Project, ProjectMember, Side
 
-#: A channel weaker than this does not count as access to a buying role.
-DEFAULT_THRESHOLD = 0.3
+#: A channel weaker than this does not count as access to a buying role (about the median
+#: tie of the strength model: a few meetings or calls within the last months).
+#: A tie from STRONG up is drawn as strong in the matrix.
+DEFAULT_THRESHOLD = 0.15
+STRONG = 0.4
 #: Introductions longer than this are not a channel into a buying centre.
 CHANNEL_HOPS = 3
 
@@ -67,7 +70,7 @@ class Cell:
         s = self.strength
         if s is None:
             return "none"
-        return "strong" if s >= 0.6 else "medium" if s >= DEFAULT_THRESHOLD else "weak"
+        return "strong" if s >= STRONG else "medium" if s >= DEFAULT_THRESHOLD else "weak"
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def world(tenant):
     w = World(tenant)
     w.tie("anna", "jana", 0.9)
     w.tie("anna", "weber", 0.7)
-    w.tie("jana", "kurz", 0.2)
+    w.tie("jana", "kurz", 0.1)
     w.tie("bernd", "kurz", 0.8)
     w.tie("clara", "bernd", 0.6)
     w.tie("anna", "secret", 0.9, owner=w.anna)

@@ -14,17 +14,6 @@ from geflecht.projects import actions
 FIXTURE = Path(__file__).parent / "data" / "targets.csv"
 
 
-@pytest.fixture(autouse=True)
-def _documents_in_tmp(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "documents": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "documents")},
-        },
-    }
-
-
 def _client(user):
     return Client(HTTP_AUTHORIZATION=f"Bearer {create_token(user, 'tests')[1]}")
 

@@ -11,17 +11,6 @@ from geflecht.network.models import Interaction, Relationship
 from geflecht.projects import actions, queries
 
 
-@pytest.fixture(autouse=True)
-def _documents_in_tmp(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "documents": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "documents")},
-        },
-    }
-
-
 def _file(name="angebot.pdf", content=b"%PDF-1.4 Angebot"):
     return SimpleUploadedFile(name, content)
 
