@@ -409,13 +409,20 @@ class ProjectRisk:
     account: AccountRisk | None
 
 
-def _impacts(user, snap, groups: dict, max_hops: int = 3):
+#: Warm access for key-person risk: a direct tie or one introduction, each tie at least
+#: the channel threshold. (Over three hops of any strength a dense network reaches
+#: everyone through anyone, and nothing would ever seem to hang on one person.)
+RISK_HOPS = 2
+
+
+def _impacts(user, snap, groups: dict):
     colleagues = snap.nodes(_own_company_people(user.tenant_id))
     return engine.key_person_risk(
         snap.view_for(user.pk),
         colleagues,
         {g: snap.nodes(pids) for g, pids in groups.items()},
-        max_hops=max_hops,
+        max_hops=RISK_HOPS,
+        min_strength=DEFAULT_THRESHOLD,
     )
 
 
