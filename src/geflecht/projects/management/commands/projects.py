@@ -71,7 +71,7 @@ class Command(BaseCommand):
                 out(f"{s.person.full_name} ({s.score:.2f}): " + "; ".join(s.reasons))
         else:
             risk = project_key_person_risk(account, pr)
-            out(f"We reach {risk.reached} of {risk.people} in the buying centre.")
+            out(f"We have warm access to {risk.reached} of {risk.people} in the buying centre.")
             for loss in risk.losses:
                 lost = ", ".join(p.full_name for p in loss.lost)
                 out(f"If {loss.colleague.full_name} left, we would lose: {lost}")
