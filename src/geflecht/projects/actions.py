@@ -221,7 +221,10 @@ def upload_document(
     """Store an uploaded file as version 1 of a new document, or as the next version of
     ``document``. Type and size are checked before anything is written."""
     _editable(user, project)
-    name = PurePath(getattr(upload, "name", "") or "").name
+    for field, text in (("title", title), ("note", note)):
+        if "\x00" in text:
+            raise ValidationError({field: _("Text must not contain NUL characters.")})
+    name = PurePath(getattr(upload, "name", "") or "").name.replace("\x00", "")
     ext = check_upload(name, upload.size)
     if document is not None and document.project_id != project.pk:
         raise ValidationError({"document": _("The document belongs to another project.")})

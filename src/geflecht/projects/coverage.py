@@ -273,14 +273,19 @@ def _gaps(user, snap, channels, their_nodes, holders, ours, threshold, lang) -> 
             wanted.append((ch, "no_channel", None))
         elif len(ch.carriers) == 1:
             wanted.append((ch, "single_point", ch.carriers[0]))
-    for ch, kind, only in wanted:
+    found: list[engine.Path | None] = []
+    for ch, _kind, only in wanted:
         nodes = [their_nodes[t.pk] for t in holders[ch.role] if their_nodes[t.pk] is not None]
         # A second channel must not run through the one colleague it hangs on.
         avoid = [snap.node(only.pk)] if only is not None and snap.node(only.pk) is not None else []
         paths = engine.best_group_paths(
             snap.graph, sources, nodes, max_hops=4, limit=1, avoid=avoid
         )
-        path = render_paths(user, snap, paths, lang=lang)[0] if paths else None
+        found.append(paths[0] if paths else None)
+    # One rendering for all gaps: the hop explanations cost a constant number of queries.
+    shown = iter(render_paths(user, snap, [p for p in found if p is not None], lang=lang))
+    for (ch, kind, only), raw in zip(wanted, found, strict=True):
+        path = next(shown) if raw is not None else None
         starter = path.steps[0].person if path else None
         join = starter if starter is not None and starter.pk not in team_ids else None
         if kind == "no_channel":
@@ -355,6 +360,7 @@ def team_builder(
         for p in engine.best_group_paths(view, [node], cand_nodes, max_hops=2):
             strengths.setdefault(p.target, {})[t.pk] = (p.strength, p.hops)
     weights = dict(skill_fit or {})
+    role_label = {t.pk: str(t.get_role_display()) for t in theirs}
     nodes = set(strengths) | {n for n in cand_nodes.tolist() if snap.person(n) in weights}
     people = Person.objects.in_bulk([snap.person(n) for n in nodes])
     out = []
@@ -364,7 +370,7 @@ def team_builder(
         tie = sum(s for s, _h in reached.values()) / len(theirs) if theirs else 0.0
         reaches = sorted(
             (
-                (t.person, t.get_role_display(), reached[t.pk][0], reached[t.pk][1])
+                (t.person, role_label[t.pk], reached[t.pk][0], reached[t.pk][1])
                 for t in theirs
                 if t.pk in reached
             ),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import User
 from geflecht.lib.errors import NotFound
-from geflecht.lib.visibility import visible_q
+from geflecht.lib.visibility import can_see, visible_q
 from geflecht.network.models import InteractionParticipant
 from geflecht.people.models import Person, Position, Site
 from geflecht.people.queries import visible_people
@@ -61,13 +61,14 @@ def find_project(user: User, text: str) -> list[Project]:
 def members(user: User, project: Project, side: str | None = None) -> list[ProjectMember]:
     """The project's team members the user may see, ours first."""
     qs = (
-        ProjectMember.objects.filter(project=project, person__in=visible_people(user))
+        ProjectMember.objects.filter(project=project)
         .select_related("person")
         .order_by("side", "role", "person__last_name", "id")
     )
     if side:
         qs = qs.filter(side=side)
-    return list(qs)
+    # A team is a handful of people: the visibility rule in Python beats a subquery.
+    return [m for m in qs if can_see(user, m.person)]
 
 
 def visible_member(user: User, project: Project, pk: int) -> ProjectMember:

@@ -155,3 +155,13 @@ def test_radar_json_and_csv(world, project, jana):
     assert csv_r.content.decode().startswith("rank,name,city")
     bad = jana.post("/api/v1/radar", {"file": SimpleUploadedFile("t.csv", b"foo,bar\n1,2\n")})
     assert bad.status_code == 422 and "city, industry" in bad.json()["message"]
+
+
+def test_upload_larger_than_the_request_memory_limit(world, project, anna):
+    big = b"%PDF-1.4\n" + b"x" * (3 * 1024 * 1024)
+    r = anna.post(
+        f"/api/v1/projects/{project.pk}/documents",
+        {"file": SimpleUploadedFile("plan.pdf", big), "title": "Plan"},
+    )
+    assert r.status_code == 201, r.content[:300]
+    assert r.json()["versions"][0]["size"] == len(big)
