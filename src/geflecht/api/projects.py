@@ -136,7 +136,7 @@ class CoverageOut(Schema):
     unnamed_roles: list[str]
 
 
-class ReachOut(Schema):
+class MemberReachOut(Schema):
     person: PersonRef
     role: str
     strength: float
@@ -148,7 +148,7 @@ class TeamSuggestionOut(Schema):
     score: float
     tie_score: float
     skill_score: float | None
-    reaches: list[ReachOut]
+    reaches: list[MemberReachOut]
     reasons: list[str]
 
 

@@ -165,3 +165,24 @@ def test_upload_larger_than_the_request_memory_limit(world, project, anna):
     )
     assert r.status_code == 201, r.content[:300]
     assert r.json()["versions"][0]["size"] == len(big)
+
+
+def test_every_response_schema_name_is_defined_once():
+    """Two routers with a schema of the same name would share one OpenAPI component, and
+    one of them would be documented with the other's shape."""
+    import inspect
+
+    from ninja import Schema
+
+    from geflecht.api import accounts, network, people, privacy, projects
+
+    seen: dict[str, str] = {}
+    for module in (accounts, network, people, privacy, projects):
+        for name, obj in vars(module).items():
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, Schema)
+                and obj.__module__ == module.__name__
+            ):
+                assert name not in seen, f"{name} in {module.__name__} and {seen[name]}"
+                seen[name] = module.__name__
