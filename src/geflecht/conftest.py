@@ -76,6 +76,18 @@ def _audit_reads_at_once(settings):
 
 
 @pytest.fixture(autouse=True)
+def _documents_in_tmp(settings, tmp_path):
+    """Uploaded project documents go to the test's own folder, not the data directory."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "documents")},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fresh_graph_cache():
     """Graph snapshots are per-process caches; each test starts without any."""
     from geflecht.accounts.actions import _forget_token

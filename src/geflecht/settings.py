@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "geflecht.network",
     "geflecht.importers",
     "geflecht.privacy",
+    "geflecht.projects",
     "geflecht.demo",
     "geflecht.web",
 ]
@@ -161,6 +162,12 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Project documents: in the data directory, never served as static or media files
+    # (only through views that check who may see the project).
+    "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(env_path("GEFLECHT_DOCUMENTS_DIR", DATA_DIR / "documents"))},
+    },
 }
 # Serve straight from the app folders too, so a checkout works before collectstatic.
 WHITENOISE_USE_FINDERS = True
@@ -207,6 +214,29 @@ GEFLECHT_PHONE_REGION = env_str("GEFLECHT_PHONE_REGION", "DE")
 # Tie-strength parameters that differ from the documented defaults of
 # geflecht.network.strength.StrengthParams, e.g. '{"half_life_days": 120}'.
 GEFLECHT_STRENGTH_PARAMS = env_json("GEFLECHT_STRENGTH_PARAMS", {})
+
+# Project documents: the largest file accepted, and the file types (extensions) allowed.
+GEFLECHT_DOCUMENT_MAX_BYTES = env_int("GEFLECHT_DOCUMENT_MAX_MB", 20) * 1024 * 1024
+GEFLECHT_DOCUMENT_TYPES = env_list(
+    "GEFLECHT_DOCUMENT_TYPES",
+    [
+        "pdf",
+        "txt",
+        "csv",
+        "docx",
+        "xlsx",
+        "pptx",
+        "odt",
+        "ods",
+        "png",
+        "jpg",
+        "jpeg",
+        "step",
+        "stp",
+        "dxf",
+        "zip",
+    ],
+)
 
 # Interactions older than this many days are deleted by `geflecht retention`; 0 keeps them.
 GEFLECHT_RETENTION_DAYS = env_int("GEFLECHT_RETENTION_DAYS", 0)

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from geflecht.api.main import api
-from geflecht.web import views
+from geflecht.web import views, views_projects
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -38,6 +38,34 @@ urlpatterns = [
     path("import/", views.import_page, name="import"),
     path("import/jobs/<int:job_id>/", views.import_job, name="import_job"),
     path("import/duplicates/", views.duplicates_page, name="duplicates"),
+    path("projects/", views_projects.projects_list, name="projects"),
+    path("projects/<int:project_id>/", views_projects.project_page, name="project"),
+    path("projects/<int:project_id>/edit/", views_projects.project_edit, name="project_edit"),
+    path(
+        "projects/<int:project_id>/members/",
+        views_projects.project_member_add,
+        name="project_member_add",
+    ),
+    path(
+        "projects/<int:project_id>/members/<int:member_id>/remove/",
+        views_projects.project_member_remove,
+        name="project_member_remove",
+    ),
+    path(
+        "projects/<int:project_id>/documents/",
+        views_projects.document_upload,
+        name="document_upload",
+    ),
+    path("documents/<int:document_id>/send/", views_projects.document_send, name="document_send"),
+    path(
+        "documents/<int:document_id>/v<int:number>/",
+        views_projects.document_download,
+        name="document_download",
+    ),
+    path("key-person-risk/", views_projects.key_person_risk, name="key_person_risk"),
+    path("radar/", views_projects.radar_page, name="radar"),
+    path("radar/export.csv", views_projects.radar_export, name="radar_export"),
+    path("radar/sample.csv", views_projects.radar_sample, name="radar_sample"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -158,7 +158,10 @@ def strict_request(api: NinjaAPI):
                 )
             if any(not _storable(v) for values in request.GET.lists() for v in values[1]):
                 return reply(request, _UNSTORABLE, [{"field": "", "message": _UNSTORABLE}])
-            if request.method in ("POST", "PUT", "PATCH") and request.body:
+            # Multipart bodies (file uploads) are parsed by Django into request.FILES;
+            # reading them whole here would refuse any file over the in-memory limit.
+            multipart = request.content_type.startswith("multipart/")
+            if request.method in ("POST", "PUT", "PATCH") and not multipart and request.body:
                 try:
                     body = json.loads(request.body)
                 except ValueError:

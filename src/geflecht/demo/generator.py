@@ -34,6 +34,7 @@ from faker.providers.person.de_DE import Provider as GermanNames
 from geflecht.accounts.actions import add_to_team
 from geflecht.accounts.models import Tenant
 from geflecht.demo import data
+from geflecht.demo.projects import build_projects
 from geflecht.lib.bulk import deferred_indexes, insert_rows, next_id, reset_sequences
 from geflecht.network.actions import recompute_all_strengths
 from geflecht.network.models import (
@@ -440,6 +441,7 @@ class DemoGenerator:
             )
             result = DemoResult(tenant=tenant, counts=self.counts)
             self._users_and_private_contacts(tenant, plan, result)
+            self.counts.update(build_projects(tenant, plan.org_ids, now=self.now, seed=self.o.seed))
             # A legal basis for everyone: legitimate interests for business contacts,
             # consent for the private address books.
             record_missing_legal_bases(tenant, source="Demo", now=self.now)
