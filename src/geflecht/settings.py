@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "geflecht.network",
     "geflecht.importers",
     "geflecht.privacy",
+    "geflecht.events",
+    "geflecht.intros",
     "geflecht.demo",
     "geflecht.web",
 ]
