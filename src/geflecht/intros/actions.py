@@ -39,14 +39,21 @@ INTRO_CHANNELS = ("email", "meeting", "phone", "video", "message")
 
 def _candidates(path: IntroPath, target: Person) -> list[tuple[Person, bool]]:
     """Whom one can ask on a path: each visible person between me and the target, and
-    each colleague standing for a hidden stretch (``True``)."""
-    out: list[tuple[Person, bool]] = []
+    each colleague standing for a hidden stretch. The flag is True when the person asked
+    carries a hidden stretch (a colleague who is on the path and owns the next tie)."""
+    order: list[Person] = []
+    hidden: dict[int, bool] = {}
     for step in path.steps[1:]:
         if step.person is None and step.ask is not None:
-            out.append((step.ask, True))
+            person, is_hidden = step.ask, True
         elif step.person is not None and step.person.pk != target.pk:
-            out.append((step.person, False))
-    return out
+            person, is_hidden = step.person, False
+        else:
+            continue
+        if person.pk not in hidden:
+            order.append(person)
+        hidden[person.pk] = hidden.get(person.pk, False) or is_hidden
+    return [(p, hidden[p.pk]) for p in order]
 
 
 def _snapshot(path: IntroPath) -> list[dict]:
@@ -68,14 +75,15 @@ def ask_for_introduction(
     *,
     message: str,
     broker: Person | None = None,
-    path_index: int = 0,
+    path_index: int | None = None,
     event: Event | None = None,
     lang: str = "en",
 ) -> IntroRequest:
     """Ask a broker on one of the user's best paths to ``target`` for an introduction.
 
     ``broker`` defaults to the first person after the user on path number ``path_index``
-    (0 = the strongest); it must stand on that path, visibly or as "ask <colleague>".
+    (0 = the strongest; with a broker and no path, the strongest path the broker is on);
+    the broker must stand on that path, visibly or as "ask <colleague>".
     """
     require_writer(user)
     if user.person_id is None:
@@ -96,6 +104,17 @@ def ask_for_introduction(
         raise ValidationError(
             {"target": _("No path to %(name)s: nobody to ask.") % {"name": target.full_name}}
         )
+    if path_index is None and broker is not None:
+        # No path named: the strongest path the broker stands on.
+        path_index = next(
+            (
+                i
+                for i, p in enumerate(paths)
+                if any(c.pk == broker.pk for c, _h in _candidates(p, target))
+            ),
+            0,
+        )
+    path_index = path_index or 0
     if not 0 <= path_index < len(paths):
         raise ValidationError(
             {"path_index": _("Choose a path between 0 and %(n)s.") % {"n": len(paths) - 1}}
