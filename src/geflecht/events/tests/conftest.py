@@ -81,3 +81,24 @@ def fair_world(tenant, own_company, owner, colleague):
         "fair": fair,
         "past": past,
     }
+
+
+@pytest.fixture
+def anna(owner):
+    from geflecht.api.tests.conftest import Api
+
+    return Api(owner)
+
+
+@pytest.fixture
+def jana(colleague):
+    from geflecht.api.tests.conftest import Api
+
+    return Api(colleague)
+
+
+@pytest.fixture
+def olaf(outsider):
+    from geflecht.api.tests.conftest import Api
+
+    return Api(outsider)
