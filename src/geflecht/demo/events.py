@@ -56,7 +56,7 @@ def add_events_and_intros(tenant: Tenant, org_ids, *, seed: int, now: datetime) 
         _meetings_after(anna, jana, past, own, rng, now, counts)
     fair = _upcoming_fair(tenant, anna, jana, own, org_ids, anchor_id, rng, now, counts)
     _customer_day(tenant, anna, jana, now, counts)
-    counts["intro_requests"] = _intro_requests(tenant, anna, jana, fair, anchor_id)
+    counts["intro_requests"] = _intro_requests(tenant, anna, jana, fair, anchor_id, now)
     return counts
 
 
@@ -304,7 +304,7 @@ def _customer_day(tenant, anna, jana, now, counts) -> None:
     counts["attendances"] += len(staff) + len(invited)
 
 
-def _intro_requests(tenant, anna, jana, fair, anchor_id) -> int:
+def _intro_requests(tenant, anna, jana, fair, anchor_id, now) -> int:
     """Requests in every state; returns how many were made."""
     made = 0
 
@@ -390,7 +390,7 @@ def _intro_requests(tenant, anna, jana, fair, anchor_id) -> int:
                 intros.accept(broker_user, req.pk, note="Gern, ich rufe morgen an.")
             elif state == "introduced":
                 intros.accept(broker_user, req.pk, note="Mache ich beim nächsten Termin.")
-                intros.mark_introduced(broker_user, req.pk, note="Per E-Mail vorgestellt.")
+                intros.mark_introduced(broker_user, req.pk, note="Per E-Mail vorgestellt.", now=now)
             elif state == "decline":
                 intros.decline(
                     broker_user,

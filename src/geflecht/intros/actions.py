@@ -251,6 +251,7 @@ def mark_introduced(
     note: str = "",
     channel: str = "email",
     occurred_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> IntroRequest:
     """The introduction happened: the requester and the target now know each other.
 
@@ -264,7 +265,7 @@ def mark_introduced(
     _require_state(req, ACTIVE, _("marked as introduced"))
     if channel not in INTRO_CHANNELS:
         raise ValidationError({"channel": _("Unknown channel %(c)r.") % {"c": channel}})
-    now = timezone.now()
+    now = now or timezone.now()
     when = occurred_at or now
     if when > now:
         raise ValidationError({"occurred_at": _("An introduction cannot be in the future.")})
