@@ -24,7 +24,7 @@ from geflecht.events.models import Attendance, AttendanceRole, Event, EventTarge
 from geflecht.lib.errors import NotFound
 from geflecht.lib.visibility import visible_q
 from geflecht.network.reach import IntroPath, _own_company_people, render_paths
-from geflecht.network.snapshot import current_graph
+from geflecht.network.snapshot import TenantGraph, current_graph
 from geflecht.people.models import Organization, Person, Position
 from geflecht.people.queries import visible_people
 
@@ -44,7 +44,9 @@ def events(user: User, *, when: str = "all", today: date | None = None) -> Query
         rows = rows.filter(end_date__lt=today).order_by("-start_date", "name", "id")
     else:
         rows = rows.order_by("-start_date", "name", "id")
-    visible = Q(attendances__person__isnull=True) | Q(attendances__person__in=visible_people(user))
+    # Conditions on the joined person (not a subquery over all visible people): the
+    # database walks the event's rows only.
+    visible = Q(attendances__person__isnull=True) | visible_q(user, "attendances__person")
     return rows.annotate(attendee_count=Count("attendances", filter=visible, distinct=True))
 
 
@@ -59,7 +61,7 @@ def attendances(user: User, ev: Event) -> QuerySet[Attendance]:
     """Attendance rows the user may see: visible people and exhibiting organisations."""
     return (
         Attendance.objects.filter(event=ev, tenant_id=user.tenant_id)
-        .filter(Q(person__isnull=True) | Q(person__in=visible_people(user)))
+        .filter(Q(person__isnull=True) | visible_q(user, "person"))
         .select_related("person", "organization")
         .order_by("role", "person__last_name", "organization__name", "id")
     )
@@ -68,7 +70,7 @@ def attendances(user: User, ev: Event) -> QuerySet[Attendance]:
 def targets(user: User, ev: Event) -> list[EventTarget]:
     rows = (
         EventTarget.objects.filter(event=ev, tenant_id=user.tenant_id)
-        .filter(Q(person__isnull=True) | Q(person__in=visible_people(user)))
+        .filter(Q(person__isnull=True) | visible_q(user, "person"))
         .select_related("person", "organization", "chosen_by")
         .order_by("id")
     )
@@ -77,19 +79,48 @@ def targets(user: User, ev: Event) -> list[EventTarget]:
 
 def _attendee_ids(user: User, ev: Event) -> list[int]:
     return list(
-        Attendance.objects.filter(event=ev, person__in=visible_people(user)).values_list(
-            "person_id", flat=True
-        )
+        Attendance.objects.filter(event=ev, person__isnull=False)
+        .filter(visible_q(user, "person"))
+        .values_list("person_id", flat=True)
     )
 
 
 def _our_staff(user: User, ev: Event) -> list[int]:
     """Our people at the fair: staff rows, and any attendee who works for us."""
     ours = set(_own_company_people(user.tenant_id))
-    rows = Attendance.objects.filter(event=ev, person__in=visible_people(user)).values_list(
-        "person_id", "role"
+    rows = (
+        Attendance.objects.filter(event=ev, person__isnull=False)
+        .filter(visible_q(user, "person"))
+        .values_list("person_id", "role")
     )
     return sorted(pid for pid, role in rows if pid in ours or role == AttendanceRole.STAFF)
+
+
+class _Ties:
+    """The ties ``user`` may see around single nodes: shared ties plus their own private
+    ones (what ``TenantGraph.view_for`` holds, without copying the whole graph)."""
+
+    def __init__(self, snap: TenantGraph, user_id: int) -> None:
+        self.shared = snap.shared
+        self.mine: dict[int, dict[int, float]] = defaultdict(dict)
+        for (x, y), owners in snap.private.items():
+            if user_id in owners:
+                self.mine[x][y] = self.mine[y][x] = owners[user_id]
+
+    def of(self, node: int) -> dict[int, float]:
+        out = {
+            int(n): float(s)
+            for n, s in zip(
+                self.shared.neighbors(node), self.shared.neighbor_strengths(node), strict=True
+            )
+        }
+        for other, strength in self.mine.get(node, {}).items():
+            out[other] = max(strength, out.get(other, 0.0))
+        return out
+
+    def between(self, u: int, v: int) -> float:
+        strength = self.shared.edge_strength(u, v) if self.shared.has_edge(u, v) else 0.0
+        return max(strength, self.mine.get(u, {}).get(v, 0.0))
 
 
 # ---------------------------------------------------------------------- who we know
@@ -111,7 +142,7 @@ class KnownAttendee:
 def who_we_know(user: User, ev: Event, *, limit: int = 200) -> list[KnownAttendee]:
     """Attendees one of us knows (any colleague's tie the user may see), strongest first."""
     snap = current_graph(user.tenant_id)
-    view = snap.view_for(user.pk)
+    ties = _Ties(snap, user.pk)
     ours = set(_own_company_people(user.tenant_id))
     rows = [a for a in attendances(user, ev) if a.person_id and a.person_id not in ours]
     found: list[tuple[Attendance, float, list[tuple[int, float]]]] = []
@@ -119,11 +150,7 @@ def who_we_know(user: User, ev: Event, *, limit: int = 200) -> list[KnownAttende
         node = snap.node(row.person_id)
         if node is None:
             continue
-        knowers = [
-            (snap.person(int(n)), float(s))
-            for n, s in zip(view.neighbors(node), view.neighbor_strengths(node), strict=True)
-            if snap.person(int(n)) in ours
-        ]
+        knowers = [(snap.person(n), s) for n, s in ties.of(node).items() if snap.person(n) in ours]
         if knowers:
             knowers.sort(key=lambda k: -k[1])
             found.append((row, knowers[0][1], knowers))
@@ -191,7 +218,7 @@ def target_brokers(user: User, ev: Event, *, lang: str = "en") -> list[TargetRow
     to speak to there), else from any of our staff at the fair.
     """
     snap = current_graph(user.tenant_id)
-    view = snap.view_for(user.pk)
+    ties = _Ties(snap, user.pk)
     attendee_ids = set(_attendee_ids(user, ev))
     attendee_nodes = snap.nodes(attendee_ids)
     attendee_set = {int(n) for n in attendee_nodes}
@@ -204,12 +231,13 @@ def target_brokers(user: User, ev: Event, *, lang: str = "en") -> list[TargetRow
         by_pid = {p.pk: p for p in people}
         brokers: list[tuple[int, int, float]] = []
         for g in goals:
-            for n, s in zip(view.neighbors(g), view.neighbor_strengths(g), strict=True):
-                if int(n) in attendee_set and int(n) not in goals:
-                    brokers.append((snap.person(int(n)), snap.person(g), float(s)))
+            for n, s in ties.of(g).items():
+                if n in attendee_set and n not in goals:
+                    brokers.append((snap.person(n), snap.person(g), s))
         brokers.sort(key=lambda b: -b[2])
         broker_people = Person.objects.in_bulk([b[0] for b in brokers[:10]])
-        path = _best_path(user, snap, me, goals, attendee_nodes, staff_nodes, lang)
+        # Paths to the first ten people suffice: a search per person is the costly part.
+        path = _best_path(user, snap, me, goals[:10], attendee_nodes, staff_nodes, lang)
         label = target.person.full_name if target.person_id else target.organization.name
         out.append(
             TargetRow(
@@ -295,7 +323,7 @@ def meeting_plan(
     known = list(known) if known is not None else who_we_know(user, ev)
     target_rows = list(target_rows) if target_rows is not None else target_brokers(user, ev)
     snap = current_graph(user.tenant_id)
-    view = snap.view_for(user.pk)
+    visible_ties = _Ties(snap, user.pk)
     staff_people = Person.objects.in_bulk(staff)
     tz = timezone.get_current_timezone()
     slots = [
@@ -336,11 +364,7 @@ def meeting_plan(
         ties = []
         for colleague in plans:
             c = snap.node(colleague)
-            strength = (
-                view.edge_strength(c, node)
-                if c is not None and node is not None and view.has_edge(c, node)
-                else 0.0
-            )
+            strength = visible_ties.between(c, node) if c is not None and node is not None else 0.0
             ties.append((strength, -len(plans[colleague].slots), -colleague, colleague))
         ties.sort(reverse=True)
         chosen = next((t for t in ties if len(plans[t[3]].slots) < len(slots)), None)
