@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from geflecht.events import actions as event_actions
+from geflecht.intros import actions as intro_actions
+
 CSV = (
     "Name,Company,E-Mail,Role,Booth\n"
     "Klaus Weber,ACME Maschinenbau GmbH,,visitor,\n"
@@ -104,3 +110,26 @@ def test_intro_request_round_trip_and_conflicts(anna, jana, olaf, colleague, fai
     assert mine["relationship_id"] and mine["broker_note"] == "Gern"
     assert "Privat" not in anna.get(f"/api/v1/intros/{req['id']}").content.decode()
     assert anna.post(f"/api/v1/intros/{req['id']}/withdraw", {}).status_code == 409
+
+
+def _cost(api, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_lists_cost_the_same_queries_for_one_row_and_for_many(anna, owner, fair_world):
+    fair = fair_world["fair"]
+    urls = ("/api/v1/events", f"/api/v1/events/{fair.pk}/attendees", "/api/v1/intros")
+    intro_actions.ask_for_introduction(owner, fair_world["tanja"], message="1")
+    anna.get(urls[0])  # the token is checked once, then trusted for a few seconds
+    one = [_cost(anna, url) for url in urls]
+    for i in range(4):
+        event_actions.create_event(owner, name=f"Messe {i}", start_date=fair.start_date)
+    for who in ("tanja", "otto"):
+        event_actions.add_attendance(owner, fair, person=fair_world[who])
+    intro_actions.ask_for_introduction(owner, fair_world["otto"], message="2")
+    intro_actions.ask_for_introduction(
+        owner, fair_world["tanja"], broker=fair_world["weber"], message="3"
+    )
+    assert [_cost(anna, url) for url in urls] == one
