@@ -30,6 +30,7 @@ from geflecht.lib.errors import Conflict
 from geflecht.network.models import Interaction, InteractionParticipant, Relationship
 from geflecht.network.reach import PathOptions, introduction_paths
 from geflecht.people.models import ContactEmail, Organization, Person, Position
+from geflecht.privacy.actions import record_missing_legal_bases
 
 FAIR_DAYS = 4
 #: How many known people the upcoming fair's list names (plus new ones and exhibitors).
@@ -57,6 +58,8 @@ def add_events_and_intros(tenant: Tenant, org_ids, *, seed: int, now: datetime) 
     fair = _upcoming_fair(tenant, anna, jana, own, org_ids, anchor_id, rng, now, counts)
     _customer_day(tenant, anna, jana, now, counts)
     counts["intro_requests"] = _intro_requests(tenant, anna, jana, fair, anchor_id, now)
+    # The people the fair list brought in need their legal basis like everyone else.
+    record_missing_legal_bases(tenant, source="Demo", now=now)
     return counts
 
 
