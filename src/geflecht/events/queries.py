@@ -399,15 +399,18 @@ def upcoming_events_of(
         return {}
     tz = timezone.get_current_timezone()
     out: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
-    rows = Attendance.objects.filter(
-        tenant_id=tenant_id,
-        person_id__in=list(person_ids),
-        event__end_date__gte=timezone.localtime(now, tz).date(),
-    ).values_list("person_id", "event__name", "event__start_date")
-    for pid, name, start in rows:
-        when = datetime.combine(start, time(9), tzinfo=tz)
-        if when > now:
-            out[pid].append((name, when))
+    today = timezone.localtime(now, tz).date()
+    ids = list(person_ids)
+    for start in range(0, len(ids), 10_000):  # bounded statement size (SQLite)
+        rows = Attendance.objects.filter(
+            tenant_id=tenant_id,
+            person_id__in=ids[start : start + 10_000],
+            event__end_date__gte=today,
+        ).values_list("person_id", "event__name", "event__start_date")
+        for pid, name, first_day in rows:
+            when = datetime.combine(first_day, time(9), tzinfo=tz)
+            if when > now:
+                out[pid].append((name, when))
     return dict(out)
 
 
