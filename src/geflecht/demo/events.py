@@ -236,7 +236,10 @@ def _upcoming_fair(tenant, anna, jana, own, org_ids, anchor_id, rng, now, counts
     )
     for i, org in enumerate(orgs):
         writer.writerow(["", org, "", "", "Aussteller", str(1 + i % 9), f"G{20 + i}"])
-    report = actions.import_attendees(anna, event, io.BytesIO(out.getvalue().encode("utf-8")))
+    # Jana organises the fair trip: she imports the list the organiser sent.
+    report = actions.import_attendees(
+        jana or anna, event, io.BytesIO(out.getvalue().encode("utf-8"))
+    )
     for user in (anna, jana):
         if user is not None:
             actions.add_attendance(anna, event, person=user.person, role=AttendanceRole.STAFF)
