@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "geflecht.importers",
     "geflecht.privacy",
     "geflecht.projects",
+    "geflecht.events",
+    "geflecht.intros",
     "geflecht.demo",
     "geflecht.web",
 ]

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from geflecht.api.main import api
-from geflecht.web import views, views_projects
+from geflecht.web import views, views_events, views_projects
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -66,6 +66,20 @@ urlpatterns = [
     path("radar/", views_projects.radar_page, name="radar"),
     path("radar/export.csv", views_projects.radar_export, name="radar_export"),
     path("radar/sample.csv", views_projects.radar_sample, name="radar_sample"),
+    path("events/", views_events.events_page, name="events"),
+    path("events/<int:event_id>/", views_events.event_page, name="event"),
+    path("events/<int:event_id>/known/", views_events.event_known, name="event_known"),
+    path("events/<int:event_id>/targets/", views_events.event_targets, name="event_targets"),
+    path(
+        "events/<int:event_id>/targets/add/", views_events.event_target_add, name="event_target_add"
+    ),
+    path("events/<int:event_id>/plan/", views_events.event_plan, name="event_plan"),
+    path("events/<int:event_id>/import/", views_events.event_import, name="event_import"),
+    path("events/<int:event_id>/meetings/", views_events.event_meetings, name="event_meetings"),
+    path("intros/", views_events.intros_page, name="intros"),
+    path("intros/new/", views_events.intro_new, name="intro_new"),
+    path("intros/<int:request_id>/<str:action>/", views_events.intro_answer, name="intro_answer"),
+    path("dashboard/intros/", views_events.dashboard_intros, name="dashboard_intros"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from geflecht.api import accounts, errors, network, people, privacy, projects
+from geflecht.api import accounts, errors, events, intros, network, people, privacy, projects
 
 _ERRORS = {
     "400": "The request body is not valid JSON.",
@@ -75,3 +75,5 @@ api.add_router("/", people.router, tags=["people"])
 api.add_router("/", network.router, tags=["network"])
 api.add_router("/", privacy.router, tags=["data protection"])
 api.add_router("/", projects.router, tags=["projects"])
+api.add_router("/", events.router, tags=["events"])
+api.add_router("/", intros.router, tags=["introductions"])

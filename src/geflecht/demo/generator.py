@@ -34,6 +34,7 @@ from faker.providers.person.de_DE import Provider as GermanNames
 from geflecht.accounts.actions import add_to_team
 from geflecht.accounts.models import Tenant
 from geflecht.demo import data
+from geflecht.demo.events import add_events_and_intros
 from geflecht.demo.projects import build_projects
 from geflecht.lib.bulk import deferred_indexes, insert_rows, next_id, reset_sequences
 from geflecht.network.actions import recompute_all_strengths
@@ -455,6 +456,9 @@ class DemoGenerator:
                 tenant.id,
                 now=self.now,
                 progress=lambda done, total: self.progress("strengths", done, total),
+            )
+            self.counts.update(
+                add_events_and_intros(tenant, plan.org_ids, seed=self.o.seed, now=self.now)
             )
         return result
 

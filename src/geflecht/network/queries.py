@@ -165,11 +165,12 @@ def upcoming_events_of(
 ) -> dict[int, list[tuple[str, datetime]]]:
     """Upcoming events each person attends, as ``(name, date)``, for reconnect advice.
 
-    Interactions are never in the future (they are rejected), so nothing recorded today
-    can say who will attend a coming trade fair: this returns no events until the events
-    domain (its own issue) records planned attendance and answers here.
+    Interactions are never in the future, so planned attendance lives in the events
+    domain, which answers here (imported late: events build on the network).
     """
-    return {}
+    from geflecht.events.queries import upcoming_events_of as from_events
+
+    return from_events(tenant_id, person_ids, now=now)
 
 
 def reconnect_list(

@@ -1,0 +1,21 @@
+"""Admin for introduction requests: each user sees only their own requests.
+
+The colleague asked answers on the requests page; the admin would show them the
+requester's path and target, which may name the requester's private contacts.
+"""
+
+from django.contrib import admin
+
+from geflecht.intros.models import IntroRequest
+from geflecht.lib.admin import TenantAdmin
+
+
+@admin.register(IntroRequest)
+class IntroRequestAdmin(TenantAdmin):
+    list_display = ("id", "requester", "broker", "broker_user", "status", "created_at")
+    list_filter = ("status",)
+    raw_id_fields = ("requester", "broker", "broker_user", "target", "event")
+    readonly_fields = ("path", "path_strength", "relationship", "interaction")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(requester=request.user)
