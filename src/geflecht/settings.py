@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "geflecht.network",
     "geflecht.importers",
     "geflecht.privacy",
+    "geflecht.skills",
+    "geflecht.partners",
     "geflecht.demo",
     "geflecht.web",
 ]

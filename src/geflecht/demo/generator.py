@@ -34,6 +34,7 @@ from faker.providers.person.de_DE import Provider as GermanNames
 from geflecht.accounts.actions import add_to_team
 from geflecht.accounts.models import Tenant
 from geflecht.demo import data
+from geflecht.demo.skills import add_demo_skills
 from geflecht.lib.bulk import deferred_indexes, insert_rows, next_id, reset_sequences
 from geflecht.network.actions import recompute_all_strengths
 from geflecht.network.models import (
@@ -438,6 +439,9 @@ class DemoGenerator:
             )
             result = DemoResult(tenant=tenant, counts=self.counts)
             self._users_and_private_contacts(tenant, plan, result)
+            self.counts.update(
+                add_demo_skills(tenant, plan, seed=self.o.seed, now=self.now, stamp=self._stamp)
+            )
             # A legal basis for everyone: legitimate interests for business contacts,
             # consent for the private address books.
             record_missing_legal_bases(tenant, source="Demo", now=self.now)
