@@ -35,7 +35,8 @@ class Skill(TenantOwned):
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent"),
-        on_delete=models.PROTECT,
+        # Deleting a parent (admin) lifts its children to the top; tenants delete cleanly.
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="children",

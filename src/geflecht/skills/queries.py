@@ -170,6 +170,28 @@ def person_skills(user: User, person: Person) -> list[PersonSkillView]:
     return out
 
 
+def person_skills_export(person: Person) -> list[dict]:
+    """A person's skills for their GDPR export (Art. 15): everything stored, in plain data."""
+    rows = list(PersonSkill.objects.filter(person=person).select_related("skill"))
+    by = defaultdict(list)
+    for ps_id, uid in Endorsement.objects.filter(person_skill__in=rows).values_list(
+        "person_skill_id", "by_id"
+    ):
+        by[ps_id].append(uid)
+    names = _user_names(u for v in by.values() for u in v)
+    return [
+        {
+            "skill": r.skill.name_de,
+            "level": r.level,
+            "self_declared": r.self_declared,
+            "note": r.note,
+            "endorsed_by": sorted(names[u] for u in by.get(r.pk, [])),
+            "derived": r.derived,
+        }
+        for r in sorted(rows, key=lambda r: r.skill.name_de)
+    ]
+
+
 def organization_capabilities(user: User, org: Organization) -> list[OrganizationCapability]:
     return list(
         OrganizationCapability.objects.filter(organization=org, tenant_id=user.tenant_id)
