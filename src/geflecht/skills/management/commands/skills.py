@@ -31,7 +31,8 @@ class Command(BaseCommand):
         if action == "load":
             done = actions.load_starter_taxonomy(self._tenant(tenant))
             out(
-                f"{done.created} skills created, {done.updated} updated, {done.unchanged} as they were."
+                f"{done.created} skills created, {done.updated} updated, "
+                f"{done.unchanged} as they were."
             )
             return
         if action == "derive":
@@ -44,9 +45,8 @@ class Command(BaseCommand):
         account = get_user(user)
         if action == "tree":
             for node in queries.taxonomy_tree(account):
-                out(
-                    f"{'  ' * node.depth}{node.skill.name_de} / {node.skill.name_en} ({node.holders})"
-                )
+                skill = node.skill
+                out(f"{'  ' * node.depth}{skill.name_de} / {skill.name_en} ({node.holders})")
         elif action == "matrix":
             matrix = queries.skill_matrix(account, limit=200)
             out("person; " + "; ".join(g.name_de for g in matrix.groups))
