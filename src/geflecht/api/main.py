@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from geflecht.api import accounts, errors, network, people, privacy
+from geflecht.api import accounts, errors, network, partners, people, privacy, skills
 
 _ERRORS = {
     "400": "The request body is not valid JSON.",
@@ -74,3 +74,5 @@ api.add_router("/", accounts.router, tags=["accounts"])
 api.add_router("/", people.router, tags=["people"])
 api.add_router("/", network.router, tags=["network"])
 api.add_router("/", privacy.router, tags=["data protection"])
+api.add_router("/", skills.router, tags=["skills"])
+api.add_router("/", partners.router, tags=["partners"])

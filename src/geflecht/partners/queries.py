@@ -378,19 +378,16 @@ class PartnerRow:
 
 
 def partner_list(user: User, *, limit: int = 50, offset: int = 0) -> tuple[int, list[PartnerRow]]:
-    """Partner firms with joint projects first, by trust."""
-    orgs = partner_organizations(user)
-    total = orgs.count()
-    with_projects = set(
-        JointProject.objects.filter(tenant_id=user.tenant_id).values_list("partner_id", flat=True)
-    )
-    ordered = sorted(orgs, key=lambda o: (o.pk not in with_projects, o.name))[
-        offset : offset + limit
-    ]
-    trust = trust_scores(user, ordered)
-    counts = defaultdict(int)
-    for pid in JointProject.objects.filter(partner__in=ordered).values_list(
+    """Partner and supplier firms: those we worked with first, by trust; then the rest by name."""
+    orgs = list(partner_organizations(user).order_by("name", "id"))
+    counts: dict[int, int] = defaultdict(int)
+    for pid in JointProject.objects.filter(tenant_id=user.tenant_id).values_list(
         "partner_id", flat=True
     ):
         counts[pid] += 1
-    return total, [PartnerRow(o, counts[o.pk], trust[o.pk]) for o in ordered]
+    worked = [o for o in orgs if counts[o.pk]]
+    trust = trust_scores(user, worked)
+    worked.sort(key=lambda o: -trust[o.pk].score)
+    page = (worked + [o for o in orgs if not counts[o.pk]])[offset : offset + limit]
+    trust.update(trust_scores(user, [o for o in page if o.pk not in trust]))
+    return len(orgs), [PartnerRow(o, counts[o.pk], trust[o.pk]) for o in page]
