@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from geflecht.api.main import api
-from geflecht.web import views
+from geflecht.web import views, views_skills
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -36,6 +36,19 @@ urlpatterns = [
     path("network/data.json", views.network_data, name="network_data"),
     path("import/", views.import_page, name="import"),
     path("import/duplicates/", views.duplicates_page, name="duplicates"),
+    path("experts/", views_skills.experts_page, name="experts"),
+    path("skills/", views_skills.taxonomy_page, name="skills_taxonomy"),
+    path("skills/load/", views_skills.taxonomy_load, name="skills_taxonomy_load"),
+    path("skills/matrix/", views_skills.matrix_page, name="skills_matrix"),
+    path("people/<int:person_id>/skills/", views_skills.person_skills, name="person_skills"),
+    path(
+        "people/<int:person_id>/skills/change/",
+        views_skills.person_skill_change,
+        name="person_skill_change",
+    ),
+    path("partners/", views_skills.partners_page, name="partners"),
+    path("partners/<int:org_id>/", views_skills.partner_page, name="partner"),
+    path("joint-projects/<int:project_id>/rate/", views_skills.rate_project, name="rate_project"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
