@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Avg, Count, Max, QuerySet
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
@@ -328,6 +329,15 @@ def _build_index(tenant_id: int, signature: tuple) -> _ExpertIndex:
         if i is not None:
             vis[i] = {"company": 0, "team": 1}.get(visibility, 2)
             owner[i] = owner_id or 0
+    folded: dict[str, list[str]] = {}
+
+    def words_of(text: str) -> list[str]:
+        # Job titles, notes and subjects repeat across thousands of people: fold each once.
+        found = folded.get(text)
+        if found is None:
+            found = folded[text] = matching.words(text)
+        return found
+
     lat = np.full(n, np.nan)
     lon = np.full(n, np.nan)
     city = [""] * n
@@ -344,14 +354,14 @@ def _build_index(tenant_id: int, signature: tuple) -> _ExpertIndex:
             continue
         if np.isnan(lat[i]) and plat is not None:
             lat[i], lon[i], city[i] = plat, plon, pcity or ""
-        texts[i].update(matching.words(title))
+        texts[i].update(words_of(title))
     for _id, pid, _s, _l, _d, _w, note, derived in rows:
         words = texts[dense[pid]]
         if note:
-            words.update(matching.words(note))
+            words.update(words_of(note))
         for entry in derived.values():
             for example in entry.get("examples", ()):
-                words.update(matching.words(example))
+                words.update(words_of(example))
     postings: dict[str, list[int]] = defaultdict(list)
     for i, ws in texts.items():
         for w in ws:
@@ -379,19 +389,58 @@ def _build_index(tenant_id: int, signature: tuple) -> _ExpertIndex:
     )
 
 
+#: Up to this many person skills an index is rebuilt in the request that notices a change;
+#: larger tenants keep answering from the current index while a thread rebuilds it.
+SYNC_REBUILD_ROWS = 20_000
+_rebuilding: set[int] = set()
+
+
 def expert_index(tenant_id: int) -> _ExpertIndex:
-    signature = _signature(tenant_id)
+    """The tenant's index, fresh for new rows at once (small tenants) or within seconds.
+
+    A new row anywhere (a higher id) is seen by a cheap check on every call; edits and
+    deletions by a full check every RECHECK_SECONDS, run in the background. The index
+    is only a ranking aid: who may be seen is checked in the database for every answer.
+    """
     index = _index_cache.get(tenant_id)
-    if index is not None and index.signature == signature:
-        if time.monotonic() - index.checked_at < RECHECK_SECONDS:
+    if index is None:
+        with _index_lock:
+            index = _build_index(tenant_id, _signature(tenant_id))
+            _index_cache[tenant_id] = index
+        return index
+    signature = _signature(tenant_id)
+    if signature != index.signature:
+        if len(index.row_ids) <= SYNC_REBUILD_ROWS:
+            with _index_lock:
+                index = _build_index(tenant_id, signature)
+                _index_cache[tenant_id] = index
             return index
-        if _full_signature(tenant_id) == index.full_signature:
-            index.checked_at = time.monotonic()
-            return index
-    with _index_lock:
-        index = _build_index(tenant_id, signature)
-        _index_cache[tenant_id] = index
+        _rebuild_in_background(tenant_id, force=True)
+    elif time.monotonic() - index.checked_at >= RECHECK_SECONDS:
+        index.checked_at = time.monotonic()
+        _rebuild_in_background(tenant_id, force=False)
     return index
+
+
+def _rebuild_in_background(tenant_id: int, *, force: bool) -> None:
+    with _index_lock:
+        if tenant_id in _rebuilding:
+            return
+        _rebuilding.add(tenant_id)
+
+    def work() -> None:
+        try:
+            current = _index_cache.get(tenant_id)
+            if force or current is None or _full_signature(tenant_id) != current.full_signature:
+                fresh = _build_index(tenant_id, _signature(tenant_id))
+                with _index_lock:
+                    _index_cache[tenant_id] = fresh
+        finally:
+            connection.close()
+            with _index_lock:
+                _rebuilding.discard(tenant_id)
+
+    threading.Thread(target=work, name=f"skills-index-{tenant_id}", daemon=True).start()
 
 
 def forget_index(tenant_id: int | None = None) -> None:
@@ -407,6 +456,9 @@ def forget_index(tenant_id: int | None = None) -> None:
 REACH_FLOOR = 0.5  # an unreachable expert keeps half their score
 FURTHER_BONUS = 0.5  # all further words found: +50 %
 CANDIDATES_FOR_REACH = 60
+#: Reachability counts paths of up to three hops (me, a contact, their contact, the
+#: expert): a fourth hop rarely makes an introduction and costs ten times the search.
+REACH_MAX_HOPS = 3
 
 
 @dataclass(frozen=True)
@@ -673,7 +725,7 @@ def _reach(user: User, person_ids: list[int]) -> tuple[dict[int, float], dict[in
     tgt = snap.nodes([p for p in person_ids if p not in sources])
     if not len(src) or not len(tgt):
         return strengths, {}
-    found = engine.best_group_paths(snap.graph, src, tgt, max_hops=reach.DEFAULT_MAX_HOPS)
+    found = engine.best_group_paths(snap.graph, src, tgt, max_hops=REACH_MAX_HOPS)
     paths = {}
     for path in found:
         pid = snap.person(path.target)
