@@ -15,8 +15,9 @@ import numpy as np
 
 from geflecht.accounts.models import Tenant, User
 from geflecht.lib.bulk import insert_rows
+from geflecht.lib.places import gazetteer, haversine_km
 from geflecht.partners.models import JointProject, Rating
-from geflecht.people.models import Organization, Position
+from geflecht.people.models import Organization, Position, Site
 from geflecht.skills.actions import derive_from_interactions, load_starter_taxonomy
 from geflecht.skills.models import Endorsement, OrganizationCapability, PersonSkill, Skill
 
@@ -137,10 +138,93 @@ def add_demo_skills(tenant: Tenant, plan, *, seed: int, now, stamp: str) -> dict
     }
     counts["endorsements"] = _endorsements(tenant, own_org, rng)
     counts["capabilities"] = _capabilities(tenant, key_to_id, rng, stamp)
+    counts["showcase skills"] = _showcase(tenant, key_to_id, stamp)
     counts["joint projects"], counts["ratings"] = _partners(tenant, own_org, rng, now)
     derived = derive_from_interactions(tenant.id)
     counts["derived person skills"] = derived.person_skills
     return counts
+
+
+#: The issue's own questions must find something in every demo, even with 200 people:
+#: firms within this distance of Stuttgart get laser cutting or injection moulding.
+SHOWCASE = (
+    (("laserschneiden", "abkanten"), ("metalworking", "precision_tools", "tool_making")),
+    (("spritzguss", "werkzeugbau"), ("plastics", "tool_making")),
+    (("5-achs-fraesen",), ("precision_tools", "tool_making", "metalworking")),
+)
+SHOWCASE_KM = 100
+
+
+def _showcase(tenant: Tenant, key_to_id: dict[str, int], stamp: str) -> int:
+    """Give the partner and supplier firms nearest to Stuttgart the capabilities (and two
+    of their people the skills) that "laser cutting near Stuttgart" asks for."""
+    stuttgart = gazetteer()["Stuttgart"]
+    sites = list(
+        Site.objects.filter(
+            tenant=tenant,
+            latitude__isnull=False,
+            organization__kind__in=[Organization.Kind.PARTNER, Organization.Kind.SUPPLIER],
+        )
+        .order_by("id")
+        .values_list("organization_id", "latitude", "longitude", "organization__industry")
+    )
+    near = sorted(
+        (haversine_km(stuttgart.latitude, stuttgart.longitude, lat, lon), org, industry)
+        for org, lat, lon, industry in sites
+    )
+    near = [(org, industry) for km, org, industry in near if km <= SHOWCASE_KM]
+    chosen: list[tuple[int, tuple[str, ...]]] = []
+    for _round in range(2):
+        for keys, industries in SHOWCASE:
+            used = {org for org, _k in chosen}
+            fitting = [o for o, ind in near if o not in used and ind in industries]
+            rest = [o for o, _ind in near if o not in used]
+            # The nearest fitting firm; an unfitting one only if nothing fits at all.
+            pick = fitting or (rest if _round == 0 else [])
+            if pick:
+                chosen.append((pick[0], keys))
+    caps, people = [], []
+    have = set(
+        OrganizationCapability.objects.filter(tenant=tenant).values_list(
+            "organization_id", "skill_id"
+        )
+    )
+    held = set(PersonSkill.objects.filter(tenant=tenant).values_list("person_id", "skill_id"))
+    for i, (org, keys) in enumerate(chosen):
+        staff = list(
+            Position.objects.filter(organization_id=org, end_date__isnull=True)
+            .order_by("id")
+            .values_list("person_id", flat=True)[:2]
+        )
+        for key in keys:
+            sid = key_to_id[key]
+            if (org, sid) not in have:
+                caps.append((tenant.id, org, sid, 5 - i % 2, "", stamp, stamp))
+            for pid in staff:
+                if (pid, sid) not in held:
+                    held.add((pid, sid))
+                    people.append((tenant.id, pid, sid, 4, True, "", "{}", 0.0, stamp, stamp))
+    insert_rows(
+        OrganizationCapability,
+        ["tenant", "organization", "skill", "level", "note", "created_at", "updated_at"],
+        caps,
+    )
+    return insert_rows(
+        PersonSkill,
+        [
+            "tenant",
+            "person",
+            "skill",
+            "level",
+            "self_declared",
+            "note",
+            "derived",
+            "derived_weight",
+            "created_at",
+            "updated_at",
+        ],
+        people,
+    )
 
 
 def _endorsements(tenant: Tenant, own_org: int, rng) -> int:
