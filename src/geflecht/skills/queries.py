@@ -8,6 +8,7 @@ their site is from the place asked for, and the best path from the user or their
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -33,6 +34,8 @@ from geflecht.people.models import Organization, Person, Position, Site
 from geflecht.people.queries import fold, visible_people
 from geflecht.skills import matching
 from geflecht.skills.models import Endorsement, OrganizationCapability, PersonSkill, Skill
+
+log = logging.getLogger(__name__)
 
 # ------------------------------------------------------------------------- taxonomy
 
@@ -418,7 +421,12 @@ def expert_index(tenant_id: int) -> _ExpertIndex:
         _rebuild_in_background(tenant_id, force=True)
     elif time.monotonic() - index.checked_at >= RECHECK_SECONDS:
         index.checked_at = time.monotonic()
-        _rebuild_in_background(tenant_id, force=False)
+        if len(index.row_ids) > SYNC_REBUILD_ROWS:
+            _rebuild_in_background(tenant_id, force=False)
+        elif _full_signature(tenant_id) != index.full_signature:
+            with _index_lock:
+                index = _build_index(tenant_id, _signature(tenant_id))
+                _index_cache[tenant_id] = index
     return index
 
 
@@ -435,6 +443,8 @@ def _rebuild_in_background(tenant_id: int, *, force: bool) -> None:
                 fresh = _build_index(tenant_id, _signature(tenant_id))
                 with _index_lock:
                     _index_cache[tenant_id] = fresh
+        except Exception:  # the next request retries; the current index keeps serving
+            log.exception("rebuilding the skill index of tenant %s failed", tenant_id)
         finally:
             connection.close()
             with _index_lock:
