@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Avg, Count, Max, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rapidfuzz import fuzz, process
 
 from geflecht import graph as engine
@@ -81,12 +82,18 @@ def taxonomy_tree(user: User) -> list[TreeNode]:
 
 
 # --------------------------------------------------------------------- person skills
-KIND_NAMES = {
-    "meeting": ("meeting", "meetings"), "video": ("video call", "video calls"),
-    "phone": ("phone call", "phone calls"), "email": ("e-mail", "e-mails"),
-    "message": ("message", "messages"), "event": ("event", "events"),
-    "document": ("document", "documents"),
-}  # fmt: skip
+def _kind_count(kind: str, n: int) -> str:
+    """'3 meetings', '1 e-mail' in the user's language (literal msgids for makemessages)."""
+    words = {
+        "meeting": ngettext("%(n)s meeting", "%(n)s meetings", n),
+        "video": ngettext("%(n)s video call", "%(n)s video calls", n),
+        "phone": ngettext("%(n)s phone call", "%(n)s phone calls", n),
+        "email": ngettext("%(n)s e-mail", "%(n)s e-mails", n),
+        "message": ngettext("%(n)s message", "%(n)s messages", n),
+        "event": ngettext("%(n)s event", "%(n)s events", n),
+        "document": ngettext("%(n)s document", "%(n)s documents", n),
+    }
+    return words.get(kind, ngettext("%(n)s interaction", "%(n)s interactions", n)) % {"n": n}
 
 
 def _month(iso: str) -> str:
@@ -102,10 +109,9 @@ def explain_derived(derived: dict) -> list[str]:
             continue
         if source == "interaction":
             kinds = entry.get("kinds") or {"interaction": entry.get("n", 0)}
-            parts = []
-            for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]):
-                one, many = KIND_NAMES.get(kind, ("interaction", "interactions"))
-                parts.append(f"{n} {one if n == 1 else many}")
+            parts = [
+                _kind_count(kind, n) for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1])
+            ]
             text = _("mentioned in the subjects of %(what)s") % {"what": ", ".join(parts)}
         elif source == "project":
             text = _("%(n)s projects about it") % {"n": entry.get("n", 0)}
