@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "geflecht.projects",
     "geflecht.events",
     "geflecht.intros",
+    "geflecht.skills",
+    "geflecht.partners",
     "geflecht.demo",
     "geflecht.web",
 ]

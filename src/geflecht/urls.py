@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from geflecht.api.main import api
-from geflecht.web import views, views_events, views_projects
+from geflecht.web import views, views_events, views_projects, views_skills
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -80,6 +80,19 @@ urlpatterns = [
     path("intros/new/", views_events.intro_new, name="intro_new"),
     path("intros/<int:request_id>/<str:action>/", views_events.intro_answer, name="intro_answer"),
     path("dashboard/intros/", views_events.dashboard_intros, name="dashboard_intros"),
+    path("experts/", views_skills.experts_page, name="experts"),
+    path("skills/", views_skills.taxonomy_page, name="skills_taxonomy"),
+    path("skills/load/", views_skills.taxonomy_load, name="skills_taxonomy_load"),
+    path("skills/matrix/", views_skills.matrix_page, name="skills_matrix"),
+    path("people/<int:person_id>/skills/", views_skills.person_skills, name="person_skills"),
+    path(
+        "people/<int:person_id>/skills/change/",
+        views_skills.person_skill_change,
+        name="person_skill_change",
+    ),
+    path("partners/", views_skills.partners_page, name="partners"),
+    path("partners/<int:org_id>/", views_skills.partner_page, name="partner"),
+    path("joint-projects/<int:project_id>/rate/", views_skills.rate_project, name="rate_project"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from geflecht.api import accounts, errors, events, intros, network, people, privacy, projects
+from geflecht.api import (
+    accounts,
+    errors,
+    events,
+    intros,
+    network,
+    partners,
+    people,
+    privacy,
+    projects,
+    skills,
+)
 
 _ERRORS = {
     "400": "The request body is not valid JSON.",
@@ -77,3 +88,5 @@ api.add_router("/", privacy.router, tags=["data protection"])
 api.add_router("/", projects.router, tags=["projects"])
 api.add_router("/", events.router, tags=["events"])
 api.add_router("/", intros.router, tags=["introductions"])
+api.add_router("/", skills.router, tags=["skills"])
+api.add_router("/", partners.router, tags=["partners"])

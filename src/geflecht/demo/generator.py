@@ -36,6 +36,7 @@ from geflecht.accounts.models import Tenant
 from geflecht.demo import data
 from geflecht.demo.events import add_events_and_intros
 from geflecht.demo.projects import build_projects
+from geflecht.demo.skills import add_demo_skills
 from geflecht.lib.bulk import deferred_indexes, insert_rows, next_id, reset_sequences
 from geflecht.network.actions import recompute_all_strengths
 from geflecht.network.models import (
@@ -443,6 +444,9 @@ class DemoGenerator:
             result = DemoResult(tenant=tenant, counts=self.counts)
             self._users_and_private_contacts(tenant, plan, result)
             self.counts.update(build_projects(tenant, plan.org_ids, now=self.now, seed=self.o.seed))
+            self.counts.update(
+                add_demo_skills(tenant, plan, seed=self.o.seed, now=self.now, stamp=self._stamp)
+            )
             # A legal basis for everyone: legitimate interests for business contacts,
             # consent for the private address books.
             record_missing_legal_bases(tenant, source="Demo", now=self.now)

@@ -114,15 +114,22 @@ def introduction_paths(
 
 
 def render_paths(
-    user: User, snap: TenantGraph, paths: Iterable[engine.Path], *, lang: str = "en"
+    user: User,
+    snap: TenantGraph,
+    paths: Iterable[engine.Path],
+    *,
+    lang: str = "en",
+    explain: bool = True,
 ) -> list[IntroPath]:
-    """Engine paths -> what the user may see, with each visible hop explained."""
+    """Engine paths -> what the user may see, with each visible hop explained (unless
+    ``explain`` is false: lists that show only names and strengths skip that work)."""
     paths = list(paths)
     node_ids = {n for p in paths for n in p.nodes}
     people = Person.objects.in_bulk([snap.person(n) for n in node_ids])
     hops = {(p.nodes[i], p.nodes[i + 1]) for p in paths for i in range(p.hops)}
     visible_hop = {h: _hop_visible(user, snap, *h) for h in hops}
-    explained = _explain_hops(user, snap, [h for h, ok in visible_hop.items() if ok], lang)
+    shown = [h for h, ok in visible_hop.items() if ok]
+    explained = _explain_hops(user, snap, shown, lang) if explain else dict.fromkeys(shown, "")
     owners = _owners_as_people(snap, hops, people)
     out: list[IntroPath] = []
     for p in paths:

@@ -36,6 +36,7 @@ from geflecht.people.models import (
     Site,
     normalize_phone,
 )
+from geflecht.skills.actions import merge_person_skills
 
 __all__ = [
     "KIND_PRECEDENCE",
@@ -198,8 +199,8 @@ def merge_people(survivor: Person, other: Person, *, by: User | None = None) -> 
     relationship between the two is dropped), interaction participations (one row when
     both took part) and the user account. Tags are joined, notes appended, empty name
     fields filled. Strengths of the touched pairs are recomputed and the graph version
-    raised. The survivor keeps the broader visibility of the two. When the skills app
-    lands, person skills move here too (the higher level wins).
+    raised. The survivor keeps the broader visibility of the two. Skills move too: one
+    row per skill, the higher level, both notes, evidence summed, every endorsement.
 
     ``by`` (the acting user) must be able to see both people. Merging two people who
     both have user accounts is refused.
@@ -234,6 +235,7 @@ def merge_people(survivor: Person, other: Person, *, by: User | None = None) -> 
     ]
     touched = _move_relationships(keep, gone)
     _move_participations(keep, gone)
+    merge_person_skills(keep.pk, gone.pk)
     if gone.pk in users:
         User.objects.filter(pk=users[gone.pk].pk).update(person=keep)
     gone.delete()

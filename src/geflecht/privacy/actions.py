@@ -42,6 +42,7 @@ from geflecht.privacy.queries import (
     can_see_person,
     export_person_data,
 )
+from geflecht.skills.actions import erase_person_skills
 
 __all__ = [
     "ErasureReport",
@@ -310,13 +311,8 @@ class ErasureReport:
 
 
 def _erase_skills(person_id: int) -> int:
-    """Hook for the skills app: delete the person's skills and endorsements; return how many.
-
-    There is no skills model yet. When ``geflecht.skills`` lands, delete its PersonSkill
-    rows (and endorsements given by this person) here; the test that checks every table
-    for the person id will fail until then if a new table points at people.
-    """
-    return 0
+    """Delete the person's skills and the endorsements of them; return how many rows."""
+    return erase_person_skills(person_id)
 
 
 @transaction.atomic

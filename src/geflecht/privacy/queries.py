@@ -26,6 +26,7 @@ from geflecht.network.queries import pair_histories
 from geflecht.network.strength import compute_strength
 from geflecht.people.models import ContactEmail, ContactPhone, Person, Position
 from geflecht.privacy.models import AuditEntry, PersonPrivacy
+from geflecht.skills.queries import person_skills_export
 
 __all__ = [
     "EXPORT_FORMAT",
@@ -168,6 +169,7 @@ def export_person_data(user: User, person: Person, *, now=None) -> dict[str, Any
         "relationships": _relationships(user, person, admin=admin, now=now),
         "interactions": _interactions(user, person, admin=admin),
         "legal_basis": _privacy(person),
+        "skills": person_skills_export(person),
         "audit": [
             {"at": _dt(e.at), "user": e.username, "action": e.action, "detail": e.detail}
             for e in AuditEntry.objects.filter(tenant_id=person.tenant_id, person_id=person.pk)
