@@ -42,6 +42,11 @@ urlpatterns = [
     path("projects/<int:project_id>/", views_projects.project_page, name="project"),
     path("projects/<int:project_id>/edit/", views_projects.project_edit, name="project_edit"),
     path(
+        "projects/<int:project_id>/skills/",
+        views_projects.project_skills,
+        name="project_skills",
+    ),
+    path(
         "projects/<int:project_id>/members/",
         views_projects.project_member_add,
         name="project_member_add",

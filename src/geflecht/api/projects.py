@@ -454,6 +454,36 @@ def get_coverage(
     }
 
 
+class SkillsNeededIn(Schema):
+    skill_ids: list[BodyId] = Field(..., max_length=200)
+
+
+class SkillRefOut(Schema):
+    id: int
+    name_de: str
+    name_en: str
+
+
+@router.get(
+    "/projects/{project_id}/skills-needed",
+    response=list[SkillRefOut],
+    summary="The skills the project needs (the team builder ranks by them)",
+)
+def get_skills_needed(request, project_id: Id):
+    return list(_project(request, project_id).skills_needed.order_by("name_de"))
+
+
+@router.put(
+    "/projects/{project_id}/skills-needed",
+    response=list[SkillRefOut],
+    summary="Set the skills the project needs",
+)
+def put_skills_needed(request, project_id: Id, payload: SkillsNeededIn):
+    project = _project(request, project_id)
+    actions.set_skills_needed(request.auth, project, payload.skill_ids)
+    return list(project.skills_needed.order_by("name_de"))
+
+
 @router.get(
     "/projects/{project_id}/team-builder",
     response=list[TeamSuggestionOut],

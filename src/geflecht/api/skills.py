@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 from geflecht.api.pagination import MAX_LIMIT, Page
 from geflecht.api.types import BodyId, Id, Int
 from geflecht.people import queries as people_queries
+from geflecht.projects.queries import project_skill_gaps
 from geflecht.skills import actions, queries
 
 router = Router()
@@ -104,11 +105,18 @@ class SingleHolder(Schema):
     person: PersonRef
 
 
+class ProjectGap(Schema):
+    skill_id: int
+    skill: str
+    project_ids: list[int]
+
+
 class MatrixOut(Schema):
     groups: list[str]
     count: int
     rows: list[MatrixRow]
     single_holders: list[SingleHolder]
+    project_gaps: list[ProjectGap]
 
 
 def _ref(person) -> dict:
@@ -308,5 +316,9 @@ def skill_matrix(
         "single_holders": [
             {"skill_id": s.pk, "skill": s.name_de, "person": _ref(p)}
             for s, p in matrix.single_holders
+        ],
+        "project_gaps": [
+            {"skill_id": s.pk, "skill": s.name_de, "project_ids": [p.pk for p in s.open_projects]}
+            for s in project_skill_gaps(request.auth)
         ],
     }

@@ -35,7 +35,7 @@ from geflecht.accounts.actions import add_to_team
 from geflecht.accounts.models import Tenant
 from geflecht.demo import data
 from geflecht.demo.events import add_events_and_intros
-from geflecht.demo.projects import build_projects
+from geflecht.demo.projects import build_projects, link_project_skills
 from geflecht.demo.skills import add_demo_skills
 from geflecht.lib.bulk import deferred_indexes, insert_rows, next_id, reset_sequences
 from geflecht.network.actions import recompute_all_strengths
@@ -54,6 +54,7 @@ from geflecht.people.models import (
     Site,
 )
 from geflecht.privacy.actions import record_missing_legal_bases
+from geflecht.projects.evidence import derive_from_projects
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -447,6 +448,8 @@ class DemoGenerator:
             self.counts.update(
                 add_demo_skills(tenant, plan, seed=self.o.seed, now=self.now, stamp=self._stamp)
             )
+            self.counts["project skills"] = link_project_skills(tenant, seed=self.o.seed)
+            derive_from_projects(tenant.id)  # who worked on what: skill evidence
             # A legal basis for everyone: legitimate interests for business contacts,
             # consent for the private address books.
             record_missing_legal_bases(tenant, source="Demo", now=self.now)

@@ -21,6 +21,7 @@ from geflecht.accounts.models import Tenant, User
 from geflecht.network.models import Relationship
 from geflecht.people.models import BuyingRole, Organization, Position
 from geflecht.projects import actions
+from geflecht.projects.models import Project
 
 # (name, stage, value in EUR, months to close, sub-project of the first one?)
 _ANCHOR = [
@@ -242,3 +243,31 @@ def sample_targets(user) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()
+
+
+def link_project_skills(tenant: Tenant, *, seed: int) -> int:
+    """What each demo project asks of our team: two or three skills of the taxonomy,
+    one of them (on the first project) a skill nobody of our company holds, so the skill
+    matrix shows a gap a project needs. Runs after the demo skills exist."""
+    from geflecht.people.models import Organization
+    from geflecht.skills.models import PersonSkill, Skill
+
+    skills = list(Skill.objects.filter(tenant=tenant).order_by("id"))
+    if not skills:
+        return 0
+    held = set(
+        PersonSkill.objects.filter(
+            tenant=tenant, person__positions__organization__kind=Organization.Kind.OWN
+        ).values_list("skill_id", flat=True)
+    )
+    has = [s for s in skills if s.pk in held] or skills
+    missing = [s for s in skills if s.pk not in held and s.parent_id is not None]
+    rng = random.Random(seed * 104729 + 3)
+    n = 0
+    for i, project in enumerate(Project.objects.filter(tenant=tenant).order_by("id")):
+        chosen = rng.sample(has, k=min(len(has), 2 + i % 2))
+        if i == 0 and missing:
+            chosen.append(missing[0])
+        project.skills_needed.set(chosen)
+        n += len(chosen)
+    return n

@@ -143,6 +143,25 @@ def update_project(
 
 
 @transaction.atomic
+def set_skills_needed(user: User, project: Project, skill_ids: Iterable[int]) -> list:
+    """What the project asks of our team (the team builder and the skill matrix use it)."""
+    from geflecht.skills.models import Skill
+
+    _editable(user, project)
+    ids = {int(i) for i in skill_ids}
+    skills = list(Skill.objects.filter(tenant_id=user.tenant_id, pk__in=ids))
+    if missing := ids - {s.pk for s in skills}:
+        raise ValidationError(
+            {
+                "skill_ids": _("No skill with id %(ids)s.")
+                % {"ids": ", ".join(map(str, sorted(missing)))}
+            }
+        )
+    project.skills_needed.set(skills)
+    return skills
+
+
+@transaction.atomic
 def delete_project(user: User, project: Project) -> None:
     """Delete a project with its teams and documents (files included, after commit)."""
     _editable(user, project)

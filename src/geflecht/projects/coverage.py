@@ -337,11 +337,13 @@ def team_builder(
     The tie score is the mean, over the buying centre, of the colleague's best route
     (direct or over one intermediary) in the user's own view of the graph, so a
     colleague's private ties never raise a score someone else sees. ``skill_fit`` maps
-    person ids to ``(score in [0, 1], reason)``; when given, it weighs
-    ``SKILL_WEIGHT`` against the ties (the skills app provides it).
+    person ids to ``(score in [0, 1], reason)`` and weighs ``SKILL_WEIGHT`` against the
+    ties; by default it is how well each colleague covers the project's
+    ``skills_needed`` (:func:`geflecht.skills.queries.skill_fit`).
     """
     team = queries.members(user, project)
     on_team = {m.person_id for m in team}
+    needed = list(project.skills_needed.all())
     theirs = [m for m in team if m.side == Side.THEIRS]
     candidates = list(
         visible_people(user)
@@ -359,6 +361,10 @@ def team_builder(
             continue
         for p in engine.best_group_paths(view, [node], cand_nodes, max_hops=2):
             strengths.setdefault(p.target, {})[t.pk] = (p.strength, p.hops)
+    if skill_fit is None and needed:
+        from geflecht.skills.queries import skill_fit as fit_of
+
+        skill_fit = fit_of(user, candidates, needed)
     weights = dict(skill_fit or {})
     role_label = {t.pk: str(t.get_role_display()) for t in theirs}
     nodes = set(strengths) | {n for n in cand_nodes.tolist() if snap.person(n) in weights}

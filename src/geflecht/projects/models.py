@@ -83,6 +83,13 @@ class Project(OwnedVisible):
     start_date = models.DateField(_("start"), null=True, blank=True)
     close_date = models.DateField(_("expected close"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
+    skills_needed = models.ManyToManyField(
+        "skills.Skill",
+        verbose_name=_("skills needed"),
+        blank=True,
+        related_name="projects",
+        help_text=_("What the project asks of our team: the team builder ranks by it."),
+    )
     version = models.PositiveIntegerField(
         _("version"), default=1, help_text=_("Raised by every edit; guards concurrent edits.")
     )

@@ -27,6 +27,7 @@ from geflecht.projects.models import (
     Project,
     ProjectMember,
     Side,
+    Stage,
 )
 
 
@@ -213,3 +214,26 @@ def projects_of_organization(user: User, organization_id: int) -> list[Project]:
 
 
 OURS, THEIRS = Side.OURS, Side.THEIRS
+
+
+#: Stages of projects that still need their team (won projects are being delivered).
+OPEN_STAGES = tuple(stage for stage in Stage if stage != Stage.LOST)
+
+
+def project_skill_gaps(user: User) -> list:
+    """Skills that the user's visible open projects need and nobody of our company has
+    (the skill matrix shows them next to the skills only one of us holds). Each skill
+    carries ``open_projects``: the projects that ask for it."""
+    from geflecht.skills.models import Skill
+    from geflecht.skills.queries import skill_gaps
+
+    open_projects = visible_projects(user).filter(stage__in=OPEN_STAGES)
+    needed = Skill.objects.filter(projects__in=open_projects).distinct()
+    gaps = skill_gaps(user.tenant_id, needed)
+    asking = defaultdict(list)
+    for project in open_projects.filter(skills_needed__in=gaps).distinct().order_by("name"):
+        for skill_id in project.skills_needed.values_list("pk", flat=True):
+            asking[skill_id].append(project)
+    for skill in gaps:
+        skill.open_projects = asking[skill.pk]
+    return gaps

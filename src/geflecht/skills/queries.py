@@ -20,8 +20,8 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Avg, Count, Max, QuerySet
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from rapidfuzz import fuzz, process
 
 from geflecht import graph as engine
@@ -842,3 +842,38 @@ def skill_gaps(tenant_id: int, needed: Iterable[Skill]) -> list[Skill]:
         if not covered:
             gaps.append(skill)
     return sorted(gaps, key=lambda s: s.name_de)
+
+
+def skill_fit(
+    user: User, person_ids: Iterable[int], needed: Iterable[Skill]
+) -> dict[int, tuple[float, str]]:
+    """How well each person covers the ``needed`` skills: ``(score in [0, 1], reason)``.
+
+    Per needed skill the person's best level in it or any of its sub-skills (a 5-axis
+    miller covers "milling") counts as level / 5; the score is the mean over the needed
+    skills. Only people the user may see are scored.
+    """
+    tax = matching.taxonomy(user.tenant_id)
+    needed = [s for s in needed if s.tenant_id == user.tenant_id and s.pk in tax.skills]
+    if not needed:
+        return {}
+    covers_skill = {s.pk: {sid for sid, _depth in tax.descendants(s.pk)} for s in needed}
+    wanted = set().union(*covers_skill.values())
+    levels: dict[int, dict[int, int]] = defaultdict(dict)
+    for pid, sid, level in PersonSkill.objects.filter(
+        tenant_id=user.tenant_id,
+        person__in=visible_people(user).filter(pk__in=list(person_ids)),
+        skill_id__in=wanted,
+    ).values_list("person_id", "skill_id", "level"):
+        levels[pid][sid] = level
+    out = {}
+    for pid, held in levels.items():
+        parts, total = [], 0.0
+        for skill in needed:
+            best = max((held.get(sid, 0) for sid in covers_skill[skill.pk]), default=0)
+            total += best / 5
+            if best:
+                parts.append(f"{skill.name(get_language())} {best}/5")
+        if parts:
+            out[pid] = (total / len(needed), _("skills: %(list)s") % {"list": ", ".join(parts)})
+    return out

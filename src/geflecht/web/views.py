@@ -32,6 +32,7 @@ from geflecht.people.queries import (
 )
 from geflecht.privacy.actions import log_access
 from geflecht.web import services
+from geflecht.web.views_skills import person_skills_context
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -151,6 +152,7 @@ def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
             "form": form,
             "notes": notes,
             "note_form": NoteForm(),
+            "skills_section": person_skills_context(request.user, person),
         },
     )
 

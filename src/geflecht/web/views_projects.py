@@ -25,6 +25,7 @@ from geflecht.people.models import BuyingRole, Organization, Person, Position, S
 from geflecht.people.queries import visible_organizations, visible_people, visible_sites
 from geflecht.projects import actions, coverage, queries, radar
 from geflecht.projects.models import OurRole, Project, Stage
+from geflecht.skills.queries import tenant_skills
 
 RADAR_SESSION_KEY = "projects_radar_csv"
 
@@ -152,6 +153,8 @@ def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
         "cov": cov,
         "matrix": [(row.member, list(zip(cov.theirs, row.cells, strict=True))) for row in cov.rows],
         "suggestions": coverage.team_builder(user, project),
+        "skills_needed": list(project.skills_needed.order_by("name_de")),
+        "all_skills": list(tenant_skills(user).order_by("name_de")),
         "risk": coverage.project_key_person_risk(user, project),
         "documents": docs,
         "flow": queries.document_flow(user, project),
@@ -193,6 +196,23 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Saved."))
     return redirect("project", project_id=project.pk)
+
+
+@login_required
+@require_POST
+def project_skills(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Set the skills the project needs (a multi-select of the taxonomy)."""
+    project = _project_or_404(request, project_id)
+    try:
+        ids = [int(v) for v in request.POST.getlist("skills")]
+        actions.set_skills_needed(request.user, project, ids)
+    except ValueError:
+        messages.error(request, _("Choose skills from the list."))
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect(f"/projects/{project.pk}/#builder")
 
 
 @login_required

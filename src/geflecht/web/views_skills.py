@@ -20,6 +20,7 @@ from geflecht.partners import actions as partner_actions
 from geflecht.partners import queries as partner_queries
 from geflecht.partners.models import JointProject
 from geflecht.people.queries import visible_person
+from geflecht.projects.queries import project_skill_gaps
 from geflecht.skills import actions, queries
 
 PAGE = 20
@@ -96,29 +97,39 @@ def matrix_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/pages/skills_matrix.html",
-        {"matrix": matrix, "page": page, "has_next": matrix.people_total > page * PAGE * 2},
+        {
+            "matrix": matrix,
+            "project_gaps": project_skill_gaps(request.user),
+            "page": page,
+            "has_next": matrix.people_total > page * PAGE * 2,
+        },
     )
 
 
 # -------------------------------------------------------------- a person's skills
+def person_skills_context(user, person, *, error: str = "") -> dict:
+    """What the skills section of a person's page shows (inline on the page, and as the
+    partial that answers its forms)."""
+    may_declare = person.pk == user.person_id or user.is_tenant_admin or person.owner_id == user.pk
+    return {
+        "person": person,
+        "skills": queries.person_skills(user, person),
+        "may_declare": may_declare and user.can_write,
+        "may_endorse": person.pk != user.person_id and user.can_write,
+        "all_skills": queries.tenant_skills(user).order_by("name_de") if may_declare else [],
+        "error": error,
+    }
+
+
 def _person_skills(request: HttpRequest, person_id: int, *, error: str = "") -> HttpResponse:
     try:
         person = visible_person(request.user, person_id)
     except NotFound:
         raise Http404 from None
-    user = request.user
-    may_declare = person.pk == user.person_id or user.is_tenant_admin or person.owner_id == user.pk
     return render(
         request,
         "web/partials/skills_person.html",
-        {
-            "person": person,
-            "skills": queries.person_skills(user, person),
-            "may_declare": may_declare and user.can_write,
-            "may_endorse": person.pk != user.person_id and user.can_write,
-            "all_skills": queries.tenant_skills(user).order_by("name_de") if may_declare else [],
-            "error": error,
-        },
+        person_skills_context(request.user, person, error=error),
     )
 
 

@@ -52,6 +52,8 @@ class Command(BaseCommand):
                 f"stage {pr.get_stage_display()}, value {pr.value or '-'}, "
                 f"close {pr.close_date or '-'}"
             )
+            needed = ", ".join(s.name_de for s in pr.skills_needed.order_by("name_de"))
+            out(f"skills needed: {needed or '-'}")
             for m in queries.members(account, pr):
                 out(f"  [{m.get_side_display()}] {m.person.full_name}: {m.get_role_display()}")
             for d in queries.documents(pr):

@@ -36,10 +36,18 @@ class Command(BaseCommand):
             )
             return
         if action == "derive":
-            report = actions.derive_from_interactions(self._tenant(tenant).pk)
+            from geflecht.projects.evidence import derive_from_projects
+
+            tenant_id = self._tenant(tenant).pk
+            report = actions.derive_from_interactions(tenant_id)
             out(
                 f"{report.interactions} interactions name a skill; {report.person_skills} "
                 f"person skills of {report.people} people carry interaction evidence."
+            )
+            projects = derive_from_projects(tenant_id)
+            out(
+                f"{projects.projects} projects and {projects.documents} documents give "
+                f"{projects.person_skills} person skills project or document evidence."
             )
             return
         account = get_user(user)
