@@ -351,6 +351,7 @@ def erase_person(user: User, person: Person, *, now: datetime | None = None) -> 
     traces = _traces(locked)
     left, deleted, pairs = _leave_interactions(tenant_id, pid, traces)
     skills = _erase_skills(pid)
+    _scrub_intro_requests(tenant_id, pid, traces)
     unlinked = User.objects.filter(person_id=pid).update(person=None) > 0
     # Earlier log rows carry the erased ties' strengths; the removal rows logged below
     # supersede them for any process that is behind, so they can go.
@@ -412,6 +413,28 @@ def _traces(person: Person) -> re.Pattern | None:
     # Longest first, so "Dr. Max Muster" is replaced whole before "Muster" alone.
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def _scrub_intro_requests(tenant_id: int, pid: int, traces: re.Pattern | None) -> None:
+    """Requests that stay (the person was a hop on their path, or named in a message)
+    lose the person: the hop becomes "[erased]", the name in message and note too.
+    Requests with the person as requester, broker or target go with the person."""
+    from geflecht.intros.models import IntroRequest
+
+    for req in IntroRequest.objects.filter(tenant_id=tenant_id).exclude(
+        Q(requester__person_id=pid) | Q(broker_id=pid) | Q(target_id=pid)
+    ):
+        path = [
+            {**step, "label": ERASED, "person_id": None} if step.get("person_id") == pid else step
+            for step in req.path
+        ]
+        message, note = req.message, req.broker_note
+        if traces is not None:
+            message, note = traces.sub(ERASED, message), traces.sub(ERASED, note)
+        if (path, message, note) != (req.path, req.message, req.broker_note):
+            IntroRequest.objects.filter(pk=req.pk).update(
+                path=path, message=message, broker_note=note
+            )
 
 
 def _scrub(interaction_ids: list[int], traces: re.Pattern | None) -> None:

@@ -103,6 +103,63 @@ def _dt(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _events(person: Person) -> list[dict]:
+    """Fairs and events the person attends or attended, with role and booth."""
+    from geflecht.events.models import Attendance
+
+    return [
+        {
+            "event": a.event.name,
+            "first_day": a.event.start_date.isoformat(),
+            "role": a.role,
+            "booth": a.booth,
+            "status": a.status,
+            "source": a.source,
+        }
+        for a in Attendance.objects.filter(person=person).select_related("event")
+    ]
+
+
+def _intro_requests(user: User, person: Person) -> list[dict]:
+    """Introduction requests naming the person as requester, broker or target: all of
+    them for a tenant admin, else those the user asked or was asked. Other people are
+    named only when ``user`` may see them."""
+    from geflecht.intros.models import IntroRequest
+    from geflecht.people.queries import visible_people
+
+    rows = IntroRequest.objects.filter(
+        Q(requester__person=person) | Q(broker=person) | Q(target=person)
+    ).select_related("requester__person", "broker", "target")
+    if not user.is_tenant_admin:
+        rows = rows.filter(Q(requester=user) | Q(broker_user=user))
+    rows = list(rows)
+    mentioned = {r.requester.person_id for r in rows} | {
+        p for r in rows for p in (r.broker_id, r.target_id)
+    }
+    seen = set(visible_people(user).filter(pk__in=mentioned).values_list("pk", flat=True))
+
+    def name(p):
+        return p.full_name if p is not None and p.pk in seen else None
+
+    return [
+        {
+            "as": "requester"
+            if r.requester.person_id == person.pk
+            else "broker"
+            if r.broker_id == person.pk
+            else "target",
+            "requester": name(r.requester.person),
+            "broker": name(r.broker),
+            "target": name(r.target),
+            "status": r.status,
+            "message": r.message,
+            "broker_note": r.broker_note,
+            "asked_at": _dt(r.created_at),
+        }
+        for r in rows
+    ]
+
+
 def export_person_data(user: User, person: Person, *, now=None) -> dict[str, Any]:
     """Everything stored about ``person`` (GDPR Art. 15) as a JSON-serialisable dict.
 
@@ -170,6 +227,8 @@ def export_person_data(user: User, person: Person, *, now=None) -> dict[str, Any
         "interactions": _interactions(user, person, admin=admin),
         "legal_basis": _privacy(person),
         "skills": person_skills_export(person),
+        "events": _events(person),
+        "introduction_requests": _intro_requests(user, person),
         "audit": [
             {"at": _dt(e.at), "user": e.username, "action": e.action, "detail": e.detail}
             for e in AuditEntry.objects.filter(tenant_id=person.tenant_id, person_id=person.pk)

@@ -114,3 +114,34 @@ def test_bad_requests_are_refused_with_reasons(owner, colleague, fair_world):
     with pytest.raises(NotFound):
         actions.ask_for_introduction(owner, fair_world["paul"], message="x")  # Jana's private
     assert Interaction.objects.filter(source="intro").count() == 0
+
+
+def test_erasing_a_hop_takes_the_name_out_of_requests_that_stay(owner, colleague, fair_world):
+    from geflecht.privacy.actions import erase_person
+
+    tanja, bruno = fair_world["tanja"], fair_world["bruno"]
+    req = actions.ask_for_introduction(
+        owner, tanja, broker=colleague.person, message=f"Über {bruno.full_name} vielleicht?"
+    )
+    req.path = [*req.path, {"label": bruno.full_name, "person_id": bruno.pk, "ask_id": None}]
+    req.save(update_fields=["path"])
+    owner.role = owner.Role.ADMIN
+    owner.save()
+    erase_person(owner, bruno)
+    req.refresh_from_db()
+    stored = json.dumps(req.path, ensure_ascii=False) + req.message
+    assert bruno.last_name not in stored
+    assert "[erased]" in req.message
+    assert all(step.get("person_id") != bruno.pk for step in req.path)
+
+
+def test_the_gdpr_export_of_a_target_lists_the_requests_about_them(owner, colleague, fair_world):
+    from geflecht.privacy.queries import export_person_data
+
+    tanja = fair_world["tanja"]
+    actions.ask_for_introduction(owner, tanja, broker=colleague.person, message="Bitte vorstellen.")
+    mine = export_person_data(owner, tanja)["introduction_requests"]
+    assert [(r["as"], r["status"], r["message"]) for r in mine] == [
+        ("target", "open", "Bitte vorstellen.")
+    ]
+    assert mine[0]["requester"] == owner.person.full_name
