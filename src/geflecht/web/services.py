@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Max, Prefetch, Q
 from django.shortcuts import get_object_or_404
@@ -382,19 +381,29 @@ def _graph_version(tenant_id: int) -> int:
     )
 
 
-def reconnect(user: User, *, limit: int = 10) -> list:
-    """The user's reconnect list, cached until the tenant's graph changes (every new
-    interaction or relationship raises the graph version) or the day ends."""
+def reconnect(user: User, *, limit: int = 10) -> list | Pending:
+    """The user's reconnect list for the current graph version and day, or ``PENDING``
+    while the first one is computed in the background (it reads every tie of the user
+    and the coming events of their contacts: about a second at 100,000 people)."""
     from geflecht.network.queries import reconnect_list
 
     if user.person_id is None:
         return []
-    key = f"web:reconnect:{user.pk}:{_graph_version(user.tenant_id)}:{timezone.localdate()}"
-    items = cache.get(key)
-    if items is None:
-        items = reconnect_list(user, limit=limit)
-        cache.set(key, items, 6 * 3600)
-    return items
+    items = remembered(
+        f"web:reconnect:{user.pk}:{limit}",
+        (_graph_version(user.tenant_id), timezone.localdate()),
+        lambda: reconnect_list(user, limit=limit),
+        wait=False,
+    )
+    if items is PENDING or not items:
+        return items
+    # An answer from a moment ago may name someone who has become private since.
+    seen = set(
+        visible_people(user)
+        .filter(pk__in=[i.person.pk for i in items])
+        .values_list("pk", flat=True)
+    )
+    return [i for i in items if i.person.pk in seen]
 
 
 def new_ties(user: User, *, lang: str = "en", days: int = 30) -> list[RelationshipRow]:

@@ -67,7 +67,12 @@ def dashboard_overview(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard_reconnect(request: HttpRequest) -> HttpResponse:
     items = services.reconnect(request.user)
-    return render(request, "web/partials/reconnect.html", {"items": items})
+    pending = items is PENDING
+    return render(
+        request,
+        "web/partials/reconnect.html",
+        {"items": [] if pending else items, "pending": pending},
+    )
 
 
 @login_required
