@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +36,7 @@ from geflecht.importers.identity import IdentityIndex, Known, normalize_org
 from geflecht.importers.load import prepare_contact
 from geflecht.importers.parsers.records import ContactRecord, ParseProblem
 from geflecht.importers.parsers.tabular import parse_contacts_csv
-from geflecht.lib.errors import NotFound
+from geflecht.lib.errors import Conflict, NotFound
 from geflecht.lib.visibility import can_see, require_writer
 from geflecht.network.actions import InteractionInput, record_interactions
 from geflecht.network.models import Interaction
@@ -129,7 +129,14 @@ def add_attendance(
     if row.status != AttendanceStatus.ATTENDED:
         row.status = status
     row.full_clean(validate_constraints=False)
-    row.save()
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+            row.save()
+    except IntegrityError:
+        # Someone recorded the same attendance at the same moment: theirs stands.
+        raise Conflict(
+            _("This attendance was recorded by someone else at the same moment; reload.")
+        ) from None
     return row
 
 

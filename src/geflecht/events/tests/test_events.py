@@ -183,3 +183,28 @@ def test_reconnect_advises_meeting_at_the_coming_fair(owner, fair_world):
     assert item.advice.event == "AMB Stuttgart"
     assert timezone.localtime(item.advice.event_date).date() == fair.start_date
     assert Relationship.objects.exists()
+
+
+def test_the_same_attendance_recorded_at_the_same_moment_is_a_conflict(
+    owner, fair_world, monkeypatch
+):
+    from geflecht.events import actions as event_actions
+    from geflecht.events.models import Attendance
+    from geflecht.lib.errors import Conflict
+
+    fair, otto = fair_world["fair"], fair_world["otto"]
+    # The other request's row lands between our check and our insert.
+    real_filter = Attendance.objects.select_for_update
+
+    def racing():
+        qs = real_filter()
+        Attendance.objects.create(
+            tenant_id=owner.tenant_id, event=fair, person=otto, role="visitor"
+        )
+        monkeypatch.setattr(Attendance.objects, "select_for_update", real_filter)
+        return qs.none()
+
+    monkeypatch.setattr(Attendance.objects, "select_for_update", racing)
+    # A 409 with a message, not a database error (a 500 through the API).
+    with pytest.raises(Conflict, match="someone else at the same moment"):
+        event_actions.add_attendance(owner, fair, person=otto, role="visitor")
