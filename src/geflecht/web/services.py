@@ -47,6 +47,8 @@ from geflecht.network.snapshot import current_graph
 from geflecht.network.strength import compute_strength
 from geflecht.people.models import Organization, Person, Position
 from geflecht.people.queries import (
+    SearchHit,
+    search,
     visible_interactions,
     visible_organizations,
     visible_people,
@@ -237,6 +239,30 @@ def _shown(user: User, prefix: str = "person") -> Q:
     every person of the tenant.
     """
     return ~Q(**{f"{prefix}__visibility": "private"}) | Q(**{f"{prefix}__owner": user})
+
+
+def global_search(user: User, text: str, *, limit: int = 20) -> list[SearchHit]:
+    """The top bar's search: people, organisations and sites (people.queries.search) and
+    skills of the taxonomy, read as the expert search reads them (typos, umlauts,
+    synonyms, German or English); a skill hit leads to the experts for it."""
+    from geflecht.skills import matching
+
+    hits = search(user, text, limit=limit)
+    if user.tenant_id is None or not text.strip():
+        return hits
+    tax = matching.taxonomy(user.tenant_id)
+    reading = matching.interpret(tax, text)
+    # A skill hit only when the whole query names skills (no leftover words): "Weber Ulm"
+    # stays a people search, "Spritzguss" and "injection moulding" find the skill.
+    if reading.further:
+        return hits
+    for m in reading.matches:
+        entry = tax.skills[m.skill_id]
+        hits.append(
+            SearchHit("skill", m.skill_id, entry.name_de, entry.name_en, 100.0 * m.score + 5)
+        )
+    hits.sort(key=lambda h: -h.score)
+    return hits[:limit]
 
 
 def organisation_page(user: User, org_id: int, *, lang: str = "en") -> OrgPage:

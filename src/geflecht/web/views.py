@@ -24,7 +24,6 @@ from geflecht.people.actions import add_private_note, delete_private_note
 from geflecht.people.models import Organization, Person, PrivateNote
 from geflecht.people.queries import (
     my_private_notes,
-    search,
     tenant_overview,
     visible_organizations,
     visible_people,
@@ -87,7 +86,7 @@ def dashboard_new_ties(request: HttpRequest) -> HttpResponse:
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()[:200]
-    hits = search(request.user, text, limit=50) if text else []
+    hits = services.global_search(request.user, text, limit=50) if text else []
     return render(request, "web/pages/search.html", {"q": text, "hits": hits})
 
 
@@ -97,10 +96,14 @@ def search_suggest(request: HttpRequest) -> HttpResponse:
     """Autocomplete: the best few hits as a list (an htmx partial)."""
     text = request.GET.get("q", "").strip()[:200]
     kinds = request.GET.get("kinds", "")
-    hits = search(request.user, text, limit=8) if len(text) >= 2 else []
+    hits = services.global_search(request.user, text, limit=8) if len(text) >= 2 else []
+    pick = request.GET.get("pick", "")  # a form field to fill instead of following a link
     if kinds == "person":
         hits = [h for h in hits if h.kind == "person"]
-    pick = request.GET.get("pick", "")  # a form field to fill instead of following a link
+    elif pick:
+        hits = [
+            h for h in hits if h.kind != "skill"
+        ]  # a form field to fill instead of following a link
     return render(request, "web/partials/suggest.html", {"hits": hits, "q": text, "pick": pick})
 
 

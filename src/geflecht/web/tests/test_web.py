@@ -618,3 +618,18 @@ def test_dates_read_the_european_way_in_both_languages(lang, short, long):
     with translation.override(lang):
         assert formats.date_format(when, "SHORT_DATE_FORMAT") == short
         assert formats.date_format(when, "DATETIME_FORMAT") == long
+
+
+def test_global_search_finds_skills_in_either_language_and_leads_to_the_experts(client, anna, demo):
+    client.force_login(anna)
+    for query in ("Spritzgus", "injection moulding"):
+        hits = client.get(reverse("search"), {"q": query}).context["hits"]
+        skills = [h for h in hits if h.kind == "skill"]
+        assert skills and skills[0].label == "Spritzguss", query
+    page = client.get(reverse("search"), {"q": "injection moulding"}).content.decode()
+    assert f"{reverse('experts')}?q=Spritzguss" in page
+    suggest = client.get(reverse("search_suggest"), {"q": "Spritzguss"}).content.decode()
+    assert "Spritzguss" in suggest
+    # A name with a place stays a people search.
+    hits = client.get(reverse("search"), {"q": "Weber Ulm"}).context["hits"]
+    assert not [h for h in hits if h.kind == "skill"]
