@@ -18,7 +18,11 @@ from geflecht.lib.bulk import insert_rows
 from geflecht.lib.places import gazetteer, haversine_km
 from geflecht.partners.models import JointProject, Rating
 from geflecht.people.models import Organization, Position, Site
-from geflecht.skills.actions import derive_from_interactions, load_starter_taxonomy
+from geflecht.skills.actions import (
+    PERSON_SKILL_COLUMNS,
+    derive_from_interactions,
+    load_starter_taxonomy,
+)
 from geflecht.skills.models import Endorsement, OrganizationCapability, PersonSkill, Skill
 
 BY_DEPARTMENT = {
@@ -121,18 +125,7 @@ def add_demo_skills(tenant: Tenant, plan, *, seed: int, now, stamp: str) -> dict
     counts = {
         "person skills": insert_rows(
             PersonSkill,
-            [
-                "tenant",
-                "person",
-                "skill",
-                "level",
-                "self_declared",
-                "note",
-                "derived",
-                "derived_weight",
-                "created_at",
-                "updated_at",
-            ],
+            PERSON_SKILL_COLUMNS,
             rows,
         )
     }
@@ -211,18 +204,7 @@ def _showcase(tenant: Tenant, key_to_id: dict[str, int], stamp: str) -> int:
     )
     return insert_rows(
         PersonSkill,
-        [
-            "tenant",
-            "person",
-            "skill",
-            "level",
-            "self_declared",
-            "note",
-            "derived",
-            "derived_weight",
-            "created_at",
-            "updated_at",
-        ],
+        PERSON_SKILL_COLUMNS,
         people,
     )
 

@@ -367,7 +367,7 @@ def _check_fields(fields: dict, allowed: set[str]) -> None:
         raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
 
 
-def _same_tenant(user: User, *objects) -> None:
+def require_same_tenant(user: User, *objects) -> None:
     """Each object is in the user's tenant and, for organisations and sites, one the
     user may see (a colleague's private organisation looks like a missing one)."""
     for obj in objects:
@@ -401,7 +401,7 @@ def update_organization(
 ) -> Organization:
     """Change an organisation; ``expected`` is the etag the edit is based on (409 if stale)."""
     require_writer(user)
-    _same_tenant(user, org)
+    require_same_tenant(user, org)
     _check_fields(fields, _ORG_FIELDS)
     locked = Organization.objects.select_for_update().get(pk=org.pk)
     if expected is not None and organization_etag(locked) != expected:
@@ -428,7 +428,7 @@ def update_organization(
 @transaction.atomic
 def create_site(user: User, organization: Organization, *, city: str, **fields) -> Site:
     require_writer(user)
-    _same_tenant(user, organization)
+    require_same_tenant(user, organization)
     _check_fields(fields, _SITE_FIELDS)
     site = Site(tenant_id=user.tenant_id, organization=organization, city=city.strip(), **fields)
     site.full_clean()
@@ -442,7 +442,7 @@ def add_position(user: User, person: Person, organization: Organization, **field
     require_writer(user)
     if not _can_see(user, person):
         raise ValidationError({"person": _("This person does not exist.")})
-    _same_tenant(user, organization, fields.get("site"))
+    require_same_tenant(user, organization, fields.get("site"))
     _check_fields(fields, _POSITION_FIELDS)
     site = fields.get("site")
     if site is not None and site.organization_id != organization.pk:
@@ -462,7 +462,7 @@ def update_position(user: User, position: Position, **fields) -> Position:
     if not _can_see(user, position.person):
         raise ValidationError({"person": _("This person does not exist.")})
     _check_fields(fields, _POSITION_FIELDS)
-    _same_tenant(user, fields.get("site"))
+    require_same_tenant(user, fields.get("site"))
     for name, value in fields.items():
         setattr(position, name, value)
     position.full_clean()

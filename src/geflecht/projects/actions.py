@@ -27,6 +27,7 @@ from geflecht.accounts.models import User
 from geflecht.lib.errors import Conflict
 from geflecht.lib.visibility import can_see, covers, require_writer
 from geflecht.network.actions import record_interaction
+from geflecht.people.actions import require_same_tenant
 from geflecht.people.models import BuyingRole, Organization, Person
 from geflecht.projects.models import (
     Document,
@@ -66,19 +67,6 @@ def _check_fields(fields: dict) -> None:
         raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
 
 
-def _same_tenant(user: User, *objects) -> None:
-    """Each object is in the user's tenant, and organisations and sites are ones the user
-    may see (a colleague's private firm looks like a missing one)."""
-    for obj in objects:
-        if obj is None:
-            continue
-        org = obj if isinstance(obj, Organization) else getattr(obj, "organization", None)
-        if obj.tenant_id != user.tenant_id or (
-            isinstance(org, Organization) and not can_see(user, org)
-        ):
-            raise ValidationError(_("%(what)s does not exist.") % {"what": type(obj).__name__})
-
-
 def _editable(user: User, project: Project) -> None:
     require_writer(user)
     if not can_see(user, project):
@@ -90,7 +78,7 @@ def create_project(user: User, organization: Organization, *, name: str, **field
     """A new project at a customer (or prospect) organisation, owned by ``user``."""
     require_writer(user)
     _check_fields(fields)
-    _same_tenant(user, organization, fields.get("site"), fields.get("parent"))
+    require_same_tenant(user, organization, fields.get("site"), fields.get("parent"))
     if organization.kind == Organization.Kind.OWN:
         raise ValidationError(
             {"organization": _("Projects are run at customers, not at our own company.")}
@@ -120,7 +108,7 @@ def update_project(
     """Change a project; an edit based on an older ``expected_version`` raises Conflict."""
     _editable(user, project)
     _check_fields(fields)
-    _same_tenant(user, fields.get("site"), fields.get("parent"))
+    require_same_tenant(user, fields.get("site"), fields.get("parent"))
     # The row lock makes check-and-write one step for two concurrent editors.
     locked = Project.objects.select_for_update().get(pk=project.pk)
     if expected_version is not None and locked.version != expected_version:

@@ -48,6 +48,11 @@ __all__ = [
 
 #: Where derived evidence comes from; the projects app feeds "project" and "document".
 EVIDENCE_SOURCES = ("interaction", "project", "document")
+#: The columns of a plain bulk insert of person skills (the demo and the derivation).
+PERSON_SKILL_COLUMNS = [
+    "tenant", "person", "skill", "level", "self_declared", "note", "derived",
+    "derived_weight", "created_at", "updated_at",
+]  # fmt: skip
 MAX_EXAMPLES = 3
 
 #: Balog et al. (2006), model 2, made explainable: a subject mentioning the skill is a
@@ -493,18 +498,7 @@ def derive_from_interactions(tenant_id: int, *, batch: int = 50_000) -> DerivedR
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     insert_rows(
         PersonSkill,
-        [
-            "tenant",
-            "person",
-            "skill",
-            "level",
-            "self_declared",
-            "note",
-            "derived",
-            "derived_weight",
-            "created_at",
-            "updated_at",
-        ],
+        PERSON_SKILL_COLUMNS,
         (
             (
                 tenant_id,
