@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 
 from geflecht.accounts.models import User
 from geflecht.demo.generator import DemoOptions, generate_demo
@@ -24,11 +25,24 @@ def _fresh_caches():
     cache.clear()
 
 
+@pytest.fixture(scope="module")
+def _module_demo(django_db_setup, django_db_blocker):
+    """The demo network, generated once per test module inside an outer transaction that
+    is rolled back at the module's end. Each test runs in a savepoint within it (as
+    Django's ``TestCase.setUpTestData`` does), so what a test writes is gone for the next
+    one, and 150 people are generated once per module instead of once per test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield generate_demo(
+            DemoOptions(
+                people=150, seed=11, now=datetime(2026, 11, 1, tzinfo=UTC), tenant_slug="web"
+            )
+        )
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db):
-    return generate_demo(
-        DemoOptions(people=150, seed=11, now=datetime(2026, 11, 1, tzinfo=UTC), tenant_slug="web")
-    )
+def demo(_module_demo, db):
+    return _module_demo
 
 
 @pytest.fixture
