@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from django.urls import reverse
 
 from geflecht.accounts.models import User
-from geflecht.demo.generator import DemoOptions, generate_demo
 from geflecht.people.models import Person
-
-
-@pytest.fixture
-def demo(db):
-    return generate_demo(
-        DemoOptions(people=150, seed=11, now=datetime(2026, 11, 1, tzinfo=UTC), tenant_slug="web")
-    )
 
 
 def test_login_page_is_served_with_its_stylesheet(client):
