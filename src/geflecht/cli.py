@@ -17,7 +17,18 @@ def main(argv: list[str] | None = None) -> None:
 
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "geflecht"
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    except Exception as exc:
+        # The CLI's half of the one error mapping (lib.errors.classify): a service's
+        # NotFound / NotAllowed / Conflict / Invalid is a message and exit status 1, as
+        # Django prints a CommandError; anything else is a bug and keeps its traceback.
+        from geflecht.lib.errors import classify, message_of
+
+        if classify(exc) is None:
+            raise
+        sys.stderr.write(f"geflecht: {message_of(exc)}\n")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Turns a service's NotFound / NotAllowed / Conflict / Invalid into the styled page.
+    "geflecht.web.middleware.DomainErrorMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]

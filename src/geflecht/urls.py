@@ -5,6 +5,12 @@ from django.urls import include, path
 from geflecht.api.main import api
 from geflecht.web import views, views_events, views_projects, views_skills
 
+# Styled error pages in the app's layout; the same page a service's error becomes
+# (web.middleware.DomainErrorMiddleware).
+handler403 = "geflecht.web.middleware.handler403"
+handler404 = "geflecht.web.middleware.handler404"
+handler500 = "geflecht.web.middleware.handler500"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),

@@ -10,14 +10,22 @@ from __future__ import annotations
 import functools
 import json
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from geflecht.lib.errors import Conflict, NotFound
+from geflecht.lib.errors import (
+    CONFLICT,
+    FORBIDDEN,
+    INVALID,
+    NOT_FOUND,
+    DomainError,
+    classify,
+    message_of,
+)
 
 
 class ApiError(Exception):
@@ -65,24 +73,25 @@ def install(api: NinjaAPI) -> None:
         named = ", ".join(sorted({e["field"] for e in errors if e["field"]})) or "the request"
         return reply(request, 422, "validation_error", f"Invalid input: {named}.", errors=errors)
 
-    @api.exception_handler(DjangoValidationError)
-    def invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
-        errors = _field_errors(exc)
-        return reply(request, 422, "validation_error", " ".join(exc.messages), errors=errors)
+    def domain_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # The one mapping of lib.errors (NotFound 404, NotAllowed 403, Conflict 409,
+        # Invalid 422), shared with the web and the CLI.
+        kind = classify(exc)
+        assert kind is not None
+        extra: dict = {}
+        if kind is INVALID:
+            extra["errors"] = _field_errors(exc)
+        elif kind is CONFLICT:
+            extra["current_version"] = getattr(exc, "current_version", None)
+        elif kind is NOT_FOUND:
+            # One message for "missing" and "not yours": existence must not leak.
+            return reply(request, 404, "not_found", str(exc) or "Not found.")
+        default = "You may not do this." if kind is FORBIDDEN else "Invalid input."
+        return reply(request, kind.status, kind.code, message_of(exc) or default, **extra)
 
-    @api.exception_handler(Conflict)
-    def conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
-        return reply(request, 409, "conflict", str(exc), current_version=exc.current_version)
-
-    @api.exception_handler(NotFound)
-    @api.exception_handler(Http404)
-    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
-        # One message for "missing" and "not yours": existence must not leak.
-        return reply(request, 404, "not_found", str(exc) or "Not found.")
-
-    @api.exception_handler(PermissionDenied)
-    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-        return reply(request, 403, "forbidden", str(exc) or "You may not do this.")
+    domain_errors = (DomainError, ObjectDoesNotExist, Http404, PermissionDenied)
+    for error in (*domain_errors, DjangoValidationError):
+        api.add_exception_handler(error, domain_error)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
