@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml package-lock.json | cksum | cut -d' ' -f1)
 VENDOR := src/geflecht/web/static/vendor
 
+# The suite runs on every core, a test file per worker (its module fixtures built once).
+PYTEST_WORKERS ?= -n auto --dist loadfile
+
 .PHONY: run test lint format bench clean
 
 $(STAMP): requirements.lock pyproject.toml package.json package-lock.json
@@ -30,7 +33,8 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/geflecht makemigrations --check --dry-run -v 0
-	$(BIN)/pytest
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/pytest $(PYTEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

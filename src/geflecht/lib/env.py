@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -78,11 +79,17 @@ def local_secret_key(path: Path) -> str:
             raise ImproperlyConfigured(f"{path} holds a secret key shorter than 50 characters")
         return key
     key = secrets.token_urlsafe(64)
+    # Written whole to a temporary file, then linked into place: a second process (a
+    # server or test worker starting at the same moment) sees no file or the whole key,
+    # never an empty one, and whoever links first wins.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        # Another process (a second server worker) created it first: use theirs.
-        return local_secret_key(path)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return local_secret_key(path)
+    finally:
+        os.unlink(tmp)
     return key
