@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -232,7 +233,8 @@ def test_logging_a_meeting_strengthens_the_tie(world, colleague, jana):
     assert tie["strength"] > 0
     detail = jana.get(f"/api/v1/relationships/{tie['id']}").json()
     assert "meeting" in detail["explanation"]
-    assert detail["evidence"]["value"] == pytest.approx(tie["strength"], rel=1e-6)
+    # Strength decays with time: the two reads are a moment apart (seconds on a busy machine).
+    assert detail["evidence"]["value"] == pytest.approx(tie["strength"], rel=1e-4)
 
 
 def test_bad_interactions_are_refused_with_the_reason(world, owner, anna):
@@ -310,7 +312,8 @@ def test_openapi_document_and_self_hosted_docs(db, owner):
         assert path in schema["paths"]
     docs = session.get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in docs
-    assert "cdn" not in docs.lower() and "https://" not in docs
+    # No script or stylesheet from elsewhere (a random CSRF token may spell "cdn").
+    assert not re.search(r'(src|href)="(https?:)?//', docs) and "https://" not in docs
 
 
 def test_person_detail_and_list_show_the_same_person(world, tenant, anna):
