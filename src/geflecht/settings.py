@@ -22,6 +22,7 @@ from geflecht.lib.env import (
     env_str,
     local_secret_key,
 )
+from geflecht.lib.headers import add_static_headers
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_path("GEFLECHT_DATA_DIR", Path.cwd() / "data")
@@ -177,6 +178,9 @@ STORAGES = {
 }
 # Serve straight from the app folders too, so a checkout works before collectstatic.
 WHITENOISE_USE_FINDERS = True
+# WhiteNoise answers before the CSP and frame middleware: static files get the same
+# security headers this way.
+WHITENOISE_ADD_HEADERS_FUNCTION = add_static_headers
 MEDIA_ROOT = DATA_DIR / "media"
 
 # Cookies and headers. Behind HTTPS set GEFLECHT_SECURE_COOKIES=1: cookies are then sent

@@ -27,6 +27,7 @@ from geflecht.events import actions
 from geflecht.events.models import Attendance, AttendanceRole, AttendanceStatus, Event, EventKind
 from geflecht.intros import actions as intros
 from geflecht.lib.errors import Conflict
+from geflecht.lib.spreadsheet import safe_row
 from geflecht.network.models import Interaction, InteractionParticipant, Relationship
 from geflecht.network.reach import PathOptions, introduction_paths
 from geflecht.people.models import ContactEmail, Organization, Person, Position
@@ -211,7 +212,9 @@ def _upcoming_fair(tenant, anna, jana, own, org_ids, anchor_id, rng, now, counts
             (str(1 + i % 9), f"{'ABCDEF'[i % 6]}{10 + i}") if role == "Aussteller" else ("", "")
         )
         writer.writerow(
-            [p.full_name, employer.get(pid, ""), "", mails.get(pid, ""), role, hall, stand]
+            safe_row(
+                [p.full_name, employer.get(pid, ""), "", mails.get(pid, ""), role, hall, stand]
+            )
         )
     firsts = ("Lena", "Jonas", "Miriam", "Stefan", "Ayse", "Tobias", "Katrin", "Marco")
     lasts = ("Brandt", "Yilmaz", "Kessler", "Vogt", "Lorenz", "Haas", "Seidel", "Kraus")

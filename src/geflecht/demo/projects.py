@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Q
 
 from geflecht.accounts.models import Tenant, User
+from geflecht.lib.spreadsheet import safe_row
 from geflecht.network.models import Relationship
 from geflecht.people.models import BuyingRole, Organization, Position
 from geflecht.projects import actions
@@ -60,7 +61,7 @@ def _requirements(project: str) -> bytes:
         ("Rauheit Ra Dichtfläche", "0,4 µm", "Stichprobe"),
     ]
     out = io.StringIO()
-    csv.writer(out, delimiter=";", lineterminator="\n").writerows(rows)
+    csv.writer(out, delimiter=";", lineterminator="\n").writerows(map(safe_row, rows))
     return f"# Anforderungsliste {project}\n{out.getvalue()}".encode()
 
 
@@ -241,7 +242,8 @@ def sample_targets(user) -> str:
         ("Hofer Medizintechnik", "", "medical", ""),  # no city: shows a row error
     ]
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
+    # Organisation names are users' input: written as text, never as formulas.
+    csv.writer(out, lineterminator="\n").writerows(map(safe_row, rows))
     return out.getvalue()
 
 

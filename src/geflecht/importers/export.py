@@ -18,6 +18,7 @@ from django.db.models import Prefetch, Q
 
 from geflecht.accounts.models import User
 from geflecht.importers.parsers import Address, ContactRecord, Labelled, write_vcard4
+from geflecht.lib.spreadsheet import safe_row
 from geflecht.people.models import Person, Position
 from geflecht.people.queries import visible_organizations, visible_people, visible_relationships
 
@@ -100,29 +101,32 @@ def export_people(user: User, fmt: str, stream: TextIO) -> int:
 def _csv(user: User, stream: TextIO) -> int:
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
+    # Names and notes are anybody's input: written as text, never as formulas.
     n = 0
     for person in _people(user):
         pos = _position(person)
         site = pos.site if pos is not None else None
         writer.writerow(
-            [
-                person.pk,
-                person.title,
-                person.first_name,
-                person.last_name,
-                "; ".join(e.email for e in person.emails.all()),
-                "; ".join(p.number for p in person.phones.all()),
-                pos.organization.name if pos else "",
-                pos.department if pos else "",
-                pos.title if pos else "",
-                site.street if site else "",
-                site.postal_code if site else "",
-                site.city if site else "",
-                site.country if site else "",
-                "; ".join(person.tags or ()),
-                person.notes,
-                person.visibility,
-            ]
+            safe_row(
+                [
+                    person.pk,
+                    person.title,
+                    person.first_name,
+                    person.last_name,
+                    "; ".join(e.email for e in person.emails.all()),
+                    "; ".join(p.number for p in person.phones.all()),
+                    pos.organization.name if pos else "",
+                    pos.department if pos else "",
+                    pos.title if pos else "",
+                    site.street if site else "",
+                    site.postal_code if site else "",
+                    site.city if site else "",
+                    site.country if site else "",
+                    "; ".join(person.tags or ()),
+                    person.notes,
+                    person.visibility,
+                ]
+            )
         )
         n += 1
     return n

@@ -7,10 +7,15 @@ so the API, the web pages and the CLI can stay thin and cannot forget a check.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import io
 import logging
 import re
 import threading
 import time
+import unicodedata
+import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -305,6 +310,8 @@ class ErasureReport:
     strengths_recomputed: int
     user_account_unlinked: bool
     skills: int
+    documents_redacted: int = 0
+    document_versions_deleted: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -323,10 +330,14 @@ def erase_person(user: User, person: Person, *, now: datetime | None = None) -> 
     legal-basis record, relationships (shared and private) and skills. Interactions they
     took part in keep the other participants but lose this person, and their name and
     addresses in those interactions' subjects become "[erased]"; an interaction left
-    with fewer than two people is deleted. Strengths of the remaining pairs are
-    recomputed. A linked user account stays but loses its person. The graph forgets them
-    at once: their ties are logged as removed (every process drops them on its next
-    request) and this process drops its snapshot so the node itself is gone.
+    with fewer than two people is deleted. Project documents forget them too: their name
+    and addresses in document titles, file names and version notes become "[erased]",
+    and every stored version whose content names them is deleted with its file (a
+    document left without versions goes too; see :func:`_erase_from_documents`).
+    Strengths of the remaining pairs are recomputed. A linked user account stays but
+    loses its person. The graph forgets them at once: their ties are logged as removed
+    (every process drops them on its next request) and this process drops its snapshot
+    so the node itself is gone.
 
     Only tenant admins, and the owner of a private contact, may erase: others get
     ``PermissionDenied`` (or ``Person.DoesNotExist`` when they may not even see the
@@ -352,6 +363,7 @@ def erase_person(user: User, person: Person, *, now: datetime | None = None) -> 
     left, deleted, pairs = _leave_interactions(tenant_id, pid, traces)
     skills = _erase_skills(pid)
     _scrub_intro_requests(tenant_id, pid, traces)
+    redacted, versions_deleted = _erase_from_documents(tenant_id, traces)
     unlinked = User.objects.filter(person_id=pid).update(person=None) > 0
     # Earlier log rows carry the erased ties' strengths; the removal rows logged below
     # supersede them for any process that is behind, so they can go.
@@ -370,6 +382,8 @@ def erase_person(user: User, person: Person, *, now: datetime | None = None) -> 
         strengths_recomputed=recomputed,
         user_account_unlinked=unlinked,
         skills=skills,
+        documents_redacted=redacted,
+        document_versions_deleted=versions_deleted,
         **counts,
     )
     log_access(
@@ -403,16 +417,31 @@ ERASED = "[erased]"
 
 def _traces(person: Person) -> re.Pattern | None:
     """A pattern for the person's name and addresses as they appear in subjects."""
-    words = {person.full_name, f"{person.first_name} {person.last_name}".strip()}
-    words |= set(ContactEmail.objects.filter(person=person).values_list("email", flat=True))
+    names = {person.full_name, f"{person.first_name} {person.last_name}".strip()}
     if len(person.last_name) >= 3:
-        words.add(person.last_name)
+        names.add(person.last_name)
+    # "Zwölfhaus" is written "Zwoelfhaus" in file names and addresses, "Zwolfhaus" by
+    # keyboards without umlauts.
+    words = {variant for name in names for variant in _spellings(name)}
+    words |= set(ContactEmail.objects.filter(person=person).values_list("email", flat=True))
     words = {w for w in words if w}
     if not words:
         return None
     # Longest first, so "Dr. Max Muster" is replaced whole before "Muster" alone.
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+_UMLAUTS = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+)
+
+
+def _spellings(name: str) -> set[str]:
+    """A name as written, with umlauts transliterated, and with accents dropped."""
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).replace("ß", "ss")
+    return {name, name.translate(_UMLAUTS), plain}
 
 
 def _scrub_intro_requests(tenant_id: int, pid: int, traces: re.Pattern | None) -> None:
@@ -452,6 +481,121 @@ def _scrub(interaction_ids: list[int], traces: re.Pattern | None) -> None:
                 Interaction.objects.filter(pk=iid).update(
                     subject=new_subject[:300], location=new_location[:200]
                 )
+
+
+#: Stored document files larger than this are not read for the person's name: the
+#: document limit is far below it.
+_SCAN_LIMIT = 64 * 1024 * 1024
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
+_PDF_STRING = re.compile(rb"\(((?:\\.|[^\\)])*)\)")
+_XML_TAG = re.compile(r"<[^>]+>")
+
+
+def _texts(data: bytes) -> list[str]:
+    """What a person could read in a stored file, as well as it can be told without a
+    parser per format: the bytes as text, the XML of Office/OpenDocument files (zip
+    archives) with and without their tags, and the strings of PDF content streams."""
+    texts = [data.decode("utf-8", "ignore"), data.decode("latin-1")]
+    if data[:2] == b"PK":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for info in archive.infolist():
+                    if info.file_size > _SCAN_LIMIT:
+                        continue
+                    inner = archive.read(info).decode("utf-8", "ignore")
+                    # A word split over two runs is whole without tags; words of two
+                    # paragraphs are apart with them replaced by a space.
+                    texts += [inner, _XML_TAG.sub("", inner), _XML_TAG.sub(" ", inner)]
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+            pass
+    if data[:5] == b"%PDF-":
+        for raw in _PDF_STREAM.findall(data):
+            with contextlib.suppress(zlib.error):
+                raw = zlib.decompress(raw)
+            strings = [
+                s.replace(b"\\(", b"(").replace(b"\\)", b")") for s in _PDF_STRING.findall(raw)
+            ]
+            for joined in (b"".join(strings), b" ".join(strings)):
+                texts += [joined.decode("latin-1"), joined.decode("utf-16-be", "ignore")]
+    return texts
+
+
+def _erase_from_documents(tenant_id: int, traces: re.Pattern | None) -> tuple[int, int]:
+    """Take the person out of the tenant's project documents; return (documents whose
+    title, file names or notes were redacted, versions deleted).
+
+    A title, file name or note keeps its other words ("Angebot für Herrn [erased]"). A
+    stored file cannot be redacted in place without falsifying what was sent, so every
+    version whose content names the person (name or e-mail address, also inside Office
+    and PDF files) is deleted, its file after the commit; a document left without
+    versions is deleted. Every version of the tenant is read: an erasure is rare, and
+    a file may name someone who is on no team of its project.
+    """
+    from geflecht.projects.models import Document, DocumentVersion
+
+    if traces is None:
+        return 0, 0
+    redacted: set[int] = set()
+    for doc_id, title in Document.objects.filter(tenant_id=tenant_id).values_list("id", "title"):
+        new = _redact_title(title, traces)[:200]
+        if new != title:
+            Document.objects.filter(pk=doc_id).update(title=new)
+            redacted.add(doc_id)
+    doomed: list[tuple[int, int, str]] = []
+    versions = DocumentVersion.objects.filter(tenant_id=tenant_id).order_by("id")
+    for version in versions.iterator(chunk_size=200):
+        if version.size <= _SCAN_LIMIT and _names_person(version, traces):
+            doomed.append((version.pk, version.document_id, version.file.name))
+            continue
+        filename, note = (
+            _redact_filename(version.filename, traces),
+            traces.sub(ERASED, version.note),
+        )
+        if (filename, note) != (version.filename, version.note):
+            DocumentVersion.objects.filter(pk=version.pk).update(filename=filename, note=note)
+            redacted.add(version.document_id)
+    if doomed:
+        DocumentVersion.objects.filter(pk__in=[pk for pk, _d, _f in doomed]).delete()
+        Document.objects.filter(pk__in={d for _p, d, _f in doomed}, versions__isnull=True).delete()
+        storage = DocumentVersion._meta.get_field("file").storage
+        names = [name for _p, _d, name in doomed]
+        # Files go once the rows are gone for good: a rollback keeps both.
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    return len(redacted), len(doomed)
+
+
+def _names_person(version, traces: re.Pattern) -> bool:
+    try:
+        with version.file.open("rb") as fh:
+            data = fh.read()
+    except OSError:  # the file is gone already: nothing of the person is stored
+        return False
+    return any(traces.search(text) for text in _texts(data))
+
+
+_SEPARATORS = re.compile(r"[_\-.]+")
+
+
+def _redact_title(title: str, traces: re.Pattern) -> str:
+    """``Angebot für Herrn Zwölfhaus`` -> ``Angebot für Herrn [erased]``; a title made
+    from a file name (``Besuchsbericht_Zwoelfhaus``) -> ``Besuchsbericht [erased]``."""
+    new = traces.sub(ERASED, title)
+    spaced = _SEPARATORS.sub(" ", new)
+    return traces.sub(ERASED, spaced) if traces.search(spaced) else new
+
+
+def _redact_filename(filename: str, traces: re.Pattern) -> str:
+    """``Besuchsbericht_Zwoelfhaus.txt`` -> ``Besuchsbericht_erased.txt``."""
+    stem, dot, ext = filename.rpartition(".")
+    if not dot:
+        stem, ext = filename, ""
+    spaced = _SEPARATORS.sub(" ", stem)
+    if not (traces.search(stem) or traces.search(spaced)):
+        return filename
+    # Addresses first (their dots are separators too), then names between separators.
+    new = _SEPARATORS.sub(" ", traces.sub("erased", stem))
+    new = traces.sub("erased", new).strip().replace(" ", "_") or "erased"
+    return f"{new}.{ext}" if dot else new
 
 
 def _leave_interactions(

@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import User
 from geflecht.lib.models import Visibility
-from geflecht.lib.visibility import can_see
+from geflecht.lib.visibility import can_see, visible_q
 from geflecht.network.models import Interaction, InteractionParticipant, Relationship
 from geflecht.network.params import strength_params
 from geflecht.network.queries import pair_histories
 from geflecht.network.strength import compute_strength
-from geflecht.people.models import ContactEmail, ContactPhone, Person, Position
+from geflecht.people.models import ContactEmail, ContactPhone, Person, Position, PrivateNote
 from geflecht.privacy.models import AuditEntry, PersonPrivacy
 from geflecht.skills.queries import person_skills_export
 
@@ -95,10 +95,6 @@ def _name(person: Person) -> str:
     return person.full_name
 
 
-def _visible_to(user: User, visibility: str, owner_id: int | None) -> bool:
-    return visibility != Visibility.PRIVATE or owner_id == user.pk
-
-
 def _dt(value) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -165,12 +161,19 @@ def export_person_data(user: User, person: Person, *, now=None) -> dict[str, Any
 
     Includes the person's fields, e-mail addresses, phone numbers, positions, the user
     account linked to them, relationships with their strength and its explanation,
-    interactions they took part in, their legal-basis record and the audit trail of
-    access to their data. Other people are named only when ``user`` may see them.
+    interactions they took part in, private notes on them, their skills with the
+    endorsements and their comments, fairs they attend and fair-target notes on them,
+    project and joint-project memberships, introduction requests, their legal-basis
+    record and the audit trail of access to their data. Other people are named only when
+    ``user`` may see them.
 
-    A tenant admin gets the complete record (``"complete": true``): relationships and
-    interactions that other users keep private are included, with their other people
-    left unnamed. Anybody else gets what they may see (``"complete": false``).
+    The one rule (:func:`geflecht.lib.visibility.visible_q`) decides what a user gets:
+    company records, their team's and their own (``"complete": false``); private notes
+    only their own. A tenant admin answers the person's request and gets the complete
+    record (``"complete": true``): relationships, interactions and project memberships
+    that other users keep private or within their team are included with the other
+    people and the project left unnamed, and every user's private notes on the person
+    with their author.
 
     Raises ``Person.DoesNotExist`` when ``user`` may not see the person. Does not write
     the audit entry: :func:`geflecht.privacy.actions.export_person` does both.
@@ -226,8 +229,13 @@ def export_person_data(user: User, person: Person, *, now=None) -> dict[str, Any
         "relationships": _relationships(user, person, admin=admin, now=now),
         "interactions": _interactions(user, person, admin=admin),
         "legal_basis": _privacy(person),
+        "private_notes": _private_notes(user, person, admin=admin),
         "skills": person_skills_export(person),
+        "endorsements": _endorsements(person),
         "events": _events(person),
+        "event_targets": _event_targets(person),
+        "project_memberships": _project_memberships(user, person, admin=admin),
+        "joint_projects": _joint_projects(user, person, admin=admin),
         "introduction_requests": _intro_requests(user, person),
         "audit": [
             {"at": _dt(e.at), "user": e.username, "action": e.action, "detail": e.detail}
@@ -235,6 +243,110 @@ def export_person_data(user: User, person: Person, *, now=None) -> dict[str, Any
         ],
     }
     return data
+
+
+def _private_notes(user: User, person: Person, *, admin: bool) -> list[dict[str, Any]]:
+    """Notes users keep on the person: the user's own; every user's for an admin."""
+    notes = PrivateNote.objects.filter(person=person).select_related("owner")
+    if not admin:
+        notes = notes.filter(owner=user)
+    return [
+        {
+            "author": n.owner.username,
+            "text": n.text,
+            "created_at": _dt(n.created_at),
+            "updated_at": _dt(n.updated_at),
+        }
+        for n in notes.order_by("created_at", "id")
+    ]
+
+
+def _endorsements(person: Person) -> list[dict[str, Any]]:
+    """Who confirmed which of the person's skills, with their comment."""
+    from geflecht.skills.models import Endorsement
+
+    rows = Endorsement.objects.filter(person_skill__person=person).select_related(
+        "person_skill__skill", "by"
+    )
+    return [
+        {
+            "skill": e.person_skill.skill.name_de,
+            "by": e.by.username,
+            "comment": e.comment,
+            "at": _dt(e.created_at),
+        }
+        for e in rows.order_by("created_at", "id")
+    ]
+
+
+def _event_targets(person: Person) -> list[dict[str, Any]]:
+    """Fairs at which someone of us wants to meet the person, with their note."""
+    from geflecht.events.models import EventTarget
+
+    rows = EventTarget.objects.filter(person=person).select_related("event", "chosen_by")
+    return [
+        {
+            "event": t.event.name,
+            "first_day": t.event.start_date.isoformat(),
+            "chosen_by": t.chosen_by.username if t.chosen_by else None,
+            "note": t.note,
+        }
+        for t in rows.order_by("event__start_date", "id")
+    ]
+
+
+def _project_memberships(user: User, person: Person, *, admin: bool) -> list[dict[str, Any]]:
+    """Project teams the person is on: projects the user may see by name; for an admin
+    also the others, without their name."""
+    from geflecht.projects.models import ProjectMember
+
+    out = []
+    for m in ProjectMember.objects.filter(person=person).select_related("project"):
+        seen = can_see(user, m.project)
+        if not seen and not admin:
+            continue
+        entry: dict[str, Any] = {
+            "project_id": m.project_id if seen else None,
+            "project": m.project.name if seen else None,
+            "stage": m.project.stage if seen else None,
+            "side": m.side,
+            "role": m.role,
+            "since": _dt(m.created_at),
+        }
+        if not seen:
+            entry["hidden"] = True
+        out.append(entry)
+    return out
+
+
+def _joint_projects(user: User, person: Person, *, admin: bool) -> list[dict[str, Any]]:
+    """Joint projects with partner firms naming the person on our side or theirs: those
+    with a partner the user may see; for an admin also the others, without names."""
+    from geflecht.partners.models import JointProject
+
+    sides: dict[int, str] = {}
+    for side, field in (("ours", JointProject.our_people), ("theirs", JointProject.their_people)):
+        for pk in field.through.objects.filter(person_id=person.pk).values_list(
+            "jointproject_id", flat=True
+        ):
+            sides[pk] = side
+    out = []
+    for jp in JointProject.objects.filter(pk__in=list(sides)).select_related("partner"):
+        seen = can_see(user, jp.partner)
+        if not seen and not admin:
+            continue
+        entry: dict[str, Any] = {
+            "title": jp.title if seen else None,
+            "partner": jp.partner.name if seen else None,
+            "side": sides[jp.pk],
+            "status": jp.status,
+            "start_date": jp.start_date.isoformat(),
+            "end_date": jp.end_date.isoformat() if jp.end_date else None,
+        }
+        if not seen:
+            entry["hidden"] = True
+        out.append(entry)
+    return out
 
 
 def _account(person: Person) -> dict[str, Any] | None:
@@ -272,7 +384,7 @@ def _relationships(user: User, person: Person, *, admin: bool, now) -> list[dict
         Q(person_a_id=person.pk) | Q(person_b_id=person.pk)
     )
     if not admin:
-        rels = rels.filter(~Q(visibility=Visibility.PRIVATE) | Q(owner=user))
+        rels = rels.filter(visible_q(user))
     rels = list(rels.select_related("person_a", "person_b", "owner").order_by("-strength", "id"))
     histories = pair_histories(person.tenant_id, rels)
     params = strength_params()
@@ -309,7 +421,7 @@ def _person_ref(user: User, other: Person) -> dict[str, Any]:
 def _interactions(user: User, person: Person, *, admin: bool) -> list[dict[str, Any]]:
     mine = Interaction.objects.filter(tenant_id=person.tenant_id, participations__person=person)
     if not admin:
-        mine = mine.filter(~Q(visibility=Visibility.PRIVATE) | Q(owner=user))
+        mine = mine.filter(visible_q(user))
     interactions = list(mine.select_related("site").order_by("-occurred_at", "id"))
     by_interaction: dict[int, list[InteractionParticipant]] = {i.pk: [] for i in interactions}
     for part in InteractionParticipant.objects.filter(
@@ -404,6 +516,37 @@ def render_export_text(data: dict[str, Any]) -> str:
         when = i["occurred_at"][:16]
         lines.append(f"- {when} {i['kind']}{subject} as {i['role']}; with {others}")
     if not data["interactions"]:
+        lines.append("None.")
+    lines += ["", "## Private notes", ""]
+    for n in data["private_notes"]:
+        lines.append(f"- {n['created_at'][:10]} {n['author']}:")
+        lines += [f"  > {line}" for line in n["text"].splitlines()]
+    if not data["private_notes"]:
+        lines.append("None.")
+    lines += ["", "## Skills and endorsements", ""]
+    for sk in data["skills"]:
+        lines.append(f"- {sk['skill']}, level {sk['level']}")
+    for e in data["endorsements"]:
+        comment = f": \u201c{e['comment']}\u201d" if e["comment"] else ""
+        lines.append(f"- {e['skill']} endorsed by {e['by']}{comment}")
+    if not data["skills"] and not data["endorsements"]:
+        lines.append("None.")
+    lines += ["", "## Events", ""]
+    lines += [f"- {ev['first_day']} {ev['event']} ({ev['role']})" for ev in data["events"]]
+    for t in data["event_targets"]:
+        note = f": {t['note']}" if t["note"] else ""
+        lines.append(f"- {t['first_day']} {t['event']}: a target of {t['chosen_by'] or '?'}{note}")
+    if not data["events"] and not data["event_targets"]:
+        lines.append("None.")
+    lines += ["", "## Projects", ""]
+    for m in data["project_memberships"]:
+        name = m["project"] or "(a project not visible to you)"
+        lines.append(f"- {name}: {m['role']} ({m['side']})")
+    for jp in data["joint_projects"]:
+        title = jp["title"] or "(a joint project not visible to you)"
+        partner = f" with {jp['partner']}" if jp["partner"] else ""
+        lines.append(f"- {title}{partner} ({jp['side']}, {jp['status']})")
+    if not data["project_memberships"] and not data["joint_projects"]:
         lines.append("None.")
     lines += ["", "## Legal basis", ""]
     basis = data["legal_basis"]

@@ -21,6 +21,7 @@ from rapidfuzz import fuzz, process
 
 from geflecht import graph as engine
 from geflecht.accounts.models import User
+from geflecht.lib.spreadsheet import safe_row
 from geflecht.network.reach import IntroPath, _own_company_people, render_paths
 from geflecht.network.snapshot import current_graph
 from geflecht.people.models import Organization, Person, Position
@@ -283,21 +284,24 @@ def export_csv(rows: Iterable[RadarRow]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     for r in rows:
+        # Target names come from an uploaded file: written as text, never as formulas.
         writer.writerow(
-            [
-                r.rank,
-                r.target.name,
-                r.target.city,
-                r.target.industry,
-                r.target.website,
-                r.organization.name if r.organization else "",
-                f"{r.match_score:.0f}" if r.organization else "",
-                f"{r.strength:.3f}",
-                r.independent_paths,
-                r.people_reached,
-                r.entry.full_name if r.entry else "",
-                r.ask.full_name if r.ask else "",
-                r.path.text() if r.path else "",
-            ]
+            safe_row(
+                [
+                    r.rank,
+                    r.target.name,
+                    r.target.city,
+                    r.target.industry,
+                    r.target.website,
+                    r.organization.name if r.organization else "",
+                    f"{r.match_score:.0f}" if r.organization else "",
+                    f"{r.strength:.3f}",
+                    r.independent_paths,
+                    r.people_reached,
+                    r.entry.full_name if r.entry else "",
+                    r.ask.full_name if r.ask else "",
+                    r.path.text() if r.path else "",
+                ]
+            )
         )
     return out.getvalue()

@@ -82,10 +82,22 @@ def dashboard_new_ties(request: HttpRequest) -> HttpResponse:
 
 
 # ----------------------------------------------------------------------------- search
+#: The longest search the pages take; a longer one is shortened with a message (the
+#: server accepts request lines of up to 8,190 bytes, see `geflecht serve`).
+MAX_SEARCH = 200
+
+
 @login_required
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
-    text = request.GET.get("q", "").strip()[:200]
+    text = request.GET.get("q", "").strip()
+    if len(text) > MAX_SEARCH:
+        messages.warning(
+            request,
+            _("A search takes at most %(n)s characters; yours was shortened to the first %(n)s.")
+            % {"n": MAX_SEARCH},
+        )
+        text = text[:MAX_SEARCH].strip()
     hits = services.global_search(request.user, text, limit=50) if text else []
     return render(request, "web/pages/search.html", {"q": text, "hits": hits})
 
@@ -94,7 +106,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def search_suggest(request: HttpRequest) -> HttpResponse:
     """Autocomplete: the best few hits as a list (an htmx partial)."""
-    text = request.GET.get("q", "").strip()[:200]
+    text = request.GET.get("q", "").strip()[:MAX_SEARCH]
     kinds = request.GET.get("kinds", "")
     hits = services.global_search(request.user, text, limit=8) if len(text) >= 2 else []
     pick = request.GET.get("pick", "")  # a form field to fill instead of following a link

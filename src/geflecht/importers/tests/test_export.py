@@ -109,3 +109,21 @@ def test_export_query_count_is_bounded(owner, tmp_path, django_assert_max_num_qu
     for fmt in ("vcard", "csv", "json"):
         with django_assert_max_num_queries(12):
             export_people(owner, fmt, io.StringIO())
+
+
+def test_csv_export_writes_formula_like_names_as_text(owner, tenant):
+    Person.objects.create(
+        tenant=tenant,
+        first_name='=HYPERLINK("http://evil.example","Klick")',
+        last_name="=cmd|' /C calc'!A0",
+        notes="@SUM(1+1)",
+        tags=["\uff1dfull-width"],
+    )
+    buf = io.StringIO()
+    export_people(owner, "csv", buf)
+    row = next(r for r in csv.DictReader(io.StringIO(buf.getvalue())) if r["notes"])
+    assert row["first_name"] == '\'=HYPERLINK("http://evil.example","Klick")'
+    assert row["last_name"] == "'=cmd|' /C calc'!A0"
+    assert row["notes"] == "'@SUM(1+1)"
+    assert row["tags"] == "'\uff1dfull-width"
+    assert row["id"].isdigit()  # numbers stay numbers

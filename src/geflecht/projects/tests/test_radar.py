@@ -67,3 +67,16 @@ def test_export_is_csv_with_a_header(world, project):
     assert len(parsed) == 4
     assert parsed[0]["matched_organisation"] == "ACME Maschinenbau GmbH"
     assert float(parsed[0]["best_strength"]) > 0
+
+
+def test_export_writes_formula_like_cells_as_text(world, project):
+    data = 'name,city,industry,website\n=HYPERLINK("http://evil.example"),-Ulm,@x,-evil.example\n'
+    rows = radar_file(world.anna, data.encode()).rows
+    (parsed,) = csv.DictReader(io.StringIO(export_csv(rows)))
+    assert parsed["name"] == '\'=HYPERLINK("http://evil.example")'
+    assert (parsed["city"], parsed["industry"], parsed["website"]) == (
+        "'-Ulm",
+        "'@x",
+        "'-evil.example",
+    )
+    assert parsed["rank"] == "1"

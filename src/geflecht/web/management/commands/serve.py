@@ -6,7 +6,21 @@ import os
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
+
+from geflecht.lib.headers import write_server_error
+
+#: gunicorn's access log without query strings and referrers: a search URL carries the
+#: name searched for (``/search/?q=Max+Muster``), and the log outlives any erasure.
+#: ``%(U)s`` is the path alone.
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(L)ss'
+
+#: The longest request line gunicorn accepts (its maximum; the default is 4094): a long
+#: search reaches the app, which shortens it with a message. Header fields may be
+#: twice gunicorn's default, for the cookies of a busy browser.
+LIMIT_REQUEST_LINE = 8190
+LIMIT_REQUEST_FIELD_SIZE = 16380
 
 
 class _Gunicorn(BaseApplication):
@@ -37,6 +51,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, workers, threads, **options):
         call_command("collectstatic", interactive=False, verbosity=0)
+        # Requests gunicorn refuses itself (a line or header beyond the limits) get an
+        # error page with the security headers, like every answer of the app.
+        gunicorn_util.write_error = write_server_error
         self.stdout.write(f"Geflecht is serving on http://{host}:{port}/ (Ctrl+C stops it)")
         _Gunicorn(
             {
@@ -44,6 +61,9 @@ class Command(BaseCommand):
                 "workers": workers,
                 "threads": threads,
                 "accesslog": "-",
+                "access_log_format": ACCESS_LOG_FORMAT,
+                "limit_request_line": LIMIT_REQUEST_LINE,
+                "limit_request_field_size": LIMIT_REQUEST_FIELD_SIZE,
                 "timeout": 60,
             }
         ).run()
