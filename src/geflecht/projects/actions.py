@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Max
@@ -29,6 +29,7 @@ from geflecht.lib.visibility import can_see, covers, require_writer
 from geflecht.network.actions import record_interaction
 from geflecht.people.actions import require_same_tenant
 from geflecht.people.models import BuyingRole, Organization, Person
+from geflecht.projects import queries
 from geflecht.projects.models import (
     Document,
     DocumentSend,
@@ -68,9 +69,37 @@ def _check_fields(fields: dict) -> None:
 
 
 def _editable(user: User, project: Project) -> None:
+    """Raise unless ``user`` may change the project (the rule: ``queries.may_change``)."""
     require_writer(user)
     if not can_see(user, project):
         raise ValidationError(_("This project does not exist."))
+    if not queries.may_change(user, project):
+        raise PermissionDenied(
+            _(
+                "Only the project's owner, our team on it or an admin may change %(name)s; "
+                "ask %(owner)s to put you on the team."
+            )
+            % {"name": project.name, "owner": _owner_name(project)}
+        )
+
+
+def _deletable(user: User, project: Project) -> None:
+    """Raise unless ``user`` may delete the project (the rule: ``queries.may_delete``)."""
+    require_writer(user)
+    if not can_see(user, project):
+        raise ValidationError(_("This project does not exist."))
+    if not queries.may_delete(user, project):
+        raise PermissionDenied(
+            _("Only the project's owner or an admin may delete %(name)s; ask %(owner)s.")
+            % {"name": project.name, "owner": _owner_name(project)}
+        )
+
+
+def _owner_name(project: Project) -> str:
+    owner = project.owner
+    if owner is None:
+        return _("an admin")
+    return str(owner.person) if owner.person_id else owner.get_username()
 
 
 @transaction.atomic
@@ -152,7 +181,7 @@ def set_skills_needed(user: User, project: Project, skill_ids: Iterable[int]) ->
 @transaction.atomic
 def delete_project(user: User, project: Project) -> None:
     """Delete a project with its teams and documents (files included, after commit)."""
-    _editable(user, project)
+    _deletable(user, project)
     names = list(
         DocumentVersion.objects.filter(document__project=project).values_list("file", flat=True)
     )

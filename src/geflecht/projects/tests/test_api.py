@@ -38,6 +38,13 @@ def test_create_read_and_edit_with_version(world, anna, jana):
     pid = r.json()["id"]
     got = jana.get(f"/api/v1/projects/{pid}")
     assert got.status_code == 200 and got["ETag"] == '"1"'
+    # Jana edits once she is on our team of the project (members do not bump the version).
+    joined = anna.post(
+        f"/api/v1/projects/{pid}/members",
+        {"person_id": world["jana"].pk, "role": "sales"},
+        content_type="application/json",
+    )
+    assert joined.status_code == 201, joined.content
     ok = jana.patch(
         f"/api/v1/projects/{pid}",
         {"stage": "proposal"},
