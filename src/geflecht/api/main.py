@@ -44,6 +44,18 @@ _ERROR_SCHEMA = {
 }
 
 
+def _no_null_in_forms(operation: dict) -> None:
+    """A multipart form cannot send null: an optional form field is left out instead, so
+    the document offers only its non-null alternative."""
+    content = operation.get("requestBody", {}).get("content", {})
+    form = content.get("multipart/form-data", {}).get("schema", {})
+    for name, prop in form.get("properties", {}).items():
+        options = [o for o in prop.get("anyOf", ()) if o.get("type") != "null"]
+        if "anyOf" in prop and len(options) == 1:
+            rest = {k: v for k, v in prop.items() if k != "anyOf"}
+            form["properties"][name] = {**options[0], **rest}
+
+
 class GeflechtAPI(NinjaAPI):
     """Documents the one error shape on every operation, so clients (and schemathesis)
     know every status an endpoint can answer with."""
@@ -54,6 +66,7 @@ class GeflechtAPI(NinjaAPI):
         ref = {"$ref": "#/components/schemas/Error"}
         for operations in schema["paths"].values():
             for operation in operations.values():
+                _no_null_in_forms(operation)
                 responses = operation.setdefault("responses", {})
                 for status, description in _ERRORS.items():
                     responses.setdefault(

@@ -331,11 +331,11 @@ def erase_person(request, person_id: Id):
     return erase(request.auth, person)
 
 
-class NoteIn(Schema):
+class PrivateNoteIn(Schema):
     text: str = Field(..., min_length=1, max_length=20_000, pattern=r"\S")
 
 
-class NoteOut(Schema):
+class PrivateNoteOut(Schema):
     id: int
     person_id: int
     text: str
@@ -344,7 +344,7 @@ class NoteOut(Schema):
 
 @router.get(
     "/persons/{person_id}/notes",
-    response=list[NoteOut],
+    response=list[PrivateNoteOut],
     summary="My private notes on a person (only I ever see them)",
 )
 def list_notes(request, person_id: Id):
@@ -352,8 +352,10 @@ def list_notes(request, person_id: Id):
     return list(queries.my_private_notes(request.auth, person))
 
 
-@router.post("/persons/{person_id}/notes", response={201: NoteOut}, summary="Add a private note")
-def add_note(request, person_id: Id, payload: NoteIn):
+@router.post(
+    "/persons/{person_id}/notes", response={201: PrivateNoteOut}, summary="Add a private note"
+)
+def add_note(request, person_id: Id, payload: PrivateNoteIn):
     person = queries.visible_person(request.auth, person_id)
     return Status(201, actions.add_private_note(request.auth, person, payload.text))
 

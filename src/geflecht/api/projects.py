@@ -13,7 +13,7 @@ from geflecht.api.errors import ApiError
 from geflecht.api.network import Lang, PathOut, PersonRef, _path, _ref
 from geflecht.api.pagination import Page
 from geflecht.api.people import _expected, _require_version
-from geflecht.api.types import BodyId, Id, Int, IsoDate, IsoDateTime, VisibilityName
+from geflecht.api.types import BodyId, Id, Int, IsoDate, IsoDateTime, Money, VisibilityName
 from geflecht.lib.errors import NotFound
 from geflecht.people import queries as people_queries
 from geflecht.people.models import BuyingRole
@@ -60,7 +60,7 @@ class ProjectIn(Schema):
     site_id: BodyId | None = None
     parent_id: BodyId | None = None
     stage: StageName = "lead"
-    value: Decimal | None = Field(None, ge=0, le=10**12, decimal_places=2)
+    value: Money | None = None
     start_date: IsoDate | None = None
     close_date: IsoDate | None = None
     description: str = Field("", max_length=20_000)
@@ -74,7 +74,7 @@ class ProjectPatch(Schema):
     name: str = Field(None, min_length=1, max_length=200)
     site_id: BodyId | None = None
     stage: StageName = None
-    value: Decimal | None = Field(None, ge=0, le=10**12, decimal_places=2)
+    value: Money | None = None
     start_date: IsoDate | None = None
     close_date: IsoDate | None = None
     description: str = Field(None, max_length=20_000)

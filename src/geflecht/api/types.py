@@ -6,11 +6,12 @@ the API refuses both so that a client's mistake is reported, not silently reinte
 
 import re
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Literal
 
 from annotated_types import Ge, Le
 from django.utils import timezone
-from pydantic import AfterValidator, BeforeValidator, Strict
+from pydantic import AfterValidator, BeforeValidator, Strict, WithJsonSchema
 
 from geflecht.lib.models import Visibility
 from geflecht.people.models import Organization
@@ -26,12 +27,42 @@ def _iso(value):
     return value
 
 
+def _whole(value):
+    """A JSON integer as JSON Schema reads it: ``3.0`` is the integer 3 (``true``, ``"3"``
+    and ``3.5`` stay refused by the strict check)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 MAX_ID = 2**63 - 1
-Int = Annotated[int, Strict()]
+# The BeforeValidator goes last, so that it wraps the whole check and the bounds stay
+# in the document as minimum/maximum.
+Int = Annotated[int, Strict(), BeforeValidator(_whole)]
 #: A database id in a path or query (strings there, so not strict), within 64 bits.
 Id = Annotated[int, Ge(1), Le(MAX_ID)]
 #: A database id in a JSON body.
-BodyId = Annotated[int, Strict(), Ge(1), Le(MAX_ID)]
+BodyId = Annotated[int, Strict(), Ge(1), Le(MAX_ID), BeforeValidator(_whole)]
+
+
+def _money(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("expected an amount in euros, a number such as 1250.5")
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        raise ValueError("the amount is out of range") from None
+
+
+MAX_MONEY = Decimal("999999999999.99")
+#: An amount in euros (a JSON number, kept to the cent), from 0 to below a trillion.
+Money = Annotated[
+    Decimal,
+    Ge(0),
+    Le(MAX_MONEY),
+    BeforeValidator(_money),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": float(MAX_MONEY)}),
+]
 
 
 def _utc(value: datetime) -> datetime:

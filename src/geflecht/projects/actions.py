@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Max
@@ -29,6 +29,7 @@ from geflecht.lib.visibility import can_see, covers, require_writer
 from geflecht.network.actions import record_interaction
 from geflecht.people.actions import require_same_tenant
 from geflecht.people.models import BuyingRole, Organization, Person
+from geflecht.projects import queries
 from geflecht.projects.models import (
     Document,
     DocumentSend,
@@ -67,10 +68,58 @@ def _check_fields(fields: dict) -> None:
         raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
 
 
-def _editable(user: User, project: Project) -> None:
+def _locked(project_id: int) -> Project | None:
+    """The project's row, locked until the end of the transaction (None if it is gone).
+
+    Every write on a project, its members or documents takes this lock first, and so
+    does its deletion: the two run one after the other, so neither writes rows against
+    a project the other has just removed (a foreign-key error, a 500 through the API).
+    """
+    return Project.objects.select_for_update().filter(pk=project_id).first()
+
+
+def _gone(project: Project) -> Conflict:
+    return Conflict(
+        _("%(name)s was deleted in the meantime; nothing was changed.") % {"name": project.name}
+    )
+
+
+def _editable(user: User, project: Project) -> Project:
+    """The project's locked row if ``user`` may change it (the rule:
+    ``queries.may_change``); a project deleted meanwhile is a Conflict."""
     require_writer(user)
+    locked = _locked(project.pk)
+    if locked is None:
+        raise _gone(project)
+    if not can_see(user, locked):
+        raise ValidationError(_("This project does not exist."))
+    if not queries.may_change(user, locked):
+        raise PermissionDenied(
+            _(
+                "Only the project's owner, our team on it or an admin may change %(name)s; "
+                "ask %(owner)s to put you on the team."
+            )
+            % {"name": locked.name, "owner": _owner_name(locked)}
+        )
+    return locked
+
+
+def _deletable(user: User, project: Project) -> None:
+    """Raise unless ``user`` may delete the project (the rule: ``queries.may_delete``)."""
     if not can_see(user, project):
         raise ValidationError(_("This project does not exist."))
+    if not queries.may_delete(user, project):
+        raise PermissionDenied(
+            _("Only the project's owner or an admin may delete %(name)s; ask %(owner)s.")
+            % {"name": project.name, "owner": _owner_name(project)}
+        )
+
+
+def _owner_name(project: Project) -> str:
+    owner = project.owner
+    if owner is None:
+        return _("an admin")
+    return str(owner.person) if owner.person_id else owner.get_username()
 
 
 @transaction.atomic
@@ -106,11 +155,10 @@ def update_project(
     user: User, project: Project, *, expected_version: int | None = None, **fields
 ) -> Project:
     """Change a project; an edit based on an older ``expected_version`` raises Conflict."""
-    _editable(user, project)
+    # The row lock makes check-and-write one step for two concurrent editors.
+    locked = _editable(user, project)
     _check_fields(fields)
     require_same_tenant(user, fields.get("site"), fields.get("parent"))
-    # The row lock makes check-and-write one step for two concurrent editors.
-    locked = Project.objects.select_for_update().get(pk=project.pk)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(
             _(
@@ -135,7 +183,7 @@ def set_skills_needed(user: User, project: Project, skill_ids: Iterable[int]) ->
     """What the project asks of our team (the team builder and the skill matrix use it)."""
     from geflecht.skills.models import Skill
 
-    _editable(user, project)
+    project = _editable(user, project)
     ids = {int(i) for i in skill_ids}
     skills = list(Skill.objects.filter(tenant_id=user.tenant_id, pk__in=ids))
     if missing := ids - {s.pk for s in skills}:
@@ -151,8 +199,15 @@ def set_skills_needed(user: User, project: Project, skill_ids: Iterable[int]) ->
 
 @transaction.atomic
 def delete_project(user: User, project: Project) -> None:
-    """Delete a project with its teams and documents (files included, after commit)."""
-    _editable(user, project)
+    """Delete a project with its teams and documents (files included, after commit).
+
+    A project someone else deleted meanwhile is gone as asked: that is a success."""
+    require_writer(user)
+    locked = _locked(project.pk)
+    if locked is None:
+        return
+    _deletable(user, locked)
+    project = locked
     names = list(
         DocumentVersion.objects.filter(document__project=project).values_list("file", flat=True)
     )
@@ -178,7 +233,7 @@ def add_member(user: User, project: Project, person: Person, role: str) -> Proje
 
     Adding someone already on the project changes their role.
     """
-    _editable(user, project)
+    project = _editable(user, project)
     if not can_see(user, person):
         raise ValidationError({"person": _("This person does not exist.")})
     side = _role_side(role)
@@ -196,8 +251,14 @@ def add_member(user: User, project: Project, person: Person, role: str) -> Proje
 
 @transaction.atomic
 def remove_member(user: User, member: ProjectMember) -> None:
-    _editable(user, member.project)
-    member.delete()
+    """Take a person off the project. A member whose project was deleted meanwhile is
+    gone with it, as asked: that is a success."""
+    require_writer(user)
+    project = _locked(member.project_id)
+    if project is None:
+        return
+    _editable(user, project)
+    ProjectMember.objects.filter(pk=member.pk).delete()
 
 
 # ------------------------------------------------------------------------- documents
@@ -244,7 +305,7 @@ def upload_document(
 ) -> DocumentVersion:
     """Store an uploaded file as version 1 of a new document, or as the next version of
     ``document``. Type and size are checked before anything is written."""
-    _editable(user, project)
+    project = _editable(user, project)
     for field, text in (("title", title), ("note", note)):
         if "\x00" in text:
             raise ValidationError({field: _("Text must not contain NUL characters.")})
@@ -304,8 +365,7 @@ def send_document(
 ) -> DocumentSend:
     """Record that ``version`` was sent to ``recipients``: an interaction of kind
     document (sender -> recipients) through the real action, linked to the project."""
-    project = version.document.project
-    _editable(user, project)
+    project = _editable(user, version.document.project)
     sender = sender or user.person
     if sender is None:
         raise ValidationError({"sender": _("Your account is not linked to a person.")})

@@ -48,6 +48,32 @@ def visible_project(user: User, pk: int) -> Project:
     return project
 
 
+def on_our_team(user: User, project: Project) -> bool:
+    """Whether ``user``'s own person is on our side of the project (not the buying centre)."""
+    return (
+        bool(user.person_id)
+        and ProjectMember.objects.filter(
+            project_id=project.pk, side=Side.OURS, person_id=user.person_id
+        ).exists()
+    )
+
+
+def may_change(user: User, project: Project) -> bool:
+    """Who edits a project, its members and its documents: its owner, the colleagues on
+    our team of it, and the tenant's admins (each only if they may see it and may write).
+    Everyone else who sees the project reads it."""
+    if not getattr(user, "can_write", False) or not can_see(user, project):
+        return False
+    return project.owner_id == user.pk or user.is_tenant_admin or on_our_team(user, project)
+
+
+def may_delete(user: User, project: Project) -> bool:
+    """Deleting takes the teams and documents with it: only the owner and admins may."""
+    if not getattr(user, "can_write", False) or not can_see(user, project):
+        return False
+    return project.owner_id == user.pk or user.is_tenant_admin
+
+
 def find_project(user: User, text: str) -> list[Project]:
     """Projects by id or (part of) name, for the CLI."""
     text = text.strip()

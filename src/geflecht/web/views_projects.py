@@ -208,7 +208,7 @@ def project_skills(request: HttpRequest, project_id: int) -> HttpResponse:
         actions.set_skills_needed(request.user, project, ids)
     except ValueError:
         messages.error(request, _("Choose skills from the list."))
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied, Conflict) as exc:
         _errors(request, exc)
     else:
         messages.success(request, _("Saved."))
@@ -227,7 +227,7 @@ def project_member_add(request: HttpRequest, project_id: int) -> HttpResponse:
         else:
             try:
                 actions.add_member(request.user, project, person, form.cleaned_data["role"])
-            except (ValidationError, PermissionDenied) as exc:
+            except (ValidationError, PermissionDenied, Conflict) as exc:
                 _errors(request, exc)
     else:
         messages.error(request, _("Choose a person and a role."))
@@ -243,7 +243,7 @@ def project_member_remove(request: HttpRequest, project_id: int, member_id: int)
         actions.remove_member(request.user, member)
     except NotFound:
         raise Http404 from None
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied, Conflict) as exc:
         _errors(request, exc)
     return redirect(f"/projects/{project.pk}/#teams")
 
@@ -272,7 +272,7 @@ def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
             document=document,
             note=request.POST.get("note", "")[:300],
         )
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied, Conflict) as exc:
         _errors(request, exc)
     else:
         messages.success(
@@ -296,7 +296,7 @@ def document_send(request: HttpRequest, document_id: int) -> HttpResponse:
     recipients = list(visible_people(request.user).filter(pk__in=ids))
     try:
         actions.send_document(request.user, version, recipients)
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied, Conflict) as exc:
         _errors(request, exc)
     else:
         messages.success(request, _("Recorded as sent."))

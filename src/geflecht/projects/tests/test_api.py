@@ -38,6 +38,13 @@ def test_create_read_and_edit_with_version(world, anna, jana):
     pid = r.json()["id"]
     got = jana.get(f"/api/v1/projects/{pid}")
     assert got.status_code == 200 and got["ETag"] == '"1"'
+    # Jana edits once she is on our team of the project (members do not bump the version).
+    joined = anna.post(
+        f"/api/v1/projects/{pid}/members",
+        {"person_id": world["jana"].pk, "role": "sales"},
+        content_type="application/json",
+    )
+    assert joined.status_code == 201, joined.content
     ok = jana.patch(
         f"/api/v1/projects/{pid}",
         {"stage": "proposal"},
@@ -165,6 +172,73 @@ def test_upload_larger_than_the_request_memory_limit(world, project, anna):
     )
     assert r.status_code == 201, r.content[:300]
     assert r.json()["versions"][0]["size"] == len(big)
+
+
+def test_every_schema_name_is_defined_once_with_one_shape():
+    """Two routers with a schema of the same name share one OpenAPI component, and one of
+    them is documented with the other's shape (the private notes were documented with
+    the introductions' ``note`` instead of ``text``)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from ninja import Schema
+
+    import geflecht.api
+
+    seen: dict[str, type] = {}
+    for info in pkgutil.iter_modules(geflecht.api.__path__):
+        module = importlib.import_module(f"geflecht.api.{info.name}")
+        for name, obj in vars(module).items():
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, Schema)
+                and obj.__module__ == module.__name__
+            ):
+                if name in seen:
+                    other = seen[name]
+                    assert obj.model_json_schema() == other.model_json_schema(), (
+                        f"{name} in {module.__name__} and {other.__module__} differ"
+                    )
+                seen[name] = obj
+
+
+def test_private_note_is_added_with_the_documented_body(world, anna):
+    from geflecht.api.main import api
+
+    body = api.get_openapi_schema()["paths"]["/api/v1/persons/{person_id}/notes"]["post"]
+    ref = body["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    documented = api.get_openapi_schema()["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert documented["required"] == ["text"]
+    r = anna.post(
+        f"/api/v1/persons/{world['weber'].pk}/notes",
+        {"text": "Mag keine Telefonate."},
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+
+
+def test_whole_numbers_and_amounts_are_read_as_json_schema_reads_them(world, project, anna):
+    r = anna.post(
+        f"/api/v1/projects/{project.pk}/members",
+        {"person_id": float(world["bernd"].pk), "role": "sales"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    r = anna.patch(
+        f"/api/v1/projects/{project.pk}",
+        {"version": 1.0, "value": 1250.505},
+        content_type="application/json",
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["value"] == "1250.51"
+    for bad in ({"version": 2, "value": "1250"}, {"version": 2.5}, {"version": True}):
+        assert (
+            anna.patch(
+                f"/api/v1/projects/{project.pk}", bad, content_type="application/json"
+            ).status_code
+            == 422
+        )
 
 
 def test_every_response_schema_name_is_defined_once():
