@@ -171,3 +171,33 @@ def test_interactions_of_a_private_person_count_like_those_of_an_unknown_id(anna
     # The shared meeting itself stays visible, its private participant unnamed.
     listed = jana.get("/api/v1/interactions").json()["items"]
     assert "Werksbesuch" in {i["subject"] for i in listed}
+
+
+def test_a_joint_project_with_a_private_firm_or_contact_is_refused_like_a_missing_id(
+    jana, world, hidden
+):
+    start = {"title": "Neu", "start_date": "2025-03-01"}
+    seen = jana.post("/api/v1/joint-projects", {**start, "partner_id": hidden["firm"].pk})
+    absent = jana.post("/api/v1/joint-projects", {**start, "partner_id": MISSING})
+    assert absent.status_code == 404
+    _assert_like_missing(seen, absent, hidden["firm"].pk)
+    acme, secret = world["acme"].pk, hidden["secret"].pk
+    for side in ("our_people", "their_people"):
+        seen = jana.post("/api/v1/joint-projects", {**start, "partner_id": acme, side: [secret]})
+        absent = jana.post("/api/v1/joint-projects", {**start, "partner_id": acme, side: [MISSING]})
+        assert absent.status_code == 422
+        _assert_like_missing(seen, absent, secret)
+
+
+def test_a_meeting_with_a_private_contact_at_a_fair_is_refused_like_an_unknown_person(
+    jana, colleague, hidden
+):
+    fair = hidden["fair"]
+
+    def log(person_id):
+        row = {"colleague_id": colleague.person_id, "person_id": person_id}
+        return jana.post(f"/api/v1/events/{fair.pk}/meetings", {"meetings": [row]})
+
+    seen, absent = log(hidden["secret"].pk), log(MISSING)
+    assert absent.status_code == 200 and absent.json()["problems"]
+    _assert_like_missing(seen, absent, hidden["secret"].pk)
