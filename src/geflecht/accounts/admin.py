@@ -37,6 +37,11 @@ class UserAdmin(TenantScoped, BaseUserAdmin):
         (_("Geflecht"), {"fields": ("tenant", "person", "role")}),
     )
 
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        # A superuser's login opens every tenant: only another superuser may change it.
+        return rows if request.user.is_superuser else rows.filter(is_superuser=False)
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:

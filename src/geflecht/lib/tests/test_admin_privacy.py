@@ -19,6 +19,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from geflecht.accounts.models import User
 from geflecht.events.models import Attendance, Event, EventTarget
 from geflecht.lib.admin import TenantScoped
 from geflecht.network.actions import create_relationship, record_interaction
@@ -299,9 +300,19 @@ def test_a_tenant_admin_sees_only_their_tenants_users_and_cannot_make_anyone_sup
     admin_world,
 ):
     admin_user = admin_world["admin"]
+    root = User.objects.create_superuser(
+        "wurzel", password="x-Geflecht-2026", tenant=admin_user.tenant
+    )
     client = _client(admin_user)
     users = client.get(reverse("admin:accounts_user_changelist")).content.decode()
-    assert "jana" in users and "olaf" not in users
+    assert "jana" in users and "olaf" not in users and "wurzel" not in users
+    for url in ("admin:accounts_user_change", "admin:auth_user_password_change"):
+        seen = client.get(reverse(url, args=[root.pk]))
+        absent = client.get(reverse(url, args=[MISSING]))
+        assert (seen.status_code, seen.get("Location")) == (
+            absent.status_code,
+            absent.get("Location"),
+        ), url
     page = client.get(reverse("admin:accounts_user_change", args=[admin_user.pk]))
     assert page.status_code == 200
     form = page.content.decode()
