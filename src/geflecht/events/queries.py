@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,7 +44,8 @@ def seen_rows_q(user: User, prefix: str = "") -> Q:
 
 
 def events(user: User, *, when: str = "all", today: date | None = None) -> QuerySet[Event]:
-    """The tenant's events (``when``: all, upcoming, past), with visible attendee counts."""
+    """The tenant's events (``when``: all, upcoming, past), with visible attendee counts
+    and ``seen_site_id``: the site, when the user may see its organisation."""
     today = today or timezone.localdate()
     rows = Event.objects.filter(tenant_id=user.tenant_id)
     if when == "upcoming":
@@ -56,7 +57,12 @@ def events(user: User, *, when: str = "all", today: date | None = None) -> Query
     # Conditions on the joined rows (not a subquery over all visible people): the
     # database walks the event's rows only.
     visible = seen_rows_q(user, "attendances")
-    return rows.annotate(attendee_count=Count("attendances", filter=visible, distinct=True))
+    # The site of a colleague's private firm is named as no site at all.
+    site_seen = Q(site__isnull=False) & visible_q(user, "site__organization")
+    return rows.annotate(
+        attendee_count=Count("attendances", filter=visible, distinct=True),
+        seen_site_id=Case(When(site_seen, then=F("site_id")), default=None),
+    )
 
 
 def event(user: User, pk: int) -> Event:

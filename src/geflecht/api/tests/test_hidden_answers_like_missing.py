@@ -19,7 +19,7 @@ from geflecht.events import actions as event_actions
 from geflecht.network.actions import record_interaction
 from geflecht.partners import actions as partner_actions
 from geflecht.partners.models import Rating
-from geflecht.people.models import Organization
+from geflecht.people.models import Organization, Site
 from geflecht.skills.models import OrganizationCapability, Skill
 
 MISSING = 987_654_321
@@ -201,3 +201,14 @@ def test_a_meeting_with_a_private_contact_at_a_fair_is_refused_like_an_unknown_p
     seen, absent = log(hidden["secret"].pk), log(MISSING)
     assert absent.status_code == 200 and absent.json()["problems"]
     _assert_like_missing(seen, absent, hidden["secret"].pk)
+
+
+def test_a_fair_at_a_private_firms_site_does_not_name_the_site(anna, jana, tenant, hidden):
+    site = Site.objects.create(tenant=tenant, organization=hidden["firm"], name="Werk Versteck")
+    fair = event_actions.create_event(
+        anna.user, name="Hausmesse", start_date=date(2027, 3, 1), site=site, city="Ulm"
+    )
+    assert anna.get(f"/api/v1/events/{fair.pk}").json()["site_id"] == site.pk
+    assert jana.get(f"/api/v1/events/{fair.pk}").json()["site_id"] is None
+    listed = {e["id"]: e for e in jana.get("/api/v1/events").json()["items"]}
+    assert listed[fair.pk]["site_id"] is None
