@@ -39,7 +39,7 @@ class EventOut(Schema):
     city: str
     venue: str
     website: str
-    site_id: Id | None
+    site_id: Id | None = Field(None, validation_alias="seen_site_id")
     latitude: float | None
     longitude: float | None
     attendee_count: int = Field(0, description="Attendees you may see.")

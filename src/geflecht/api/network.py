@@ -308,10 +308,10 @@ def list_interactions(
 ):
     items = _interactions(request.auth)
     if person_id is not None:
+        # A person the user may not see matches nothing, exactly like an unknown id.
+        person = people_queries.visible_people(request.auth).filter(pk=person_id)
         items = items.filter(
-            pk__in=InteractionParticipant.objects.filter(person_id=person_id).values(
-                "interaction_id"
-            )
+            pk__in=InteractionParticipant.objects.filter(person__in=person).values("interaction_id")
         )
     if kind:
         items = items.filter(kind=kind)

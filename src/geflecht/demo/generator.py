@@ -998,8 +998,9 @@ class DemoGenerator:
                 tenant=tenant,
                 person=person,
                 role=User.Role.ADMIN if staff else User.Role.MEMBER,
+                # A tenant admin, not a superuser: the admin shows her this tenant only,
+                # and an installation hosting other tenants keeps its own superuser.
                 is_staff=staff,
-                is_superuser=staff,
             )
             result.logins.append((username, password))
             # Both sell in the south: their team-visible contacts are shared with each other.

@@ -1,19 +1,10 @@
-"""Admin for events: tenant-scoped, and attendees hidden when their person is."""
+"""Admin for events: tenant-scoped; attendances and targets hidden when the person or
+organisation they name is (lib.admin scopes every row by what it points to)."""
 
 from django.contrib import admin
-from django.db.models import Q
 
 from geflecht.events.models import Attendance, Event, EventTarget
 from geflecht.lib.admin import TenantAdmin
-from geflecht.lib.visibility import visible_q
-
-
-class _PersonOptional(TenantAdmin):
-    """Rows about a person the user may not see are left out; rows without one stay."""
-
-    def get_queryset(self, request):
-        rows = super().get_queryset(request)
-        return rows.filter(Q(person__isnull=True) | visible_q(request.user, "person"))
 
 
 @admin.register(Event)
@@ -26,13 +17,13 @@ class EventAdmin(TenantAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(_PersonOptional):
+class AttendanceAdmin(TenantAdmin):
     list_display = ("event", "person", "organization", "role", "booth", "status")
     list_filter = ("role", "status")
     raw_id_fields = ("event", "person", "organization")
 
 
 @admin.register(EventTarget)
-class EventTargetAdmin(_PersonOptional):
+class EventTargetAdmin(TenantAdmin):
     list_display = ("event", "person", "organization", "chosen_by", "note")
     raw_id_fields = ("event", "person", "organization", "chosen_by")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,8 +34,18 @@ SLOT_MINUTES = 45
 
 
 # ---------------------------------------------------------------------------- lists
+def seen_rows_q(user: User, prefix: str = "") -> Q:
+    """Attendance and target rows the user may see: each person and organisation a row
+    names must be visible (a colleague's private exhibitor is as absent as its booth)."""
+    p = prefix + "__" if prefix else ""
+    return (Q(**{f"{p}person__isnull": True}) | visible_q(user, f"{p}person")) & (
+        Q(**{f"{p}organization__isnull": True}) | visible_q(user, f"{p}organization")
+    )
+
+
 def events(user: User, *, when: str = "all", today: date | None = None) -> QuerySet[Event]:
-    """The tenant's events (``when``: all, upcoming, past), with visible attendee counts."""
+    """The tenant's events (``when``: all, upcoming, past), with visible attendee counts
+    and ``seen_site_id``: the site, when the user may see its organisation."""
     today = today or timezone.localdate()
     rows = Event.objects.filter(tenant_id=user.tenant_id)
     if when == "upcoming":
@@ -44,10 +54,15 @@ def events(user: User, *, when: str = "all", today: date | None = None) -> Query
         rows = rows.filter(end_date__lt=today).order_by("-start_date", "name", "id")
     else:
         rows = rows.order_by("-start_date", "name", "id")
-    # Conditions on the joined person (not a subquery over all visible people): the
+    # Conditions on the joined rows (not a subquery over all visible people): the
     # database walks the event's rows only.
-    visible = Q(attendances__person__isnull=True) | visible_q(user, "attendances__person")
-    return rows.annotate(attendee_count=Count("attendances", filter=visible, distinct=True))
+    visible = seen_rows_q(user, "attendances")
+    # The site of a colleague's private firm is named as no site at all.
+    site_seen = Q(site__isnull=False) & visible_q(user, "site__organization")
+    return rows.annotate(
+        attendee_count=Count("attendances", filter=visible, distinct=True),
+        seen_site_id=Case(When(site_seen, then=F("site_id")), default=None),
+    )
 
 
 def event(user: User, pk: int) -> Event:
@@ -61,7 +76,7 @@ def attendances(user: User, ev: Event) -> QuerySet[Attendance]:
     """Attendance rows the user may see: visible people and exhibiting organisations."""
     return (
         Attendance.objects.filter(event=ev, tenant_id=user.tenant_id)
-        .filter(Q(person__isnull=True) | visible_q(user, "person"))
+        .filter(seen_rows_q(user))
         .select_related("person", "organization")
         .order_by("role", "person__last_name", "organization__name", "id")
     )
@@ -70,7 +85,7 @@ def attendances(user: User, ev: Event) -> QuerySet[Attendance]:
 def targets(user: User, ev: Event) -> list[EventTarget]:
     rows = (
         EventTarget.objects.filter(event=ev, tenant_id=user.tenant_id)
-        .filter(Q(person__isnull=True) | visible_q(user, "person"))
+        .filter(seen_rows_q(user))
         .select_related("person", "organization", "chosen_by")
         .order_by("id")
     )
@@ -80,7 +95,7 @@ def targets(user: User, ev: Event) -> list[EventTarget]:
 def _attendee_ids(user: User, ev: Event) -> list[int]:
     return list(
         Attendance.objects.filter(event=ev, person__isnull=False)
-        .filter(visible_q(user, "person"))
+        .filter(seen_rows_q(user))
         .values_list("person_id", flat=True)
     )
 
@@ -90,7 +105,7 @@ def _our_staff(user: User, ev: Event) -> list[int]:
     ours = set(_own_company_people(user.tenant_id))
     rows = (
         Attendance.objects.filter(event=ev, person__isnull=False)
-        .filter(visible_q(user, "person"))
+        .filter(seen_rows_q(user))
         .values_list("person_id", "role")
     )
     return sorted(pid for pid, role in rows if pid in ours or role == AttendanceRole.STAFF)

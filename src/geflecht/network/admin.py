@@ -1,12 +1,11 @@
 from django.contrib import admin
 
-from geflecht.lib.admin import PrivacyAdmin
+from geflecht.lib.admin import TenantAdmin, TenantInline
 from geflecht.network.models import GraphState, Interaction, InteractionParticipant, Relationship
 
 
 @admin.register(Relationship)
-class RelationshipAdmin(PrivacyAdmin):
-    people_fields = ("person_a", "person_b")
+class RelationshipAdmin(TenantAdmin):
     list_display = ["person_a", "person_b", "kind", "rating", "strength", "visibility"]
     list_filter = ["kind", "visibility", "rating", "tenant"]
     search_fields = ["person_a__last_name", "person_b__last_name"]
@@ -15,14 +14,14 @@ class RelationshipAdmin(PrivacyAdmin):
     readonly_fields = ["strength", "evidence", "last_interaction_at"]
 
 
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(TenantInline):
     model = InteractionParticipant
     extra = 0
     autocomplete_fields = ["person"]
 
 
 @admin.register(Interaction)
-class InteractionAdmin(PrivacyAdmin):
+class InteractionAdmin(TenantAdmin):
     list_display = ["occurred_at", "kind", "subject", "location", "source", "visibility"]
     list_filter = ["kind", "source", "visibility", "tenant"]
     search_fields = ["subject", "location", "external_id"]
@@ -32,6 +31,13 @@ class InteractionAdmin(PrivacyAdmin):
 
 
 @admin.register(GraphState)
-class GraphStateAdmin(admin.ModelAdmin):
+class GraphStateAdmin(TenantAdmin):
     list_display = ["tenant", "version", "changed_at"]
     readonly_fields = ["tenant", "version", "changed_at"]
+
+    # The version is raised by the actions that change the network, never by hand.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

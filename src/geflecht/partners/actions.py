@@ -13,6 +13,7 @@ from geflecht.accounts.models import User
 from geflecht.lib.errors import NotFound
 from geflecht.lib.visibility import require_writer
 from geflecht.partners.models import JointProject, Rating
+from geflecht.partners.queries import joint_project
 from geflecht.people.models import Organization
 from geflecht.people.queries import visible_organizations, visible_people
 
@@ -89,9 +90,8 @@ def rate_joint_project(
 ) -> Rating:
     """The user's rating of a finished joint project (one per user; rating again replaces it)."""
     require_writer(user)
-    project = JointProject.objects.filter(tenant_id=user.tenant_id, pk=project_id).first()
-    if project is None:
-        raise NotFound(_("No joint project with id %(id)s.") % {"id": project_id})
+    # Found like every read finds it: a project with a hidden partner is not there.
+    project = joint_project(user, project_id)
     if project.status != JointProject.Status.FINISHED:
         raise ValidationError(_("Only finished projects can be rated."))
     stars = {"quality": quality, "on_time": on_time, "communication": communication}

@@ -57,7 +57,13 @@ def partner(user: User, pk: int) -> Organization:
 
 
 def joint_projects(user: User, org: Organization | None = None) -> QuerySet[JointProject]:
-    rows = JointProject.objects.filter(tenant_id=user.tenant_id).select_related("partner")
+    """Joint projects with partner firms the user may see: a project with a colleague's
+    private firm is as absent as the firm."""
+    rows = (
+        JointProject.objects.filter(tenant_id=user.tenant_id)
+        .filter(visible_q(user, "partner"))
+        .select_related("partner")
+    )
     return rows.filter(partner=org) if org is not None else rows
 
 

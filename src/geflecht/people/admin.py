@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from geflecht.lib.admin import PrivacyAdmin, TenantAdmin
+from geflecht.lib.admin import TenantAdmin, TenantInline
 from geflecht.people.models import (
     ContactEmail,
     ContactPhone,
@@ -12,7 +12,7 @@ from geflecht.people.models import (
 )
 
 
-class SiteInline(admin.TabularInline):
+class SiteInline(TenantInline):
     model = Site
     extra = 0
     fields = ["name", "street", "postal_code", "city", "country", "latitude", "longitude"]
@@ -20,7 +20,7 @@ class SiteInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(PrivacyAdmin):
+class OrganizationAdmin(TenantAdmin):
     list_display = ["name", "kind", "industry", "employees", "visibility", "tenant"]
     list_filter = ["kind", "industry", "tenant"]
     search_fields = ["name"]
@@ -39,7 +39,6 @@ class OrganizationAdmin(PrivacyAdmin):
 
 @admin.register(Site)
 class SiteAdmin(TenantAdmin):
-    people_fields = ("organization",)  # a site is seen by whoever may see its firm
     list_display = ["name", "organization", "city", "country", "latitude", "longitude"]
     list_filter = ["country", "tenant"]
     search_fields = ["name", "city", "organization__name"]
@@ -47,17 +46,17 @@ class SiteAdmin(TenantAdmin):
     autocomplete_fields = ["organization"]
 
 
-class EmailInline(admin.TabularInline):
+class EmailInline(TenantInline):
     model = ContactEmail
     extra = 0
 
 
-class PhoneInline(admin.TabularInline):
+class PhoneInline(TenantInline):
     model = ContactPhone
     extra = 0
 
 
-class PositionInline(admin.TabularInline):
+class PositionInline(TenantInline):
     model = Position
     fk_name = "person"
     extra = 0
@@ -74,7 +73,7 @@ class PositionInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(PrivacyAdmin):
+class PersonAdmin(TenantAdmin):
     list_display = [
         "last_name",
         "first_name",
@@ -126,7 +125,6 @@ class PersonAdmin(PrivacyAdmin):
 
 @admin.register(Position)
 class PositionAdmin(TenantAdmin):
-    people_fields = ("person",)
     list_display = [
         "person",
         "organization",

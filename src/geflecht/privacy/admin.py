@@ -6,6 +6,7 @@ the entries of their own tenant only.
 
 from django.contrib import admin
 
+from geflecht.lib.admin import TenantAdmin
 from geflecht.privacy.models import AuditEntry, PersonPrivacy
 from geflecht.privacy.queries import is_tenant_admin
 
@@ -15,12 +16,9 @@ def _allowed(request) -> bool:
     return user.is_active and user.is_staff and (user.is_superuser or is_tenant_admin(user))
 
 
-class _TenantScoped(admin.ModelAdmin):
-    def get_queryset(self, request):
-        rows = super().get_queryset(request)
-        if request.user.is_superuser:
-            return rows
-        return rows.filter(tenant_id=request.user.tenant_id)
+class _TenantScoped(TenantAdmin):
+    """Tenant admins only; the rows are scoped by lib.admin (the legal basis of a
+    colleague's private contact, with its source, stays with the colleague)."""
 
     def has_module_permission(self, request) -> bool:
         return _allowed(request)

@@ -3,23 +3,19 @@ the permission-checked download views)."""
 
 from django.contrib import admin
 
-from geflecht.lib.admin import PrivacyAdmin, TenantAdmin
-from geflecht.lib.visibility import visible_q
+from geflecht.lib.admin import TenantAdmin, TenantInline
 from geflecht.projects.models import Document, DocumentVersion, Project, ProjectMember
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(TenantInline):
     model = ProjectMember
     extra = 0
     fields = ["person", "side", "role"]
     raw_id_fields = ["person"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(visible_q(request.user, "person"))
-
 
 @admin.register(Project)
-class ProjectAdmin(PrivacyAdmin):
+class ProjectAdmin(TenantAdmin):
     list_display = ["name", "organization", "stage", "value", "close_date", "tenant"]
     list_filter = ["stage", "tenant"]
     search_fields = ["name", "organization__name"]
@@ -28,7 +24,7 @@ class ProjectAdmin(PrivacyAdmin):
     inlines = [MemberInline]
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(TenantInline):
     model = DocumentVersion
     extra = 0
     fields = ["number", "filename", "content_type", "size", "sha256", "uploaded_by", "created_at"]
@@ -46,6 +42,3 @@ class DocumentAdmin(TenantAdmin):
     list_select_related = ["project", "tenant"]
     readonly_fields = ["project", "created_by"]
     inlines = [VersionInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(visible_q(request.user, "project"))

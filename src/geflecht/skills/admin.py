@@ -21,7 +21,6 @@ class SkillAdmin(TenantAdmin):
 
 @admin.register(PersonSkill)
 class PersonSkillAdmin(TenantAdmin):
-    people_fields = ("person",)
     list_display = ["person", "skill", "level", "self_declared", "derived_weight"]
     list_select_related = ["person", "skill"]
     raw_id_fields = ["person"]
@@ -30,7 +29,6 @@ class PersonSkillAdmin(TenantAdmin):
 
 @admin.register(Endorsement)
 class EndorsementAdmin(TenantAdmin):
-    people_fields = ("person_skill__person",)
     list_display = ["person_skill", "by", "created_at"]
     list_select_related = ["person_skill__person", "person_skill__skill", "by"]
     raw_id_fields = ["person_skill"]

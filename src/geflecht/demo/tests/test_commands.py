@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from geflecht.accounts.models import User
 from geflecht.cli import main
@@ -25,6 +26,22 @@ def test_demo_command_loads_people_and_prints_logins(settings, tmp_path):
     out = io.StringIO()
     call_command("demo", "--if-empty", stdout=out, verbosity=0)
     assert "already holds people" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_admin_is_a_tenant_admin_who_sees_only_the_demo_tenant(settings, tmp_path, outsider):
+    settings.DATA_DIR = tmp_path
+    call_command("demo", "--people", "60", "--seed", "5", stdout=io.StringIO(), verbosity=0)
+    anna = User.objects.get(username="anna")
+    assert (anna.is_staff, anna.is_superuser, anna.is_tenant_admin) == (True, False, True)
+    client = Client()
+    client.force_login(anna)
+    assert client.get("/admin/people/person/").status_code == 200
+    users = client.get("/admin/accounts/user/")
+    assert users.status_code == 200
+    listed = users.content.decode()
+    assert "jana" in listed and outsider.username not in listed
+    assert client.get(f"/admin/accounts/user/{outsider.pk}/change/").status_code == 302
 
 
 @pytest.mark.django_db
