@@ -235,10 +235,10 @@ class OrgPage:
 def _shown(user: User, prefix: str = "person") -> Q:
     """People (reached through ``prefix``) the user may see, as a join condition.
 
-    A join on the row at hand instead of ``IN (visible_people)``, which would read
-    every person of the tenant.
+    The one rule of :func:`visible_q` on the joined person (team records too), instead of
+    ``IN (visible_people)``, which would read every person of the tenant.
     """
-    return ~Q(**{f"{prefix}__visibility": "private"}) | Q(**{f"{prefix}__owner": user})
+    return visible_q(user, prefix)
 
 
 def global_search(user: User, text: str, *, limit: int = 20) -> list[SearchHit]:
