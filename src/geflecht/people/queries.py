@@ -19,7 +19,7 @@ from geflecht.accounts.models import User
 from geflecht.lib.errors import NotFound
 from geflecht.lib.models import Visibility
 from geflecht.lib.remember import remembered
-from geflecht.lib.visibility import RESTRICTED, can_see, covers, teammates, visible_q, visible_sql
+from geflecht.lib.visibility import RESTRICTED, can_see, covers, teammates, visible_sql
 from geflecht.network.models import Interaction, Relationship
 from geflecht.people.models import (
     ContactEmail,
@@ -33,16 +33,16 @@ from geflecht.people.models import (
 
 
 def visible_people(user: User) -> QuerySet[Person]:
-    """People of the user's tenant the user may see: shared ones and their own private ones."""
-    return Person.objects.filter(tenant_id=user.tenant_id).filter(visible_q(user))
+    """People of the user's tenant the user may see (company, their team's, their own)."""
+    return Person.objects.visible_to(user)
 
 
 def visible_relationships(user: User) -> QuerySet[Relationship]:
-    return Relationship.objects.filter(tenant_id=user.tenant_id).filter(visible_q(user))
+    return Relationship.objects.visible_to(user)
 
 
 def visible_interactions(user: User) -> QuerySet[Interaction]:
-    return Interaction.objects.filter(tenant_id=user.tenant_id).filter(visible_q(user))
+    return Interaction.objects.visible_to(user)
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def visible_person(user: User, pk: int) -> Person:
 def visible_organizations(user: User) -> QuerySet[Organization]:
     """Organisations of the tenant the user may see: the shared ones, and those a private
     (or team) import brought in for the user or their team."""
-    return Organization.objects.filter(tenant_id=user.tenant_id).filter(visible_q(user))
+    return Organization.objects.visible_to(user)
 
 
 def visible_organization(user: User, pk: int) -> Organization:
@@ -153,11 +153,7 @@ def visible_organization(user: User, pk: int) -> Organization:
 
 def visible_sites(user: User) -> QuerySet[Site]:
     """Sites of the organisations the user may see."""
-    return (
-        Site.objects.filter(tenant_id=user.tenant_id)
-        .filter(visible_q(user, "organization"))
-        .select_related("organization")
-    )
+    return Site.objects.visible_to(user).select_related("organization")
 
 
 def visible_site(user: User, pk: int) -> Site:
@@ -169,9 +165,7 @@ def visible_site(user: User, pk: int) -> Site:
 
 def visible_positions(user: User) -> QuerySet[Position]:
     """Jobs of the people the user may see."""
-    return Position.objects.filter(
-        tenant_id=user.tenant_id, person__in=visible_people(user)
-    ).select_related("organization", "site")
+    return Position.objects.visible_to(user).select_related("organization", "site")
 
 
 def visible_position(user: User, pk: int) -> Position:
