@@ -25,3 +25,21 @@ def test_an_interaction_recorded_by_nobody_cannot_name_a_team_contact(tenant, ow
             occurred_at=timezone.now() - timedelta(days=1),
             participants=[(shared.pk, "organiser"), (team.pk, "attendee")],
         )
+
+
+def test_relationship_between_prefers_the_users_own_row_over_a_team_mates_team_row(tenant, owner):
+    from geflecht.accounts.models import Team, User
+    from geflecht.network.models import Relationship
+    from geflecht.network.queries import relationship_between
+
+    tom = User.objects.create_user("tom", tenant=tenant)
+    Team.objects.create(tenant=tenant, name="Vertrieb Süd").members.add(owner, tom)
+    a = Person.objects.create(tenant=tenant, last_name="Weber")
+    b = Person.objects.create(tenant=tenant, last_name="Kurz")
+    Relationship.objects.create(
+        tenant=tenant, person_a=a, person_b=b, visibility="team", owner=owner, strength=0.3
+    )
+    mine = Relationship.objects.create(
+        tenant=tenant, person_a=a, person_b=b, visibility="private", owner=tom, strength=0.8
+    )
+    assert relationship_between(tom, a, b) == mine
