@@ -11,6 +11,7 @@ a colleague's team tie is shown as "ask <colleague>" unless the tie is the user'
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -66,6 +67,25 @@ def visible_sql(user, alias: str) -> tuple[str, list]:
         "ON mine.team_id = t.team_id WHERE mine.user_id = %s)))"
     )
     return condition, [Visibility.COMPANY, user.pk, Visibility.TEAM, user.pk]
+
+
+class VisibleToMixin:
+    """``Model.objects.visible_to(user)``: the records of the user's tenant the user may see.
+
+    The one queryset form of :func:`visible_q`. A model whose visibility is another
+    record's (a site is seen with its organisation, a job with its person) names that
+    relation in ``visible_through``.
+    """
+
+    def visible_to(self, user):
+        if user is None or not user.is_authenticated or user.tenant_id is None:
+            return self.none()
+        through = getattr(self.model, "visible_through", "")
+        return self.filter(tenant_id=user.tenant_id).filter(visible_q(user, through))
+
+
+class VisibleQuerySet(VisibleToMixin, models.QuerySet):
+    pass
 
 
 def can_see(user, obj) -> bool:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import Tenant, User
 from geflecht.lib.bulk import insert_rows, reserve_ids
+from geflecht.lib.models import Visibility
 from geflecht.lib.visibility import RESTRICTED, can_see, require_writer, visible_q
 from geflecht.network.models import (
     GraphChange,
@@ -173,7 +174,8 @@ def record_interactions(
     everyone = {pid for roles in roles_of for pid in roles}
     known = set(
         Person.objects.filter(tenant=tenant, id__in=everyone)
-        .filter(visible_q(recorded_by) if recorded_by else ~Q(visibility="private"))
+        # Without a recorder the interaction is the company's: only company-visible people.
+        .filter(visible_q(recorded_by) if recorded_by else Q(visibility=Visibility.COMPANY))
         .values_list("id", flat=True)
     )
     keys = {(it.source, it.external_id) for it in items if it.external_id}

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from geflecht.lib.models import OwnedVisible
+from geflecht.lib.visibility import VisibleQuerySet
 
 
 class RelationshipKind(models.TextChoices):
@@ -54,6 +55,8 @@ class Relationship(OwnedVisible):
         _("evidence"), default=dict, blank=True, help_text=_("The inputs behind the strength.")
     )
     last_interaction_at = models.DateTimeField(_("last interaction"), null=True, blank=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("relationship")
@@ -155,6 +158,8 @@ class Interaction(OwnedVisible):
         related_name="interactions",
         verbose_name=_("participants"),
     )
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("interaction")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, When
 from django.utils import timezone
 
 from geflecht.accounts.models import User
@@ -141,12 +141,14 @@ def visible_relationships_of(user: User, person_id: int):
 
 
 def relationship_between(user: User, a: Person, b: Person) -> Relationship | None:
-    """The relationship ``user`` sees between two people: their private one first."""
+    """The relationship ``user`` sees between two people: their own row first."""
     x, y = sorted([a.pk, b.pk])
+    # The user's own restricted row, then a team mate's team row, then the company's.
+    mine_first = Case(When(Q(owner_id=user.pk) & ~Q(visibility="company"), then=0), default=1)
     rels = (
-        Relationship.objects.filter(tenant_id=user.tenant_id, person_a_id=x, person_b_id=y)
-        .filter(visible_q(user))
-        .order_by("-visibility")  # "private" sorts after "company"/"team": mine wins
+        Relationship.objects.visible_to(user)
+        .filter(person_a_id=x, person_b_id=y)
+        .order_by(mine_first, "-visibility", "id")
     )
     return rels.first()
 

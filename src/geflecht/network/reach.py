@@ -85,7 +85,12 @@ def _own_company_people(tenant_id: int) -> list[int]:
 def introduction_paths(
     user: User, target: Person, options: PathOptions = PathOptions()
 ) -> list[IntroPath]:
-    """The best loopless introduction paths from the user's person to ``target``."""
+    """The best loopless introduction paths from the user's person to ``target``.
+
+    The one service for paths, behind the web page, the API and the CLI. An ``avoid`` id
+    the user may not see is ignored exactly like an id that does not exist: avoiding a
+    hidden person must not tell who stands behind an "ask <colleague>".
+    """
     if user.person_id is None or target.tenant_id != user.tenant_id:
         return []
     if not visible_people(user).filter(pk=target.pk).exists():
@@ -99,18 +104,24 @@ def introduction_paths(
         first_hop = snap.nodes(_own_company_people(user.tenant_id))
     try:
         paths = engine.k_best_paths(
-            snap.graph,
+            snap.paths_view(user.pk),
             source,
             goal,
             k=options.k,
             max_hops=options.max_hops,
             min_strength=options.min_strength,
-            avoid=snap.nodes(options.avoid),
+            avoid=snap.nodes(_visible_ids(user, options.avoid)),
             first_hop=first_hop,
         )
     except engine.NoPath:
         return []
     return render_paths(user, snap, paths, lang=options.lang)
+
+
+def _visible_ids(user: User, person_ids: Sequence[int]) -> list[int]:
+    if not person_ids:
+        return []
+    return list(visible_people(user).filter(pk__in=person_ids).values_list("pk", flat=True))
 
 
 def render_paths(
@@ -147,9 +158,10 @@ def render_paths(
                 if hidden_by is not None:
                     steps.append(Step(person=None, ask=hidden_by))
                     hidden_by = None
-                steps.append(
-                    Step(person=person, strength=p.strengths[i], evidence=explained[(u, v)])
-                )
+                # The strength of the rows the user may see, whichever graph the
+                # caller searched (paths_view agrees; the full graph may hold more).
+                seen = snap.seen_strength(user.pk, u, v)
+                steps.append(Step(person=person, strength=seen, evidence=explained[(u, v)]))
             else:
                 # Collapse a run of hidden hops into one "ask <colleague>" step; a
                 # visible person at its end is shown, without the hidden tie's strength.
@@ -168,11 +180,9 @@ def _person_visible(user: User, snap: TenantGraph, node: int) -> bool:
 
 
 def _hop_visible(user: User, snap: TenantGraph, u: int, v: int) -> bool:
-    """A hop is visible when its strongest row is shared or the user's own."""
-    x, y = min(u, v), max(u, v)
-    if snap.shared.has_edge(x, y):
-        return True
-    return user.pk in snap.private.get((x, y), {})
+    """A hop is visible when the user may see at least one of its rows (a shared one or
+    their own); it then shows only those rows' strength and evidence."""
+    return snap.seen_strength(user.pk, u, v) is not None
 
 
 def _owners_as_people(
@@ -258,7 +268,7 @@ def team_reach(
     if not len(sources) or not len(targets):
         return []
     paths = engine.best_group_paths(
-        snap.graph,
+        snap.paths_view(user.pk),
         sources,
         targets,
         max_hops=max_hops,

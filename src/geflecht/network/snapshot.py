@@ -43,7 +43,9 @@ class TenantGraph:
 
     ``graph`` holds every relationship (shared and private) at its strongest row;
     ``shared`` only the relationships visible to the whole company; ``private`` maps a
-    canonical node pair to ``{owner user id: strength}`` of its private rows.
+    canonical node pair to ``{owner user id: strength}`` of its private (and team) rows.
+    What one user may see of a pair is decided per row: :meth:`seen_strength`,
+    :meth:`paths_view`.
     """
 
     tenant_id: int
@@ -54,6 +56,9 @@ class TenantGraph:
     shared: Graph
     private: dict[tuple[int, int], dict[int, float]] = field(default_factory=dict)
     built_at: float = field(default_factory=time.monotonic)
+    _paths_views: dict[int, Graph] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def n(self) -> int:
@@ -94,6 +99,40 @@ class TenantGraph:
         ]
         u, v, s = (np.array(col) for col in zip(*ups, strict=True))
         return self.shared.with_changes(upserts=(u, v, s))
+
+    def seen_strength(self, user_id: int, x: int, y: int) -> float | None:
+        """The strength of pair ``(x, y)`` as ``user_id`` may see it: the strongest of its
+        shared row and the user's own restricted row, or None when the user sees no row."""
+        x, y = min(x, y), max(x, y)
+        values = [self.shared.edge_strength(x, y)] if self.shared.has_edge(x, y) else []
+        own = self.private.get((x, y), {}).get(user_id)
+        if own is not None:
+            values.append(own)
+        return max(values) if values else None
+
+    def paths_view(self, user_id: int) -> Graph:
+        """The graph introduction paths of ``user_id`` are searched and ranked on.
+
+        Each pair counts at the strength the user may see of it (:meth:`seen_strength`);
+        only a pair the user sees no row of counts at its strongest hidden row, and such a
+        hop is shown as "ask <owner>". So a colleague's stronger private row on a pair the
+        user sees changes neither the ranking nor a shown strength: nothing to infer it from.
+        Cached per user: the snapshot never changes (a change makes a new one).
+        """
+        view = self._paths_views.get(user_id)
+        if view is not None:
+            return view
+        ups = []
+        for x, y in self.private:
+            seen = self.seen_strength(user_id, x, y)
+            if seen is not None and seen < self.graph.edge_strength(x, y):
+                ups.append((x, y, seen))
+        view = self.graph
+        if ups:
+            u, v, st = (np.array(col) for col in zip(*ups, strict=True))
+            view = self.graph.with_changes(upserts=(u, v, st))
+        self._paths_views[user_id] = view
+        return view
 
 
 class _Cache:

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from geflecht.lib.models import OwnedVisible, TenantOwned
-from geflecht.lib.visibility import covers
+from geflecht.lib.visibility import VisibleQuerySet, covers
 
 
 class Industry(models.TextChoices):
@@ -54,6 +54,8 @@ class Organization(OwnedVisible):
     )
     website = models.URLField(_("website"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organisation")
@@ -122,6 +124,10 @@ class Site(TenantOwned):
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
 
+    #: Seen with its organization: see lib.visibility.VisibleToMixin.
+    visible_through = "organization"
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("site")
         verbose_name_plural = _("sites")
@@ -181,6 +187,8 @@ class Person(OwnedVisible):
     version = models.PositiveIntegerField(
         _("version"), default=1, help_text=_("Raised by every edit; guards concurrent edits.")
     )
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("person")
@@ -350,6 +358,10 @@ class Position(TenantOwned):
     end_date = models.DateField(
         _("end date"), null=True, blank=True, help_text=_("Empty while the job is current.")
     )
+
+    #: Seen with its person: see lib.visibility.VisibleToMixin.
+    visible_through = "person"
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("position")

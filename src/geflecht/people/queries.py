@@ -17,8 +17,9 @@ from rapidfuzz import fuzz, process
 
 from geflecht.accounts.models import User
 from geflecht.lib.errors import NotFound
+from geflecht.lib.models import Visibility
 from geflecht.lib.remember import remembered
-from geflecht.lib.visibility import can_see, covers, visible_q, visible_sql
+from geflecht.lib.visibility import RESTRICTED, can_see, covers, teammates, visible_sql
 from geflecht.network.models import Interaction, Relationship
 from geflecht.people.models import (
     ContactEmail,
@@ -32,16 +33,16 @@ from geflecht.people.models import (
 
 
 def visible_people(user: User) -> QuerySet[Person]:
-    """People of the user's tenant the user may see: shared ones and their own private ones."""
-    return Person.objects.filter(tenant_id=user.tenant_id).filter(visible_q(user))
+    """People of the user's tenant the user may see (company, their team's, their own)."""
+    return Person.objects.visible_to(user)
 
 
 def visible_relationships(user: User) -> QuerySet[Relationship]:
-    return Relationship.objects.filter(tenant_id=user.tenant_id).filter(visible_q(user))
+    return Relationship.objects.visible_to(user)
 
 
 def visible_interactions(user: User) -> QuerySet[Interaction]:
-    return Interaction.objects.filter(tenant_id=user.tenant_id).filter(visible_q(user))
+    return Interaction.objects.visible_to(user)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def visible_person(user: User, pk: int) -> Person:
 def visible_organizations(user: User) -> QuerySet[Organization]:
     """Organisations of the tenant the user may see: the shared ones, and those a private
     (or team) import brought in for the user or their team."""
-    return Organization.objects.filter(tenant_id=user.tenant_id).filter(visible_q(user))
+    return Organization.objects.visible_to(user)
 
 
 def visible_organization(user: User, pk: int) -> Organization:
@@ -152,11 +153,7 @@ def visible_organization(user: User, pk: int) -> Organization:
 
 def visible_sites(user: User) -> QuerySet[Site]:
     """Sites of the organisations the user may see."""
-    return (
-        Site.objects.filter(tenant_id=user.tenant_id)
-        .filter(visible_q(user, "organization"))
-        .select_related("organization")
-    )
+    return Site.objects.visible_to(user).select_related("organization")
 
 
 def visible_site(user: User, pk: int) -> Site:
@@ -168,9 +165,7 @@ def visible_site(user: User, pk: int) -> Site:
 
 def visible_positions(user: User) -> QuerySet[Position]:
     """Jobs of the people the user may see."""
-    return Position.objects.filter(
-        tenant_id=user.tenant_id, person__in=visible_people(user)
-    ).select_related("organization", "site")
+    return Position.objects.visible_to(user).select_related("organization", "site")
 
 
 def visible_position(user: User, pk: int) -> Position:
@@ -233,7 +228,8 @@ class _TenantIndex:
     full_signature: tuple
     checked_at: float
     person_ids: np.ndarray
-    person_owner: np.ndarray  # 0 for shared people, else the owner's user id
+    person_owner: np.ndarray  # 0 for company-visible people, else the owner's user id
+    person_team: np.ndarray  # bool: team-visible (the owner's team mates see them)
     person_label: list[str]
     person_detail: list[str]
     postings: dict[str, np.ndarray]
@@ -299,8 +295,9 @@ def _build_index(tenant_id: int, signature: tuple) -> _TenantIndex:
             at[pid].append((org, site or "", city or "", job))
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     owners = np.fromiter(
-        (r[5] or 0 if r[4] == "private" else 0 for r in rows), dtype=np.int64, count=len(rows)
+        (r[5] or 0 if r[4] in RESTRICTED else 0 for r in rows), dtype=np.int64, count=len(rows)
     )
+    team = np.fromiter((r[4] == Visibility.TEAM for r in rows), dtype=bool, count=len(rows))
     labels, details = [], []
     postings: dict[str, list[int]] = defaultdict(list)
     names: dict[str, list[int]] = defaultdict(list)
@@ -351,6 +348,7 @@ def _build_index(tenant_id: int, signature: tuple) -> _TenantIndex:
         checked_at=time.monotonic(),
         person_ids=ids,
         person_owner=owners,
+        person_team=team,
         person_label=labels,
         person_detail=details,
         postings={w: np.array(v, dtype=np.int64) for w, v in postings.items()},
@@ -437,9 +435,9 @@ def _search_people(user: User, index: _TenantIndex, words: list[str], limit: int
                 name_bonus[name_rows] = np.maximum(name_bonus[name_rows], score / 100)
         total += best
         matched += best > 0
-    visible = (index.person_owner == 0) | (index.person_owner == user.pk)
     # Every word must match; a name word ranks a person above a colleague of the firm.
-    ok = visible & (matched == len(words)) & (name_bonus > 0)
+    ok = (matched == len(words)) & (name_bonus > 0)
+    ok &= _visible_mask(user, index.person_owner, index.person_team, among=ok)
     rows = np.flatnonzero(ok)
     if not len(rows):
         return []
@@ -456,6 +454,18 @@ def _search_people(user: User, index: _TenantIndex, words: list[str], limit: int
         )
         for i in order
     ]
+
+
+def _visible_mask(user: User, owner: np.ndarray, team: np.ndarray, among) -> np.ndarray:
+    """The rule of ``visible_q`` over index rows (owner 0: company-visible), decided for
+    the rows in ``among``; the user's team mates are read only when a team row is among
+    them."""
+    mask = (owner == 0) | (owner == user.pk)
+    undecided = among & team & ~mask
+    if undecided.any():
+        mates = np.fromiter(teammates(user), dtype=np.int64)
+        mask |= undecided & np.isin(owner, mates)
+    return mask
 
 
 def _search_places(user: User, index: _TenantIndex, words: list[str]) -> list[SearchHit]:

@@ -194,7 +194,9 @@ def team_paths(user: User, target: Person, *, lang: str = "en", limit: int = 2) 
         sources = [n for n in snap.nodes(colleagues) if n not in banned and n != goal]
         if not sources:
             break
-        found = engine.best_group_paths(snap.graph, sources, [goal], max_hops=4, limit=1)
+        found = engine.best_group_paths(
+            snap.paths_view(user.pk), sources, [goal], max_hops=4, limit=1
+        )
         if not found:
             break
         out.append(found[0])
@@ -235,10 +237,10 @@ class OrgPage:
 def _shown(user: User, prefix: str = "person") -> Q:
     """People (reached through ``prefix``) the user may see, as a join condition.
 
-    A join on the row at hand instead of ``IN (visible_people)``, which would read
-    every person of the tenant.
+    The one rule of :func:`visible_q` on the joined person (team records too), instead of
+    ``IN (visible_people)``, which would read every person of the tenant.
     """
-    return ~Q(**{f"{prefix}__visibility": "private"}) | Q(**{f"{prefix}__owner": user})
+    return visible_q(user, prefix)
 
 
 def global_search(user: User, text: str, *, limit: int = 20) -> list[SearchHit]:
@@ -462,12 +464,13 @@ def find_paths(
     avoid: list[int],
     lang: str = "en",
 ) -> list[IntroPath]:
-    avoid_ok = list(visible_people(user).filter(pk__in=avoid).values_list("pk", flat=True))
+    """The path finder page's question; ``introduction_paths`` filters ``avoid`` through
+    visibility, as for the API and the CLI."""
     return introduction_paths(
         user,
         target,
         PathOptions(
-            k=5, max_hops=max_hops, min_strength=min_strength, avoid=avoid_ok, lang=_lang(lang)
+            k=5, max_hops=max_hops, min_strength=min_strength, avoid=tuple(avoid), lang=_lang(lang)
         ),
     )
 
