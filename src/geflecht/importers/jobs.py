@@ -21,6 +21,7 @@ from geflecht.accounts.models import User
 from geflecht.importers.load import ImportReport, import_file
 from geflecht.importers.models import ImportJob
 from geflecht.lib.errors import NotFound
+from geflecht.lib.visibility import require_writer
 
 log = logging.getLogger(__name__)
 #: Progress is written at most this often (seconds): the import is not slowed by it.
@@ -46,7 +47,12 @@ def start_import(
     user: User, chunks: Iterable[bytes], file_name: str, *, private: bool
 ) -> ImportJob:
     """Store the upload and import it in the background (at once when background work is
-    switched off, as in the tests); the returned job shows how far it got."""
+    switched off, as in the tests); the returned job shows how far it got.
+
+    A read-only user is refused here already (PermissionDenied), before the upload is
+    stored or a job is created; :func:`import_file` refuses them again for every door.
+    """
+    require_writer(user)
     suffix = Path(file_name).suffix.lower()[:10]
     job = ImportJob.objects.create(
         tenant_id=user.tenant_id, owner=user, file_name=file_name[:255], private=private

@@ -50,7 +50,7 @@ from geflecht.importers.parsers import (
 )
 from geflecht.lib.bulk import insert_rows, reserve_ids
 from geflecht.lib.models import Visibility
-from geflecht.lib.visibility import covers, visible_q
+from geflecht.lib.visibility import covers, require_writer, visible_q
 from geflecht.network.actions import InteractionInput, record_interactions
 from geflecht.network.models import Interaction, InteractionParticipant, Relationship
 from geflecht.people.actions import merge_people
@@ -168,9 +168,13 @@ def import_file(
     listed in :attr:`ImportReport.problems`; with ``dry_run`` everything is rolled back
     and the report says what would have changed. ``on_progress`` gets
     ``(entries_done, bytes_done, bytes_total)`` while the file is read.
+
+    Raises :class:`~django.core.exceptions.PermissionDenied` for a read-only user (a dry
+    run too: it writes and rolls back, and nobody needs it who may not import).
     """
     if user.tenant_id is None:
         raise ValueError("the importing user belongs to no tenant")
+    require_writer(user)
     path = Path(path)
     fmt = format or detect_format(path)
     report = ImportReport(file=str(path), format=fmt, dry_run=dry_run)

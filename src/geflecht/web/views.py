@@ -7,7 +7,7 @@ from datetime import datetime, time
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -410,16 +410,23 @@ def import_page(request: HttpRequest) -> HttpResponse:
     got, then the report of what was created, merged and skipped."""
     form = ImportForm(request.POST or None, request.FILES or None)
     job = None
+    refused = ""
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        job = start_import(
-            request.user, upload.chunks(), upload.name, private=form.cleaned_data["private"]
-        )
+        try:
+            job = start_import(
+                request.user, upload.chunks(), upload.name, private=form.cleaned_data["private"]
+            )
+        except PermissionDenied as exc:
+            refused = str(exc)
+            form.add_error(None, refused)
     context = _import_context(request, job)
-    context["form"] = form
-    if request.htmx and job is not None:
+    context.update(form=form, refused=refused)
+    if request.htmx and (job is not None or refused):
+        # htmx swaps only 2xx answers, so the refusal comes as 200 into the result box.
         return render(request, "web/partials/import_job.html", context)
-    return render(request, "web/pages/import.html", context)
+    status = 403 if refused else 200
+    return render(request, "web/pages/import.html", context, status=status)
 
 
 @login_required

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -48,15 +49,18 @@ class Command(BaseCommand):
                         bar.update(max(0, min(done, total) - bar.n))
                     bar.set_postfix(entries=entries, refresh=False)
 
-                report = import_file(
-                    path,
-                    user=account,
-                    format=format,
-                    me=me,
-                    dry_run=dry_run,
-                    private=private,
-                    on_progress=progress,
-                )
+                try:
+                    report = import_file(
+                        path,
+                        user=account,
+                        format=format,
+                        me=me,
+                        dry_run=dry_run,
+                        private=private,
+                        on_progress=progress,
+                    )
+                except PermissionDenied as exc:
+                    raise CommandError(str(exc)) from None
                 if size:
                     bar.update(size - bar.n)
             for line in iter_problems(report):
