@@ -101,11 +101,18 @@ def covers(outer, inner) -> bool:
     """Whether everyone who may see ``inner`` may also see ``outer`` (both with
     ``visibility`` and ``owner_id``): a shared person's employer must not be a private
     organisation, or the person's page would show a colleague's private record."""
-    if outer.visibility == Visibility.COMPANY:
+    return audience_covers(outer.visibility, outer.owner_id, inner.visibility, inner.owner_id)
+
+
+def audience_covers(outer_visibility, outer_owner_id, inner_visibility, inner_owner_id) -> bool:
+    """:func:`covers` on plain values, for rows read as tuples. It also decides which
+    interactions are evidence of a relationship row: only those everyone who may see the
+    row may see (a team meeting is no evidence of a company-visible tie)."""
+    if outer_visibility == Visibility.COMPANY:
         return True
-    if outer.owner_id != inner.owner_id or inner.visibility == Visibility.COMPANY:
+    if outer_owner_id != inner_owner_id or inner_visibility == Visibility.COMPANY:
         return False
-    return outer.visibility == Visibility.TEAM or inner.visibility == Visibility.PRIVATE
+    return outer_visibility == Visibility.TEAM or inner_visibility == Visibility.PRIVATE
 
 
 def require_writer(user) -> None:
