@@ -4,8 +4,14 @@
 - team: the owner and every user who shares a team with the owner;
 - private: the owner alone.
 
+Querysets: ``Model.objects.visible_to(user)`` (:class:`VisibleToMixin`); one record:
+:func:`can_see`; SQL: :func:`visible_sql`. Which interactions are evidence of which
+relationship row: :func:`audience_covers`.
+
 The graph snapshot treats team and private records alike (as the owner's): a path over
-a colleague's team tie is shown as "ask <colleague>" unless the tie is the user's own.
+a colleague's team tie is shown as "ask <colleague>" unless the tie is the user's own,
+and a hop shows only the strength of the rows the user may see
+(``TenantGraph.seen_strength``).
 """
 
 from __future__ import annotations
