@@ -4,8 +4,14 @@
 - team: the owner and every user who shares a team with the owner;
 - private: the owner alone.
 
+Querysets: ``Model.objects.visible_to(user)`` (:class:`VisibleToMixin`); one record:
+:func:`can_see`; SQL: :func:`visible_sql`. Which interactions are evidence of which
+relationship row: :func:`audience_covers`.
+
 The graph snapshot treats team and private records alike (as the owner's): a path over
-a colleague's team tie is shown as "ask <colleague>" unless the tie is the user's own.
+a colleague's team tie is shown as "ask <colleague>" unless the tie is the user's own,
+and a hop shows only the strength of the rows the user may see
+(``TenantGraph.seen_strength``).
 """
 
 from __future__ import annotations
@@ -101,11 +107,18 @@ def covers(outer, inner) -> bool:
     """Whether everyone who may see ``inner`` may also see ``outer`` (both with
     ``visibility`` and ``owner_id``): a shared person's employer must not be a private
     organisation, or the person's page would show a colleague's private record."""
-    if outer.visibility == Visibility.COMPANY:
+    return audience_covers(outer.visibility, outer.owner_id, inner.visibility, inner.owner_id)
+
+
+def audience_covers(outer_visibility, outer_owner_id, inner_visibility, inner_owner_id) -> bool:
+    """:func:`covers` on plain values, for rows read as tuples. It also decides which
+    interactions are evidence of a relationship row: only those everyone who may see the
+    row may see (a team meeting is no evidence of a company-visible tie)."""
+    if outer_visibility == Visibility.COMPANY:
         return True
-    if outer.owner_id != inner.owner_id or inner.visibility == Visibility.COMPANY:
+    if outer_owner_id != inner_owner_id or inner_visibility == Visibility.COMPANY:
         return False
-    return outer.visibility == Visibility.TEAM or inner.visibility == Visibility.PRIVATE
+    return outer_visibility == Visibility.TEAM or inner_visibility == Visibility.PRIVATE
 
 
 def require_writer(user) -> None:

@@ -27,7 +27,13 @@ from django.utils.translation import gettext as _
 from geflecht.accounts.models import Tenant, User
 from geflecht.lib.bulk import insert_rows, reserve_ids
 from geflecht.lib.models import Visibility
-from geflecht.lib.visibility import RESTRICTED, can_see, require_writer, visible_q
+from geflecht.lib.visibility import (
+    RESTRICTED,
+    audience_covers,
+    can_see,
+    require_writer,
+    visible_q,
+)
 from geflecht.network.models import (
     GraphChange,
     GraphState,
@@ -240,7 +246,9 @@ def record_interactions(
             item.kind in ("email", "message") and len(roles) > params.bulk_threshold
         )
         if len(roles) <= TIE_GROUP_LIMIT and not mass_mail:
-            new_ties[item.visibility == "private"] |= pairs
+            # A private or team meeting makes a private tie of its recorder: a shared
+            # row would tell everyone that the two met.
+            new_ties[item.visibility in RESTRICTED] |= pairs
     rels = _relationships_of(tenant.id, touched)
     for private, pairs in new_ties.items():
         if pairs:
@@ -295,9 +303,7 @@ def _add_evidence(
             without_state.append(rel)
             continue
         for evidence, visibility, owner in new[(rel.person_a_id, rel.person_b_id)]:
-            if visibility == "private" and not (
-                rel.visibility == "private" and owner == rel.owner_id
-            ):
+            if not audience_covers(visibility, owner, rel.visibility, rel.owner_id):
                 continue
             state = update_state(state, evidence, params, now=now)
         _set_strength(rel, state, key, now, params)
@@ -414,6 +420,8 @@ def _problem(
         )
     if item.visibility == "private" and recorded_by is None:
         return ValidationError(_("A private interaction needs the user who records it."))
+    if item.visibility == "team" and recorded_by is None:
+        return ValidationError(_("A team interaction needs the user who records it."))
     if missing := sorted(set(roles) - known):
         return ValidationError(
             _("Unknown people: %(ids)s.") % {"ids": ", ".join(map(str, missing))},
@@ -803,13 +811,16 @@ def strength_recomputation(tenant_id: int) -> RecomputeJob | None:
     return _JOBS.get(tenant_id)
 
 
+_VISIBILITY_CODE = "CASE visibility WHEN 'private' THEN 1 WHEN 'team' THEN 2 ELSE 0 END"
+
+
 @dataclass
 class _RelArrays:
     """Every relationship of a tenant as arrays, sorted by canonical pair key."""
 
     ids: np.ndarray
     keys: np.ndarray  # person_a << 32 | person_b
-    private: np.ndarray  # bool
+    visibility: np.ndarray  # _VISIBILITY_CODE: 0 company, 1 private, 2 team
     owner: np.ndarray  # owner id, -1 for none
     ratings: np.ndarray  # 0 = none
     kinds: np.ndarray  # index into KINDS, -1 = none
@@ -832,7 +843,7 @@ def _relationship_arrays(tenant_id: int) -> _RelArrays | None:
     table = connection.ops.quote_name(Relationship._meta.db_table)
     data = _fetch_array(
         f"SELECT id, person_a_id, person_b_id, "
-        f"CASE WHEN visibility = 'private' THEN 1 ELSE 0 END, COALESCE(owner_id, -1), "
+        f"{_VISIBILITY_CODE}, COALESCE(owner_id, -1), "
         f"COALESCE(rating, 0), CASE kind {kind_case} ELSE -1 END "
         f"FROM {table} WHERE tenant_id = %s",
         [tenant_id],
@@ -846,7 +857,7 @@ def _relationship_arrays(tenant_id: int) -> _RelArrays | None:
     return _RelArrays(
         ids=cols[0][order],
         keys=keys[order],
-        private=cols[3][order] == 1,
+        visibility=cols[3][order],
         owner=cols[4][order],
         ratings=cols[5][order],
         kinds=cols[6][order],
@@ -874,15 +885,16 @@ def _days_sql() -> str:
 def _interaction_chunk(tenant_id: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
     """The interactions with ids in [lo, hi] and their participants, as numeric arrays.
 
-    Interactions: id, days, channel code, participants, duration (NaN unknown), private
-    flag, owner (-1 none). Participants: interaction id, person id, starter flag (sent,
-    called or organised it), sorted by interaction and person.
+    Interactions: id, days, channel code, participants, duration (NaN unknown), visibility
+    code (0 company, 1 private, 2 team), owner (-1 none). Participants: interaction id,
+    person id, starter flag (sent, called or organised it), sorted by interaction and
+    person.
     """
     channel_case = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(CHANNELS))
     inter = _fetch_array(
         f"SELECT i.id, {_days_sql()}, CASE i.kind {channel_case} ELSE -1 END, "
         "i.participant_count, i.duration_minutes, "
-        "CASE WHEN i.visibility = 'private' THEN 1 ELSE 0 END, COALESCE(i.owner_id, -1) "
+        f"{_VISIBILITY_CODE.replace('visibility', 'i.visibility')}, COALESCE(i.owner_id, -1) "
         f"FROM {connection.ops.quote_name(Interaction._meta.db_table)} i "
         "WHERE i.tenant_id = %s AND i.id BETWEEN %s AND %s ORDER BY i.id",
         [tenant_id, lo, hi],
@@ -906,8 +918,8 @@ def _pair_rows(inter: np.ndarray, parts: np.ndarray, rels: _RelArrays, params):
 
     Returns ``(relationship index, days, channel, group size, duration, initiator)`` arrays
     for :func:`bulk_decayed_sums`, or None. Mass mailings are skipped (they add nothing,
-    and a 300-recipient mailing would make 44,850 pairs). Private interactions count only
-    for the private relationships of their owner, shared ones for every row of the pair.
+    and a 300-recipient mailing would make 44,850 pairs). An interaction counts for a row
+    only if everyone who may see the row may see it (``audience_covers``).
     """
     if not len(inter) or not len(parts):
         return None
@@ -949,8 +961,11 @@ def _pair_rows(inter: np.ndarray, parts: np.ndarray, rels: _RelArrays, params):
     rel = np.repeat(lo, many) + (np.arange(len(row)) - np.repeat(np.cumsum(many) - many, many))
     left, right = left[row], right[row]
     which = at[left]  # the interaction of each pair row
-    private = inter[which, 5] == 1
-    visible = ~private | (rels.private[rel] & (rels.owner[rel] == inter[which, 6]))
+    # audience_covers(interaction, relationship row) on the code arrays.
+    iv, rv = inter[which, 5], rels.visibility[rel]
+    visible = (iv == 0) | (
+        (rels.owner[rel] == inter[which, 6]) & (rv != 0) & ((iv == 2) | (rv == 1))
+    )
     rel, left, right, which = rel[visible], left[visible], right[visible], which[visible]
     initiator = np.where(parts[left, 2] == 1, 1, np.where(parts[right, 2] == 1, 2, 0))
     return (

@@ -13,7 +13,7 @@ from django.db.models import Case, Count, Q, When
 from django.utils import timezone
 
 from geflecht.accounts.models import User
-from geflecht.lib.visibility import visible_q
+from geflecht.lib.visibility import audience_covers, visible_q
 from geflecht.network.models import Interaction, InteractionParticipant, Relationship
 from geflecht.network.params import strength_params
 from geflecht.network.strength import (
@@ -33,8 +33,9 @@ def pair_histories(tenant_id: int, rels: Sequence[Relationship]) -> dict[int, li
     """The evidence of each relationship: the interactions both people took part in.
 
     Three queries per 5,000 pairs at most, and they read only interactions
-    the pairs share (not every participation of a well-connected person). Private
-    interactions count only for the private relationships of the same owner.
+    the pairs share (not every participation of a well-connected person). An interaction
+    counts for a relationship row only if everyone who may see the row may see it
+    (``audience_covers``): a private or team one only for rows of the same owner.
     """
     histories: dict[int, list[Evidence]] = {rel.pk: [] for rel in rels}
     if not rels:
@@ -102,9 +103,7 @@ def pair_histories(tenant_id: int, rels: Sequence[Relationship]) -> dict[int, li
             if iid not in meta:
                 continue
             _, kind, when, duration, size, visibility, owner = meta[iid]
-            if visibility == "private" and not (
-                rel.visibility == "private" and owner == rel.owner_id
-            ):
+            if not audience_covers(visibility, owner, rel.visibility, rel.owner_id):
                 continue
             initiator = "a" if role_a in STARTERS else "b" if role_b in STARTERS else None
             histories[rel.pk].append(

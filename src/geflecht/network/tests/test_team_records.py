@@ -43,3 +43,30 @@ def test_relationship_between_prefers_the_users_own_row_over_a_team_mates_team_r
         tenant=tenant, person_a=a, person_b=b, visibility="private", owner=tom, strength=0.8
     )
     assert relationship_between(tom, a, b) == mine
+
+
+def test_a_team_meeting_is_no_evidence_of_a_tie_a_colleague_outside_the_team_sees(
+    tenant, owner, colleague
+):
+    from geflecht.network.actions import recompute_all_strengths
+    from geflecht.network.queries import pair_histories
+    from geflecht.people.queries import visible_relationships
+
+    weber = Person.objects.create(tenant=tenant, first_name="Klaus", last_name="Weber")
+    record_interaction(
+        tenant=tenant,
+        recorded_by=owner,
+        kind="meeting",
+        visibility="team",
+        occurred_at=timezone.now() - timedelta(days=1),
+        participants=[(owner.person_id, "organiser"), (weber.pk, "attendee")],
+        subject="Vertraulich im Team",
+    )
+    for _ in range(2):  # as recorded, and after a full recomputation
+        seen = list(visible_relationships(colleague))
+        assert all(h == [] for h in pair_histories(tenant.id, seen).values())
+        assert all(r.last_interaction_at is None for r in seen)
+        recompute_all_strengths(tenant.id)
+    # Anna's own view of the tie keeps the meeting as evidence.
+    mine = list(visible_relationships(owner))
+    assert any(pair_histories(tenant.id, mine).values())
