@@ -606,11 +606,11 @@ def _erase_from_documents(tenant_id: int, traces: re.Pattern | None) -> tuple[in
         if new != title:
             Document.objects.filter(pk=doc_id).update(title=new)
             redacted.add(doc_id)
-    doomed: list[tuple[int, int, str]] = []
+    doomed = documents_naming(tenant_id, traces)
+    gone = {pk for pk, _d, _f in doomed}
     versions = DocumentVersion.objects.filter(tenant_id=tenant_id).order_by("id")
     for version in versions.iterator(chunk_size=200):
-        if version.size <= _SCAN_LIMIT and _names_person(version, traces):
-            doomed.append((version.pk, version.document_id, version.file.name))
+        if version.pk in gone:
             continue
         filename, note = (
             _redact_filename(version.filename, traces),
@@ -624,9 +624,29 @@ def _erase_from_documents(tenant_id: int, traces: re.Pattern | None) -> tuple[in
         Document.objects.filter(pk__in={d for _p, d, _f in doomed}, versions__isnull=True).delete()
         storage = DocumentVersion._meta.get_field("file").storage
         names = [name for _p, _d, name in doomed]
+
+        def delete_files() -> None:
+            for name in names:
+                storage.delete(name)
+
         # Files go once the rows are gone for good: a rollback keeps both.
-        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+        transaction.on_commit(delete_files)
     return len(redacted), len(doomed)
+
+
+def documents_naming(tenant_id: int, traces: re.Pattern | None) -> list[tuple[int, int, str]]:
+    """(version id, document id, stored file name) of the tenant's document versions
+    whose stored file names the person (see :func:`_texts`)."""
+    from geflecht.projects.models import DocumentVersion
+
+    if traces is None:
+        return []
+    versions = DocumentVersion.objects.filter(tenant_id=tenant_id, size__lte=_SCAN_LIMIT)
+    return [
+        (v.pk, v.document_id, v.file.name)
+        for v in versions.order_by("id").iterator(chunk_size=200)
+        if _names_person(v, traces)
+    ]
 
 
 def _names_person(version, traces: re.Pattern) -> bool:
