@@ -333,7 +333,9 @@ def erase_person(user: User, person: Person, *, now: datetime | None = None) -> 
     with fewer than two people is deleted. Project documents forget them too: their name
     and addresses in document titles, file names and version notes become "[erased]",
     and every stored version whose content names them is deleted with its file (a
-    document left without versions goes too; see :func:`_erase_from_documents`).
+    document left without versions goes too; see :func:`_erase_from_documents`). Notes,
+    comments and descriptions users wrote about others keep their other words
+    (:data:`FREE_TEXT`).
     Strengths of the remaining pairs are recomputed. A linked user account stays but
     loses its person. The graph forgets them at once: their ties are logged as removed
     (every process drops them on its next request) and this process drops its snapshot
@@ -359,11 +361,14 @@ def erase_person(user: User, person: Person, *, now: datetime | None = None) -> 
         "positions": Position.objects.filter(person_id=pid).count(),
     }
     removed = _delete_relationships(tenant_id, pid)
+    words = _trace_words(locked)
     traces = _traces(locked)
     left, deleted, pairs = _leave_interactions(tenant_id, pid, traces)
     skills = _erase_skills(pid)
     _scrub_intro_requests(tenant_id, pid, traces)
     redacted, versions_deleted = _erase_from_documents(tenant_id, traces)
+    # Before the person's own row goes: their own notes go with it anyway.
+    _scrub_free_text(tenant_id, words, traces)
     unlinked = User.objects.filter(person_id=pid).update(person=None) > 0
     # Earlier log rows carry the erased ties' strengths; the removal rows logged below
     # supersede them for any process that is behind, so they can go.
@@ -417,19 +422,79 @@ ERASED = "[erased]"
 
 def _traces(person: Person) -> re.Pattern | None:
     """A pattern for the person's name and addresses as they appear in subjects."""
-    names = {person.full_name, f"{person.first_name} {person.last_name}".strip()}
-    if len(person.last_name) >= 3:
-        names.add(person.last_name)
-    # "Zwölfhaus" is written "Zwoelfhaus" in file names and addresses, "Zwolfhaus" by
-    # keyboards without umlauts.
-    words = {variant for name in names for variant in _spellings(name)}
-    words |= set(ContactEmail.objects.filter(person=person).values_list("email", flat=True))
-    words = {w for w in words if w}
+    words = _trace_words(person)
     if not words:
         return None
     # Longest first, so "Dr. Max Muster" is replaced whole before "Muster" alone.
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def _trace_words(person: Person) -> set[str]:
+    """The person's names (with their spellings) and e-mail addresses."""
+    names = {person.full_name, f"{person.first_name} {person.last_name}".strip()}
+    # "Herrn Zwölfhaus" names them; "Weber" alone could be any of the tenant's Webers,
+    # whose notes and documents must not suffer for it.
+    if (
+        len(person.last_name) >= 3
+        and not Person.objects.filter(
+            tenant_id=person.tenant_id, last_name__iexact=person.last_name
+        )
+        .exclude(pk=person.pk)
+        .exists()
+    ):
+        names.add(person.last_name)
+    # "Zwölfhaus" is written "Zwoelfhaus" in file names and addresses, "Zwolfhaus" by
+    # keyboards without umlauts.
+    words = {variant for name in names for variant in _spellings(name)}
+    words |= set(ContactEmail.objects.filter(person=person).values_list("email", flat=True))
+    return {w for w in words if w}
+
+
+#: Free text about other people and things that may name the erased person, per model
+#: (app label, model name) and fields. Interaction subjects, introduction requests and
+#: documents have their own steps.
+FREE_TEXT = [
+    ("people", "Person", ("notes",)),
+    ("people", "PrivateNote", ("text",)),
+    ("people", "Organization", ("notes",)),
+    ("projects", "Project", ("name", "description")),
+    ("partners", "JointProject", ("title", "notes")),
+    ("partners", "Rating", ("comment",)),
+    ("events", "EventTarget", ("note",)),
+    ("skills", "PersonSkill", ("note",)),
+    ("skills", "Endorsement", ("comment",)),
+]
+
+
+def _scrub_free_text(tenant_id: int, words: set[str], traces: re.Pattern | None) -> int:
+    """Replace the person's name and addresses in what users wrote about others (notes,
+    comments, descriptions) by "[erased]"; return how many rows changed. The database
+    finds the candidate rows (``icontains`` on each spelling), Python replaces whole
+    words only."""
+    from django.apps import apps
+
+    if traces is None:
+        return 0
+    changed = 0
+    for app_label, model_name, fields in FREE_TEXT:
+        model = apps.get_model(app_label, model_name)
+        limits = {f: model._meta.get_field(f).max_length for f in fields}
+        hit = Q()
+        for field in fields:
+            for word in words:
+                hit |= Q(**{f"{field}__icontains": word})
+        rows = model.objects.filter(tenant_id=tenant_id).filter(hit)
+        for pk, *values in rows.values_list("pk", *fields).iterator(chunk_size=500):
+            update = {}
+            for field, value in zip(fields, values, strict=True):
+                new = traces.sub(ERASED, value)
+                if new != value:
+                    update[field] = new[: limits[field]] if limits[field] else new
+            if update:
+                model.objects.filter(pk=pk).update(**update)
+                changed += 1
+    return changed
 
 
 _UMLAUTS = str.maketrans(
@@ -541,11 +606,11 @@ def _erase_from_documents(tenant_id: int, traces: re.Pattern | None) -> tuple[in
         if new != title:
             Document.objects.filter(pk=doc_id).update(title=new)
             redacted.add(doc_id)
-    doomed: list[tuple[int, int, str]] = []
+    doomed = documents_naming(tenant_id, traces)
+    gone = {pk for pk, _d, _f in doomed}
     versions = DocumentVersion.objects.filter(tenant_id=tenant_id).order_by("id")
     for version in versions.iterator(chunk_size=200):
-        if version.size <= _SCAN_LIMIT and _names_person(version, traces):
-            doomed.append((version.pk, version.document_id, version.file.name))
+        if version.pk in gone:
             continue
         filename, note = (
             _redact_filename(version.filename, traces),
@@ -559,9 +624,29 @@ def _erase_from_documents(tenant_id: int, traces: re.Pattern | None) -> tuple[in
         Document.objects.filter(pk__in={d for _p, d, _f in doomed}, versions__isnull=True).delete()
         storage = DocumentVersion._meta.get_field("file").storage
         names = [name for _p, _d, name in doomed]
+
+        def delete_files() -> None:
+            for name in names:
+                storage.delete(name)
+
         # Files go once the rows are gone for good: a rollback keeps both.
-        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+        transaction.on_commit(delete_files)
     return len(redacted), len(doomed)
+
+
+def documents_naming(tenant_id: int, traces: re.Pattern | None) -> list[tuple[int, int, str]]:
+    """(version id, document id, stored file name) of the tenant's document versions
+    whose stored file names the person (see :func:`_texts`)."""
+    from geflecht.projects.models import DocumentVersion
+
+    if traces is None:
+        return []
+    versions = DocumentVersion.objects.filter(tenant_id=tenant_id, size__lte=_SCAN_LIMIT)
+    return [
+        (v.pk, v.document_id, v.file.name)
+        for v in versions.order_by("id").iterator(chunk_size=200)
+        if _names_person(v, traces)
+    ]
 
 
 def _names_person(version, traces: re.Pattern) -> bool:

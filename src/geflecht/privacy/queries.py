@@ -587,6 +587,7 @@ class ErasurePreview:
     interactions_left: int
     interactions_deleted: int
     has_user_account: bool
+    document_versions_deleted: int = 0
 
 
 def preview_erasure(user: User, person: Person) -> ErasurePreview:
@@ -595,6 +596,8 @@ def preview_erasure(user: User, person: Person) -> ErasurePreview:
         raise _not_found()
     if not can_erase(user, person):
         raise PermissionDenied(_("Only an admin of your company may erase this person."))
+    from geflecht.privacy.actions import _traces, documents_naming
+
     sizes = list(
         Interaction.objects.filter(participations__person=person).values_list(
             "participant_count", flat=True
@@ -610,6 +613,7 @@ def preview_erasure(user: User, person: Person) -> ErasurePreview:
         interactions_left=sum(1 for n in sizes if n > 2),
         interactions_deleted=sum(1 for n in sizes if n <= 2),
         has_user_account=User.objects.filter(person=person).exists(),
+        document_versions_deleted=len(documents_naming(person.tenant_id, _traces(person))),
     )
 
 

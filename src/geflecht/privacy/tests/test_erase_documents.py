@@ -90,3 +90,12 @@ def test_no_document_title_file_name_or_stored_file_names_the_erased_person(
     for v in kept:
         text = " ".join([v.document.title, v.filename, v.note, v.file.read().decode("latin-1")])
         assert "wölfhaus" not in text.lower() and "zwoelfhaus" not in text.lower()
+
+
+def test_preview_counts_the_document_versions_that_go(world, admin, documents):
+    from geflecht.privacy.queries import preview_erasure
+
+    plan = preview_erasure(admin, world.subject)
+    assert plan.document_versions_deleted == 3
+    assert DocumentVersion.objects.count() == 6  # the preview changes nothing
+    assert erase_person(admin, world.subject).document_versions_deleted == 3

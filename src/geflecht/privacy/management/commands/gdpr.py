@@ -85,7 +85,9 @@ class Command(BaseCommand):
             f"Erasing {name} removes {plan.emails} e-mail addresses, {plan.phones} phone "
             f"numbers, {plan.positions} positions, {plan.relationships} relationships; "
             f"{plan.interactions_deleted} interactions are deleted and "
-            f"{plan.interactions_left} keep their other participants."
+            f"{plan.interactions_left} keep their other participants; "
+            f"{plan.document_versions_deleted} stored document versions that name them "
+            "are deleted."
             + (" The linked user account loses its person." if plan.has_user_account else "")
         )
         if not yes:
