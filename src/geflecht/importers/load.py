@@ -185,7 +185,12 @@ def import_file(
         return report
     visibility = "private" if private else "company"
     me_emails = _me_addresses(user, me)
-    options: dict = {"me": sorted(me_emails), "on_progress": on_progress}
+    options: dict = {
+        "me": sorted(me_emails),
+        "on_progress": on_progress,
+        "max_unpacked_bytes": settings.GEFLECHT_XLSX_MAX_UNPACKED_BYTES,
+        "max_cells": settings.GEFLECHT_XLSX_MAX_CELLS,
+    }
     if fmt == "ics":
         options.update(window_start=calendar_start, window_end=timezone.now())
     if fmt in CONTACT_FORMATS:
