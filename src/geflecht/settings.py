@@ -258,6 +258,10 @@ GEFLECHT_AUDIT_READ_BUFFER_SECONDS = env_int("GEFLECHT_AUDIT_READ_BUFFER_SECONDS
 GEFLECHT_REFRESH_IN_BACKGROUND = env_bool("GEFLECHT_REFRESH_IN_BACKGROUND", True)
 # Uploaded files are imported in a background thread while the page shows the progress.
 GEFLECHT_IMPORT_IN_BACKGROUND = env_bool("GEFLECHT_IMPORT_IN_BACKGROUND", True)
+# Excel workbooks are zip files: refused before they are opened when their members unpack
+# to more than this, or their sheet spans more cells (a 500 KB upload can unpack to GBs).
+GEFLECHT_XLSX_MAX_UNPACKED_BYTES = env_int("GEFLECHT_XLSX_MAX_UNPACKED_MB", 100) * 1024 * 1024
+GEFLECHT_XLSX_MAX_CELLS = env_int("GEFLECHT_XLSX_MAX_CELLS", 2_000_000)
 
 LOGGING = {
     "version": 1,

@@ -26,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from geflecht.accounts.models import User
@@ -40,6 +41,7 @@ from geflecht.importers.identity import (
     normalize_phone,
     split_title,
 )
+from geflecht.importers.models import ImportLock
 from geflecht.importers.parsers import (
     FORMATS,
     ContactRecord,
@@ -183,7 +185,12 @@ def import_file(
         return report
     visibility = "private" if private else "company"
     me_emails = _me_addresses(user, me)
-    options: dict = {"me": sorted(me_emails), "on_progress": on_progress}
+    options: dict = {
+        "me": sorted(me_emails),
+        "on_progress": on_progress,
+        "max_unpacked_bytes": settings.GEFLECHT_XLSX_MAX_UNPACKED_BYTES,
+        "max_cells": settings.GEFLECHT_XLSX_MAX_CELLS,
+    }
     if fmt == "ics":
         options.update(window_start=calendar_start, window_end=timezone.now())
     if fmt in CONTACT_FORMATS:
@@ -226,6 +233,33 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def _generation(tenant_id: int) -> int:
+    """The tenant's import generation now (creating its lock row on the first import)."""
+    seen = ImportLock.objects.filter(tenant_id=tenant_id).values_list("generation", flat=True)
+    if (generation := seen.first()) is not None:
+        return generation
+    return ImportLock.objects.get_or_create(tenant_id=tenant_id)[0].generation
+
+
+def _lock_imports(tenant_id: int) -> int:
+    """Lock the tenant's imports until the current transaction ends and raise their
+    generation; return the generation before this batch.
+
+    Parallel imports of one tenant (the same file uploaded twice at once) thus write one
+    batch after the other, and each sees whether another wrote since its last batch.
+    PostgreSQL waits on the row lock; on SQLite the IMMEDIATE transaction already holds
+    the database's write lock and select_for_update is a no-op.
+    """
+    seen = (
+        ImportLock.objects.select_for_update()
+        .filter(tenant_id=tenant_id)
+        .values_list("generation", flat=True)
+        .get()
+    )
+    ImportLock.objects.filter(tenant_id=tenant_id).update(generation=F("generation") + 1)
+    return seen
 
 
 def _me_addresses(user: User, extra: Iterable[str]) -> set[str]:
@@ -407,6 +441,9 @@ class _ContactLoader:
         self._load_caches()
 
     def _load_caches(self) -> None:
+        # The generation first: an import writing while the caches load makes the next
+        # batch load them again, never the other way round.
+        self.generation = _generation(self.user.tenant_id)
         self.index = IdentityIndex.for_user(self.user)
         # The employers this import may name: those everyone who will see its people may
         # see, and the user's own narrower ones, which a shared import then shares too.
@@ -465,7 +502,11 @@ class _ContactLoader:
     def _write_atomically(self, batch: list[_Prepared]) -> None:
         try:
             with transaction.atomic():
+                if _lock_imports(self.user.tenant_id) != self.generation:
+                    # Another import wrote since: match against what it created, too.
+                    self._load_caches()
                 delta = self._write(batch)
+                self.generation += 1
         except (DatabaseError, ValidationError) as exc:
             # The batch is gone; so are the index entries it made. Start again from the
             # database, one entry per savepoint, so only the bad entry is lost.
@@ -773,6 +814,7 @@ class _InteractionLoader:
         self.batch: list[InteractionRecord] = []
         self.bulk: list[InteractionRecord] = []
         self.batches = 0
+        self.generation = _generation(user.tenant_id)
 
     def feed(self, rec: ContactRecord | InteractionRecord) -> None:
         if not isinstance(rec, InteractionRecord):
@@ -821,9 +863,14 @@ class _InteractionLoader:
         known_before = dict(self.pid_of)
         try:
             with transaction.atomic():
+                if _lock_imports(self.user.tenant_id) != self.generation:
+                    # Another import may have created people for these addresses since.
+                    self.pid_of.clear()
                 people, counts, problems, ignored = self._write(batch)
+                self.generation += 1
         except (DatabaseError, ValidationError) as exc:
             self.pid_of = known_before
+            self.generation = -1  # not known what the database holds: look again
             if len(batch) == 1:
                 rec = batch[0]
                 reason = f"not stored: {exc}"

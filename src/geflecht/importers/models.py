@@ -47,3 +47,32 @@ class ImportJob(TenantOwned):
         if not self.bytes_total:
             return 0
         return min(100, round(100 * self.bytes_done / self.bytes_total))
+
+
+class ImportLock(models.Model):
+    """One row per tenant that every import batch locks while it writes.
+
+    An import matches its contacts against the people it loaded when it started; a second
+    import of the same tenant writing in between would go unseen, and the same file
+    uploaded twice at once would create everyone twice. Each batch therefore takes this
+    row with ``select_for_update`` inside its transaction (on SQLite the IMMEDIATE
+    transaction is the lock) and, when ``generation`` moved on since its last batch,
+    reloads what it knows before it writes.
+    """
+
+    tenant = models.OneToOneField(
+        "accounts.Tenant",
+        verbose_name=_("tenant"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    #: Raised by every import batch: another import wrote since I last looked.
+    generation = models.PositiveBigIntegerField(_("generation"), default=0)
+
+    class Meta:
+        verbose_name = _("import lock")
+        verbose_name_plural = _("import locks")
+
+    def __str__(self) -> str:
+        return f"import lock of tenant {self.tenant_id} ({self.generation})"

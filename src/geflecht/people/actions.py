@@ -205,6 +205,8 @@ def merge_people(survivor: Person, other: Person, *, by: User | None = None) -> 
     ``by`` (the acting user) must be able to see both people. Merging two people who
     both have user accounts is refused.
     """
+    if by is not None:
+        require_writer(by)
     if survivor.pk == other.pk:
         raise ValidationError(_("A person cannot be merged with themselves."))
     if survivor.tenant_id != other.tenant_id:

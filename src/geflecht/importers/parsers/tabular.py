@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -35,6 +36,10 @@ from .records import Address, ContactRecord, Labelled, ParseProblem, ProgressCal
 __all__ = ["detect_flavour", "parse_contacts_csv", "parse_xlsx"]
 
 PROGRESS_EVERY = 1000
+#: Defaults of the workbook limits (the app passes its settings): a 500 KB upload may
+#: otherwise unpack to gigabytes and keep a worker at that size.
+XLSX_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+XLSX_MAX_CELLS = 2_000_000
 MAX_HEADER_SCAN = 12  # LinkedIn puts a few lines of notes above its header
 
 _PLAIN_FIELDS = {
@@ -725,17 +730,31 @@ def parse_xlsx(
     mapping: Mapping[str, str] | None = None,
     sheet: str | int | None = None,
     on_progress: ProgressCallback | None = None,
+    max_unpacked_bytes: int = XLSX_MAX_UNPACKED_BYTES,
+    max_cells: int = XLSX_MAX_CELLS,
 ) -> Iterator[ContactRecord | ParseProblem]:
     """Yield contacts from an Excel workbook (first sheet unless ``sheet`` names one).
 
-    Uses openpyxl's read-only mode, which streams rows instead of loading the sheet.
-    ``line_no`` is the sheet row number.
+    Uses openpyxl's read-only mode, which streams rows instead of loading the sheet (but
+    keeps all shared strings in memory). Before openpyxl opens it, the workbook is refused
+    with one problem when its zip members unpack to more than ``max_unpacked_bytes`` or
+    the sheet's declared dimension spans more than ``max_cells``; a sheet that holds more
+    cells than it declares stops at ``max_cells``. ``line_no`` is the sheet row number.
     """
     try:
         import openpyxl
     except ImportError as exc:  # pragma: no cover - dependency is pinned
         raise RuntimeError("reading .xlsx needs openpyxl") from exc
     name = str(source) if not hasattr(source, "read") else str(getattr(source, "name", "<stream>"))
+    try:
+        refusal = _check_workbook(source, sheet, max_unpacked_bytes, max_cells)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        refusal = f"not a readable .xlsx workbook: {exc}"
+    if hasattr(source, "seek"):
+        source.seek(0)
+    if refusal:
+        yield ParseProblem(name, None, None, refusal)
+        return
     try:
         wb = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # zipfile/XML errors of a broken workbook
@@ -749,12 +768,112 @@ def parse_xlsx(
         else:
             ws = wb[sheet]
         yield from _parse_rows(
-            ws.iter_rows(values_only=True), name, mapping, on_progress, "xlsx", ws.max_row
+            _limit_cells(ws.iter_rows(values_only=True), name, max_cells),
+            name,
+            mapping,
+            on_progress,
+            "xlsx",
+            ws.max_row,
         )
+    except _TooManyCells as exc:
+        yield ParseProblem(name, None, None, str(exc))
     except Exception as exc:
         yield ParseProblem(name, None, None, f"workbook could not be read to the end: {exc}")
     finally:
         wb.close()
+
+
+class _TooManyCells(Exception):
+    pass
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=[\"']([A-Z]*)(\d*)(?::([A-Z]+)(\d+))?[\"']")
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=[\"']([^\"']+)[\"'][^>]*>")
+_SHEET_NAME = re.compile(rb"\bname=[\"']([^\"']*)[\"']")
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_ATTR = re.compile(rb"\b(Id|Target)=[\"']([^\"']+)[\"']")
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _check_workbook(
+    source: PathOrFile, sheet: str | int | None, max_unpacked: int, max_cells: int
+) -> str:
+    """Why the workbook is too big to open (an empty string when it is not).
+
+    Reads only the zip directory and the head of the sheet: the sizes the members declare
+    are also the most zipfile unpacks (it stops there), so they can be trusted.
+    """
+    with zipfile.ZipFile(source) as zf:
+        unpacked = sum(info.file_size for info in zf.infolist())
+        if unpacked > max_unpacked:
+            return (
+                f"the workbook unpacks to {unpacked / 2**20:.0f} MB, more than the limit of "
+                f"{max_unpacked / 2**20:.0f} MB (GEFLECHT_XLSX_MAX_UNPACKED_MB)"
+            )
+        member = _sheet_member(zf, sheet)
+        if member is None:
+            return ""
+        with zf.open(member) as fh:
+            head = fh.read(SNIFF_BYTES)
+    found = _DIMENSION.search(head)
+    if not found or not found.group(3):
+        return ""  # no dimension: the rows are counted while they stream
+    col1, row1, col2, row2 = (g.decode() for g in found.groups())
+    columns = _column_number(col2) - _column_number(col1 or "A") + 1
+    rows = int(row2) - int(row1 or 1) + 1
+    if columns * rows > max_cells:
+        return (
+            f"the sheet spans {columns} columns x {rows} rows, more than the limit of "
+            f"{max_cells} cells (GEFLECHT_XLSX_MAX_CELLS)"
+        )
+    return ""
+
+
+def _sheet_member(zf: zipfile.ZipFile, sheet: str | int | None) -> str | None:
+    """The zip member of the sheet openpyxl will read (the first unless ``sheet`` says)."""
+    try:
+        workbook = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    sheets = list(_SHEET.finditer(workbook))
+    if isinstance(sheet, str):
+        sheets = [
+            m
+            for m in sheets
+            if (n := _SHEET_NAME.search(m.group(0))) and n.group(1) == sheet.encode()
+        ]
+        index = 0
+    else:
+        index = sheet or 0
+    if not -len(sheets) <= index < len(sheets):
+        return None
+    rel_id = sheets[index].group(1)
+    for rel in _RELATIONSHIP.finditer(rels):
+        attrs = dict(_ATTR.findall(rel.group(0)))
+        if attrs.get(b"Id") == rel_id and b"Target" in attrs:
+            target = attrs[b"Target"].decode()
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _limit_cells(rows: Iterable[Sequence[Any]], name: str, max_cells: int) -> Iterator:
+    """The rows, until more than ``max_cells`` cells came (then :class:`_TooManyCells`)."""
+    cells = 0
+    for row in rows:
+        cells += len(row)
+        if cells > max_cells:
+            raise _TooManyCells(
+                f"the sheet holds more than {max_cells} cells, the limit "
+                "(GEFLECHT_XLSX_MAX_CELLS); nothing after that was read"
+            )
+        yield row
 
 
 def _parse_rows(

@@ -87,3 +87,11 @@ def test_member_may_still_import(client, colleague, files):
     response = client.post(reverse("import"), {"file": upload}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert response.context["report"]["people"]["created"] == 3
+
+
+def test_read_only_user_gets_a_command_error_from_geflecht_merge(reader, tenant):
+    a = Person.objects.create(tenant=tenant, first_name="Jürgen", last_name="Müller")
+    b = Person.objects.create(tenant=tenant, first_name="Juergen", last_name="Mueller")
+    with pytest.raises(CommandError, match="read-only"):
+        call_command("merge", str(a.pk), str(b.pk), "--user", "jana", stdout=io.StringIO())
+    assert Person.objects.filter(pk__in=[a.pk, b.pk]).count() == 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from geflecht.lib.cli import get_user
@@ -31,4 +31,6 @@ class Command(BaseCommand):
             kept = merge_people(people[survivor], people[other], by=account)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(f"Merged {other} into {kept.pk} ({kept.full_name}).")
