@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import Tenant, User
 from geflecht.lib.models import Visibility
+from geflecht.lib.visibility import require_writer
 from geflecht.network import snapshot
 from geflecht.network.actions import bump_graph_version, recompute_pairs
 from geflecht.network.models import (
@@ -188,6 +189,7 @@ def set_legal_basis(
     """
     if not can_see_person(user, person):
         raise _not_found()
+    require_writer(user)
     if legal_basis not in LegalBasis.values:
         raise ValidationError(
             {
@@ -351,6 +353,7 @@ def erase_person(user: User, person: Person, *, now: datetime | None = None) -> 
     )
     if locked is None or not can_see_person(user, locked):
         raise _not_found()
+    require_writer(user)
     if not can_erase(user, locked):
         raise PermissionDenied(_("Only an admin of your company may erase this person."))
     tenant_id, pid = locked.tenant_id, locked.pk

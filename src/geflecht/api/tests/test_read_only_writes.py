@@ -36,12 +36,6 @@ OPEN_TO_READERS = {
     ("post", "/api/v1/radar"),
     ("post", "/api/v1/radar/export"),
 }
-#: Write operations known to let a read-only user through (reported, not in this
-#: branch's files): the test fails when one of them starts refusing, so the entry goes.
-KNOWN_OPEN = {
-    # privacy.actions.set_legal_basis checks who may see the person, not the role.
-    ("put", "/api/v1/persons/{person_id}/legal-basis"),
-}
 TODAY = date(2026, 11, 2).isoformat()
 
 
@@ -189,12 +183,9 @@ def test_every_api_write_operation_refuses_a_read_only_user(net):
     client = Api(reader)
     ids["org_etag"] = client.get(f"/api/v1/organizations/{ids['org_id']}")["ETag"].strip('"')
     before = _snapshot()
-    wrong, known = [], set()
+    wrong = []
     for method, path, operation in _write_operations():
         if (method, path) in OPEN_TO_READERS:
-            continue
-        if (method, path) in KNOWN_OPEN:
-            known.add((method, path))
             continue
         url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
         if "project_id" in path and "joint-projects" in path:
@@ -214,18 +205,6 @@ def test_every_api_write_operation_refuses_a_read_only_user(net):
     after = _snapshot()
     changed = [f"{label} changed" for label in before if after[label] != before[label]]
     assert not wrong + changed, "\n".join(wrong + changed)
-    assert known == KNOWN_OPEN
-
-
-def test_known_open_write_operations_still_let_a_read_only_user_through(net):
-    """The defects KNOWN_OPEN lists, pinned: once one is fixed, take it off the list."""
-    reader = net
-    ids = _ids(reader.tenant_id, reader)
-    client = Api(reader)
-    for method, path in KNOWN_OPEN:
-        url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
-        response = client._call(method, url, _body(method, path, ids))
-        assert response.status_code != 403, f"{method.upper()} {path} refuses now: drop it"
 
 
 def test_the_open_operations_still_exist():

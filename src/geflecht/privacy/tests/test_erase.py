@@ -159,6 +159,17 @@ def test_owner_erases_their_own_private_contact(world, owner):
     assert "Heimlich" not in everything_as_text()
 
 
+def test_read_only_owner_cannot_erase_nor_set_a_legal_basis(world, owner):
+    owner.role = User.Role.READ_ONLY
+    owner.save(update_fields=["role"])
+    with pytest.raises(PermissionDenied):
+        erase_person(owner, world.secret, now=NOW)
+    with pytest.raises(PermissionDenied):
+        set_legal_basis(owner, world.secret, "consent")
+    assert Person.objects.filter(pk=world.secret.pk).exists()
+    assert not PersonPrivacy.objects.filter(person=world.secret, legal_basis="consent").exists()
+
+
 def test_other_tenant_cannot_erase(world, outsider):
     with pytest.raises(Person.DoesNotExist):
         erase_person(outsider, world.subject)
