@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -70,8 +71,14 @@ class Server:
         return self.log.read_text(errors="replace")
 
     def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        # SIGINT is gunicorn's quick shutdown (SIGTERM waits for its workers to finish,
+        # up to 30 s on a busy machine); a server that still hangs is killed.
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
         self._out.close()
 
 
