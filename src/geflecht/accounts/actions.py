@@ -191,9 +191,10 @@ def remove_user(
     The records only they could see (persons, organisations, relationships,
     interactions and projects with visibility ``private``) are erased
     (``private_records="erase"``: persons as by a GDPR erasure, with their ties and
-    interactions) or handed over to ``to`` (``"hand_over"``: ``to`` owns them from now
-    on; a private tie both kept becomes one, recomputed from both histories). Team and
-    company records stay for the colleagues, without an owner; their own person stays
+    interactions) or handed over to ``to`` (``"hand_over"``: ``to`` owns them, and
+    their team records, from now on; a private tie both kept becomes one, recomputed
+    from both histories). Company records (and, when erasing, team records) stay for the
+    colleagues, without an owner; their own person stays
     as a former colleague; their API tokens go. The graph forgets their private ties:
     the version bumps and every snapshot rebuilds. Only an admin of their tenant (or an
     installation superuser) removes a user, never themselves.
@@ -255,8 +256,16 @@ def remove_user(
         )
         for a, b in pairs & theirs:
             rels.filter(person_a_id=a, person_b_id=b).delete()
+        # Their team records go along: without an owner nobody would see them any more.
+        theirs_too = {"owner_id": user.pk, "visibility__in": ("private", "team")}
+        team_pairs = set(
+            Relationship.objects.filter(
+                tenant_id=tenant_id, owner_id=user.pk, visibility="team"
+            ).values_list("person_a_id", "person_b_id")
+        )
+        removed += [(a, b, user.pk) for a, b in team_pairs]
         for model in (Organization, Person, Relationship, Interaction, Project):
-            model.objects.filter(tenant_id=tenant_id, **mine).update(owner_id=to.pk)
+            model.objects.filter(tenant_id=tenant_id, **theirs_too).update(owner_id=to.pk)
     # Older log rows name the leaver as owner; the removals below supersede them.
     GraphChange.objects.filter(tenant_id=tenant_id, owner_id=user.pk).delete()
     username = user.get_username()

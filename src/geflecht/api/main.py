@@ -44,12 +44,34 @@ _ERROR_SCHEMA = {
 }
 
 
+_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _json_schema_bounds(node) -> None:
+    """Pydantic writes the bounds of a field whose type has its own before-validator
+    (``Int``, ``Number``) as ``ge``/``le``, which JSON Schema does not know: clients and
+    schemathesis would read those fields as unbounded. Rename them to the real keywords."""
+    if isinstance(node, dict):
+        if node.get("type") in ("integer", "number"):
+            for short, keyword in _BOUNDS.items():
+                if short in node:
+                    node[keyword] = node.pop(short)
+        for value in node.values():
+            _json_schema_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _json_schema_bounds(value)
+
+
 def _no_null_in_forms(operation: dict) -> None:
     """A multipart form cannot send null: an optional form field is left out instead, so
-    the document offers only its non-null alternative."""
+    the document offers only its non-null alternative; a file has at least one byte."""
     content = operation.get("requestBody", {}).get("content", {})
     form = content.get("multipart/form-data", {}).get("schema", {})
     for name, prop in form.get("properties", {}).items():
+        if prop.get("format") == "binary":
+            # An empty file part is no file at all to the multipart parser.
+            prop.setdefault("minLength", 1)
         options = [o for o in prop.get("anyOf", ()) if o.get("type") != "null"]
         if "anyOf" in prop and len(options) == 1:
             rest = {k: v for k, v in prop.items() if k != "anyOf"}
@@ -63,6 +85,8 @@ class GeflechtAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
+        _json_schema_bounds(schema["components"])
+        _json_schema_bounds(schema["paths"])
         ref = {"$ref": "#/components/schemas/Error"}
         for operations in schema["paths"].values():
             for operation in operations.values():

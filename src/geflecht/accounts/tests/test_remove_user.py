@@ -148,3 +148,11 @@ def test_cli_user_remove_hands_over(tenant, admin, colleague, leaver, capsys):
     assert not User.objects.filter(username="anna").exists()
     assert Person.objects.get(pk=leaver["secret"].pk).owner_id == colleague.pk
     assert "handed over to jana" in capsys.readouterr().out
+
+
+def test_hand_over_moves_their_team_records_too(tenant, admin, colleague, leaver):
+    team_contact = Person.objects.create(
+        tenant=tenant, first_name="Tina", last_name="Team", visibility="team", owner=leaver["anna"]
+    )
+    remove_user(admin, leaver["anna"], private_records="hand_over", to=colleague)
+    assert Person.objects.get(pk=team_contact.pk).owner_id == colleague.pk
