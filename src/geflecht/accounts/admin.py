@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from geflecht.accounts.actions import remove_user
 from geflecht.accounts.models import Tenant, User
 from geflecht.lib.admin import TenantAdmin, TenantScoped
+from geflecht.privacy.leaving import remove_user
 
 #: Fields only an installation superuser may set: they reach beyond one tenant.
 INSTALLATION_FIELDS = ("is_superuser", "groups", "user_permissions")

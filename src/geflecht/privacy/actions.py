@@ -717,7 +717,7 @@ def _leave_interactions(
     for size, group in by_size.items():
         Interaction.objects.filter(id__in=group).update(participant_count=size)
     _scrub(kept, traces)
-    return len(kept), len(doomed), _pairs_sharing(tenant_id, kept)
+    return len(kept), len(doomed), pairs_sharing(tenant_id, kept)
 
 
 def recompute_in_chunks(tenant_id: int, pairs: set[tuple[int, int]], *, now: datetime) -> int:
@@ -729,7 +729,7 @@ def recompute_in_chunks(tenant_id: int, pairs: set[tuple[int, int]], *, now: dat
     return done
 
 
-def _pairs_sharing(tenant_id: int, interaction_ids: list[int]) -> set[tuple[int, int]]:
+def pairs_sharing(tenant_id: int, interaction_ids: list[int]) -> set[tuple[int, int]]:
     """Relationship pairs whose two people both took part in one of these interactions.
 
     Reads the relationships among the participants rather than building every pair of

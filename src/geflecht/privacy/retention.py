@@ -19,7 +19,7 @@ from django.utils import timezone
 from geflecht.accounts.models import Tenant
 from geflecht.network.actions import recompute_all_strengths
 from geflecht.network.models import Interaction
-from geflecht.privacy.actions import _pairs_sharing, recompute_in_chunks
+from geflecht.privacy.actions import pairs_sharing, recompute_in_chunks
 
 __all__ = ["RetentionReport", "apply_retention", "retention_days"]
 
@@ -91,7 +91,7 @@ def apply_retention(
                 batch = list(mine.order_by("id").values_list("id", flat=True)[:BATCH])
                 if not batch:
                     break
-                pairs = set() if backlog else _pairs_sharing(tenant_id, batch)
+                pairs = set() if backlog else pairs_sharing(tenant_id, batch)
                 Interaction.objects.filter(id__in=batch).delete()
                 deleted += len(batch)
                 if pairs:

@@ -12,10 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.test import Client
 
-from geflecht.accounts.actions import remove_user
 from geflecht.accounts.models import User
 from geflecht.network.models import GraphState, Interaction, Relationship
 from geflecht.people.models import Organization, Person
+from geflecht.privacy.leaving import remove_user
 from geflecht.projects.models import Project
 
 

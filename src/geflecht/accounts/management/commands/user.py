@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from geflecht.accounts.actions import remove_user
 from geflecht.lib.cli import get_user
+from geflecht.privacy.leaving import remove_user
 
 
 class Command(BaseCommand):
