@@ -198,8 +198,11 @@ def coverage(
     # Each of ours alone: the strongest route (<= CHANNEL_HOPS) to each of theirs.
     targets = [n for n in their_nodes.values() if n is not None]
     best: dict[tuple[int, int], engine.Path] = {}  # (our node, their node) -> path
+    # Ranked at the strengths the user may see: a colleague's hidden stronger row on a
+    # visible pair must not pick the channel or lift it over the threshold.
+    paths_view = snap.paths_view(user.pk)
     for u in {n for n in our_nodes.values() if n is not None}:
-        for p in engine.best_group_paths(snap.graph, [u], targets, max_hops=CHANNEL_HOPS):
+        for p in engine.best_group_paths(paths_view, [u], targets, max_hops=CHANNEL_HOPS):
             best[(u, p.target)] = p
     holders: dict[str, list[ProjectMember]] = {}
     for t in theirs:
@@ -279,7 +282,7 @@ def _gaps(user, snap, channels, their_nodes, holders, ours, threshold, lang) -> 
         # A second channel must not run through the one colleague it hangs on.
         avoid = [snap.node(only.pk)] if only is not None and snap.node(only.pk) is not None else []
         paths = engine.best_group_paths(
-            snap.graph, sources, nodes, max_hops=4, limit=1, avoid=avoid
+            snap.paths_view(user.pk), sources, nodes, max_hops=4, limit=1, avoid=avoid
         )
         found.append(paths[0] if paths else None)
     # One rendering for all gaps: the hop explanations cost a constant number of queries.
