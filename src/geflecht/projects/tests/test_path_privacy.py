@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from geflecht.network.actions import bump_graph_version
+from geflecht.network.models import Relationship
 from geflecht.network.tests.test_path_privacy import _seen
 from geflecht.projects.coverage import coverage
 from geflecht.projects.radar import radar_file
@@ -68,3 +70,16 @@ def test_radar_is_identical_with_and_without_a_colleagues_private_row(world, pro
     world.tie("jana", "kurz", 0.95, owner=world.anna)
     world.tie("anna", "weber", 0.99, owner=world.anna)
     assert _radar_seen(radar_file(world.jana, FIXTURE.read_bytes())) == before
+
+
+def test_coverage_shows_no_number_a_colleagues_hidden_strength_follows_from(world, project):
+    # Jana's route into the "user" role runs over Anna's private Gerlinde.
+    weak = _coverage_seen(coverage(world.jana, project))
+    assert "ask Anna Schmidt" in weak[0]
+    # The same world, except that Anna's private tie Gerlinde - Lang is stronger.
+    x, y = sorted([world["secret"].pk, world["lang"].pk])
+    hidden = Relationship.objects.get(person_a_id=x, person_b_id=y)
+    hidden.strength = 0.85
+    hidden.save(update_fields=["strength"])
+    bump_graph_version(world.tenant.id, [hidden])
+    assert _coverage_seen(coverage(world.jana, project)) == weak
