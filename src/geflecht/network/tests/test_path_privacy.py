@@ -125,12 +125,14 @@ def _everything_anna_sees(net) -> dict:
     reach_out = StringIO()
     call_command("reach", "ACME", "--user", "anna", stdout=reach_out)
     page = client.get(f"/paths/?target={weber}&hops=4&min_strength=0").content.decode()
+    intro = client.get(f"/intros/new/?target={weber}").content.decode()
     return {
         **_answers(net),
         "api": client.get(f"/api/v1/paths?target={weber}&k=5").json(),
         "api_reach": client.get(f"/api/v1/team-reach?organization_id={net.acme.pk}").json(),
         # The page's numbers (tokens differ per request).
         "page": re.findall(r"\d\.\d+", page.split('id="paths-result"')[1]),
+        "intro_page": re.findall(r"\(strength[^)]*\)", intro),
         "cli": out.getvalue(),
         "cli_reach": reach_out.getvalue(),
     }
@@ -154,3 +156,4 @@ def test_a_path_over_a_hidden_stretch_shows_no_number_the_hidden_strength_follow
     assert via_mayr.strength is None  # unknown: a stretch is hidden
     assert via_mayr.known_strength == pytest.approx(0.9)  # the hops Anna sees
     assert "ask Jana Becker" in weak["cli"] and "0.270" not in weak["cli"]
+    assert "(strength at most 0.90, a stretch is hidden)" in weak["intro_page"]
