@@ -113,7 +113,14 @@ class StepOut(Schema):
 
 
 class PathOut(Schema):
-    strength: float
+    strength: float | None = Field(
+        description="The product of the hops' strengths; null when a stretch is hidden "
+        "(an 'ask <colleague>' step): it would give the hidden tie's strength away."
+    )
+    known_strength: float = Field(
+        description="The product of the hops you may see; with a hidden stretch an upper "
+        "bound of the path's strength."
+    )
     hops: int
     text: str
     steps: list[StepOut]
@@ -163,6 +170,7 @@ def _ref(person) -> dict | None:
 def _path(p: reach.IntroPath) -> dict:
     return {
         "strength": p.strength,
+        "known_strength": p.known_strength,
         "hops": p.hops,
         "text": p.text(),
         "steps": [

@@ -109,7 +109,10 @@ class ChannelOut(Schema):
     role: str
     label: str
     holders: list[PersonRef]
-    strength: float
+    strength: float | None = Field(
+        description="The best route's strength; 0 without a route, null when the route "
+        "has a hidden stretch (an 'ask <colleague>' step)."
+    )
     path: PathOut | None
     reached_by: list[PersonRef]
     carriers: list[PersonRef]
@@ -119,7 +122,7 @@ class GapOut(Schema):
     role: str
     label: str
     kind: Literal["no_channel", "single_point"]
-    strength: float
+    strength: float | None = Field(description="The channel's strength (null: see channels).")
     colleague: PersonRef | None
     fix: str
     fix_path: PathOut | None

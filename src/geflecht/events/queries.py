@@ -275,19 +275,19 @@ def _best_path(user, snap, me, goals, attendee_nodes, staff_nodes, lang) -> Intr
     if not goals:
         return None
     found: list[engine.Path] = []
+    # Searched at the strengths the user may see (a colleague's hidden row stays hidden).
+    view = snap.paths_view(user.pk)
     if me is not None and len(attendee_nodes):
         first_hop = [n for n in attendee_nodes.tolist() if n != me]
         for g in goals:
             if g == me:
                 continue
             try:
-                found += engine.k_best_paths(
-                    snap.graph, me, g, k=1, max_hops=4, first_hop=first_hop
-                )
+                found += engine.k_best_paths(view, me, g, k=1, max_hops=4, first_hop=first_hop)
             except engine.NoPath:
                 continue
     if not found and len(staff_nodes):
-        found = engine.best_group_paths(snap.graph, staff_nodes, goals, max_hops=4, limit=1)
+        found = engine.best_group_paths(view, staff_nodes, goals, max_hops=4, limit=1)
     if not found:
         return None
     best = max(found, key=lambda p: p.strength)

@@ -52,9 +52,29 @@ class Step:
 
 @dataclass(frozen=True)
 class IntroPath:
+    """A path as the user may see it.
+
+    ``strength`` is the product of the hops' strengths, or None when a stretch is hidden
+    ("ask <colleague>"): with the visible hops known, the overall product would give the
+    hidden tie's strength away. ``known_strength`` is the product of the visible hops
+    only (1.0 for none); for a path with a hidden stretch it is an upper bound.
+    """
+
     steps: tuple[Step, ...]
-    strength: float
+    strength: float | None
     hops: int
+    known_strength: float = 1.0
+
+    @property
+    def hidden(self) -> bool:
+        """True when part of the path is a stretch the user may not see."""
+        return self.strength is None
+
+    def strength_text(self) -> str:
+        """The overall strength in words: a number, or why there is none."""
+        if self.strength is not None:
+            return f"{self.strength:.3f}"
+        return f"at most {self.known_strength:.3f} (a stretch is hidden)"
 
     def text(self) -> str:
         parts = [self.steps[0].label]
@@ -146,6 +166,7 @@ def render_paths(
     for p in paths:
         steps = [Step(person=people[snap.person(p.source)])]
         hidden_by: Person | None = None
+        known, complete = 1.0, True
         for i in range(p.hops):
             u, v = p.nodes[i], p.nodes[i + 1]
             person = people[snap.person(v)]
@@ -161,8 +182,10 @@ def render_paths(
                 # The strength of the rows the user may see, whichever graph the
                 # caller searched (paths_view agrees; the full graph may hold more).
                 seen = snap.seen_strength(user.pk, u, v)
+                known *= seen
                 steps.append(Step(person=person, strength=seen, evidence=explained[(u, v)]))
             else:
+                complete = False
                 # Collapse a run of hidden hops into one "ask <colleague>" step; a
                 # visible person at its end is shown, without the hidden tie's strength.
                 hidden_by = hidden_by or owners.get((u, v)) or owners.get((v, u))
@@ -170,7 +193,9 @@ def render_paths(
                     steps.append(Step(person=None, ask=hidden_by))
                     steps.append(Step(person=person))
                     hidden_by = None
-        out.append(IntroPath(tuple(steps), p.strength, p.hops))
+        # Over a hidden stretch no overall number: it and the visible hops would give
+        # the hidden strength away.
+        out.append(IntroPath(tuple(steps), known if complete else None, p.hops, known))
     return out
 
 

@@ -86,7 +86,9 @@ class Channel:
     role: str
     label: str
     holders: tuple[Person, ...]
-    strength: float
+    #: The path's strength as the user may see it: 0.0 without a route, None when the
+    #: route has a hidden stretch (its number would give the hidden tie's strength away).
+    strength: float | None
     path: IntroPath | None
     reached_by: tuple[Person, ...]
     #: The colleagues whose own ties carry those routes out of our company (the last
@@ -105,7 +107,7 @@ class Gap:
     role: str
     label: str
     kind: str
-    strength: float
+    strength: float | None  # the channel's, see Channel.strength
     colleague: Person | None
     fix: str
     fix_path: IntroPath | None
@@ -140,7 +142,8 @@ class Coverage:
         lines.append("Best channel per buying role:")
         for ch in self.channels:
             route = ch.path.text() if ch.path else "no route"
-            lines.append(f"  {ch.label}: {ch.strength:.2f} {route}")
+            strength = "?" if ch.strength is None else f"{ch.strength:.2f}"
+            lines.append(f"  {ch.label}: {strength} {route}")
         if self.gaps:
             lines.append(f"Gaps (threshold {self.threshold:.2f}):")
             for gap in self.gaps:
@@ -150,6 +153,13 @@ class Coverage:
         if self.unnamed_roles:
             lines.append("Nobody named as: " + ", ".join(self.unnamed_roles))
         return "\n".join(lines)
+
+
+def _strength(path: IntroPath) -> str:
+    """A route's strength for a sentence: over a hidden stretch only its upper bound."""
+    if path.strength is not None:
+        return f"{path.strength:.2f}"
+    return _("at most %(s)s") % {"s": f"{path.known_strength:.2f}"}
 
 
 def _m(member: ProjectMember) -> str:
@@ -198,8 +208,11 @@ def coverage(
     # Each of ours alone: the strongest route (<= CHANNEL_HOPS) to each of theirs.
     targets = [n for n in their_nodes.values() if n is not None]
     best: dict[tuple[int, int], engine.Path] = {}  # (our node, their node) -> path
+    # Ranked at the strengths the user may see: a colleague's hidden stronger row on a
+    # visible pair must not pick the channel or lift it over the threshold.
+    paths_view = snap.paths_view(user.pk)
     for u in {n for n in our_nodes.values() if n is not None}:
-        for p in engine.best_group_paths(snap.graph, [u], targets, max_hops=CHANNEL_HOPS):
+        for p in engine.best_group_paths(paths_view, [u], targets, max_hops=CHANNEL_HOPS):
             best[(u, p.target)] = p
     holders: dict[str, list[ProjectMember]] = {}
     for t in theirs:
@@ -238,7 +251,7 @@ def coverage(
             role,
             _role_label(role),
             tuple(t.person for t in holders[role]),
-            channel_paths[role].strength if role in channel_paths else 0.0,
+            rendered[role].strength if role in rendered else 0.0,
             rendered.get(role),
             tuple(dict.fromkeys(reached_by.get(role, []))),
             tuple(
@@ -279,7 +292,7 @@ def _gaps(user, snap, channels, their_nodes, holders, ours, threshold, lang) -> 
         # A second channel must not run through the one colleague it hangs on.
         avoid = [snap.node(only.pk)] if only is not None and snap.node(only.pk) is not None else []
         paths = engine.best_group_paths(
-            snap.graph, sources, nodes, max_hops=4, limit=1, avoid=avoid
+            snap.paths_view(user.pk), sources, nodes, max_hops=4, limit=1, avoid=avoid
         )
         found.append(paths[0] if paths else None)
     # One rendering for all gaps: the hop explanations cost a constant number of queries.
@@ -301,7 +314,7 @@ def _gaps(user, snap, channels, their_nodes, holders, ours, threshold, lang) -> 
                 + _("%(name)s should join the team (route strength %(s)s).")
                 % {
                     "name": join.full_name,
-                    "s": f"{path.strength:.2f}",
+                    "s": _strength(path),
                 }
             )
         else:

@@ -225,9 +225,11 @@ def radar(user: User, targets: Iterable[Target], *, lang: str = "en") -> list[Ra
         staff.setdefault(org_id, []).append(pid)
     per_org: dict[int, tuple[float, int, int, engine.Path | None]] = {}
     best_paths: dict[int, engine.Path] = {}
+    # Ranked at the strengths the user may see (a colleague's hidden row stays hidden).
+    view = snap.paths_view(user.pk)
     for org_id in org_ids:
         paths = engine.best_group_paths(
-            snap.graph, sources, snap.nodes(staff.get(org_id, [])), max_hops=RADAR_HOPS
+            view, sources, snap.nodes(staff.get(org_id, [])), max_hops=RADAR_HOPS
         )
         top = paths[0] if paths else None
         if top is not None:

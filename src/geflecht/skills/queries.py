@@ -744,7 +744,7 @@ def _reach(user: User, person_ids: list[int]) -> tuple[dict[int, float], dict[in
     tgt = snap.nodes([p for p in person_ids if p not in sources])
     if not len(src) or not len(tgt):
         return strengths, {}
-    found = engine.best_group_paths(snap.graph, src, tgt, max_hops=REACH_MAX_HOPS)
+    found = engine.best_group_paths(snap.paths_view(user.pk), src, tgt, max_hops=REACH_MAX_HOPS)
     paths = {}
     for path in found:
         pid = snap.person(path.target)

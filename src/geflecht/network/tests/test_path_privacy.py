@@ -9,9 +9,14 @@ id the reader may not see behaves exactly like an id that does not exist.
 
 from __future__ import annotations
 
+import re
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
+from geflecht.network.actions import bump_graph_version
 from geflecht.network.reach import PathOptions, introduction_paths, team_reach
 from geflecht.network.tests.test_reach import Net
 from geflecht.people.models import Person
@@ -33,7 +38,8 @@ def _seen(paths) -> list:
     """Everything a path answer shows: people, asks, strengths, evidence, overall."""
     return [
         (
-            round(p.strength, 9),
+            None if p.strength is None else round(p.strength, 9),
+            round(p.known_strength, 9),
             p.hops,
             [
                 (s.person, s.ask, None if s.strength is None else round(s.strength, 9), s.evidence)
@@ -107,3 +113,47 @@ def test_api_paths_avoiding_a_hidden_person_answers_like_an_unknown_id(net):
     assert unknown.status_code == hidden.status_code == 200
     assert "ask Jana Becker" in unknown.content.decode()
     assert hidden.json() == unknown.json()
+
+
+def _everything_anna_sees(net) -> dict:
+    """Anna's path answers in every delivery: the service, the API, the web page, the CLI."""
+    client = Client()
+    client.force_login(net.anna)
+    weber = net["weber"].pk
+    out = StringIO()
+    call_command("path", "Anna Schmidt", "Klaus Weber", "-k", "5", "--user", "anna", stdout=out)
+    reach_out = StringIO()
+    call_command("reach", "ACME", "--user", "anna", stdout=reach_out)
+    page = client.get(f"/paths/?target={weber}&hops=4&min_strength=0").content.decode()
+    intro = client.get(f"/intros/new/?target={weber}").content.decode()
+    return {
+        **_answers(net),
+        "api": client.get(f"/api/v1/paths?target={weber}&k=5").json(),
+        "api_reach": client.get(f"/api/v1/team-reach?organization_id={net.acme.pk}").json(),
+        # The page's numbers (tokens differ per request).
+        "page": re.findall(r"\d\.\d+", page.split('id="paths-result"')[1]),
+        "intro_page": re.findall(r"\(strength[^)]*\)", intro),
+        "cli": out.getvalue(),
+        "cli_reach": reach_out.getvalue(),
+    }
+
+
+def test_a_path_over_a_hidden_stretch_shows_no_number_the_hidden_strength_follows_from(net):
+    net.tie("anna", "mayr", 0.9)
+    hidden = net.tie("mayr", "weber", 0.3, owner=net.jana)
+    weak = _everything_anna_sees(net)
+    # The same world, except that Jana's private tie is a little stronger.
+    hidden.strength = 0.32
+    hidden.save(update_fields=["strength"])
+    bump_graph_version(net.tenant.id, [hidden])
+    strong = _everything_anna_sees(net)
+    assert strong == weak
+    via_mayr = next(
+        p
+        for p in introduction_paths(net.anna, net["weber"], PathOptions(k=5))
+        if net["mayr"] in [s.person for s in p.steps]
+    )
+    assert via_mayr.strength is None  # unknown: a stretch is hidden
+    assert via_mayr.known_strength == pytest.approx(0.9)  # the hops Anna sees
+    assert "ask Jana Becker" in weak["cli"] and "0.270" not in weak["cli"]
+    assert "(strength at most 0.90, a stretch is hidden)" in weak["intro_page"]

@@ -63,7 +63,7 @@ class Command(BaseCommand):
             )
         for rank, path in enumerate(paths, start=1):
             self.stdout.write(
-                f"{rank}. strength {path.strength:.3f}, {path.hops} hops: {path.text()}"
+                f"{rank}. strength {path.strength_text()}, {path.hops} hops: {path.text()}"
             )
             for step in path.steps[1:]:
                 if step.person is not None and step.evidence:

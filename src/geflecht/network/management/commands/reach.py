@@ -29,7 +29,7 @@ class Command(BaseCommand):
             self.stdout.write("Nobody of us reaches anyone there within 4 hops.")
         for row in rows:
             self.stdout.write(
-                f"{row.target.full_name}: {row.path.strength:.3f} via {row.path.text()}"
+                f"{row.target.full_name}: {row.path.strength_text()} via {row.path.text()}"
             )
         for risk in key_person_risks(account, organizations=orgs):
             self.stdout.write(risk.text())

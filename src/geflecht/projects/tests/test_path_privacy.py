@@ -1,0 +1,85 @@
+"""Coverage and radar rank and show paths at the strengths the reader may see.
+
+A colleague's stronger private row on a pair that also has a company row must change
+nothing the reader sees: not a channel, a gap, a reached-by, a radar rank or a number.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geflecht.network.actions import bump_graph_version
+from geflecht.network.models import Relationship
+from geflecht.network.tests.test_path_privacy import _seen
+from geflecht.projects.coverage import coverage
+from geflecht.projects.radar import radar_file
+
+FIXTURE = Path(__file__).parent / "data" / "targets.csv"
+
+
+def _coverage_seen(cov) -> tuple:
+    return (
+        cov.text(),
+        [[c.strength for c in r.cells] for r in cov.rows],
+        [
+            (ch.role, ch.strength, ch.reached_by, ch.carriers, _seen([ch.path] if ch.path else []))
+            for ch in cov.channels
+        ],
+        [
+            (
+                g.role,
+                g.kind,
+                g.strength,
+                g.colleague,
+                g.fix,
+                g.join,
+                _seen([g.fix_path] if g.fix_path else []),
+            )
+            for g in cov.gaps
+        ],
+    )
+
+
+def _radar_seen(result) -> list:
+    return [
+        (
+            r.rank,
+            r.target.name,
+            r.organization,
+            r.strength,
+            r.independent_paths,
+            r.people_reached,
+            r.entry,
+            r.ask,
+            _seen([r.path] if r.path else []),
+        )
+        for r in result.rows
+    ]
+
+
+def test_coverage_is_identical_with_and_without_a_colleagues_private_row(world, project):
+    before = _coverage_seen(coverage(world.jana, project))
+    # Anna's own, much stronger private rows on pairs Jana sees a company row of.
+    world.tie("jana", "kurz", 0.95, owner=world.anna)
+    world.tie("bernd", "kurz", 0.99, owner=world.anna)
+    assert _coverage_seen(coverage(world.jana, project)) == before
+
+
+def test_radar_is_identical_with_and_without_a_colleagues_private_row(world, project):
+    before = _radar_seen(radar_file(world.jana, FIXTURE.read_bytes()))
+    world.tie("jana", "kurz", 0.95, owner=world.anna)
+    world.tie("anna", "weber", 0.99, owner=world.anna)
+    assert _radar_seen(radar_file(world.jana, FIXTURE.read_bytes())) == before
+
+
+def test_coverage_shows_no_number_a_colleagues_hidden_strength_follows_from(world, project):
+    # Jana's route into the "user" role runs over Anna's private Gerlinde.
+    weak = _coverage_seen(coverage(world.jana, project))
+    assert "ask Anna Schmidt" in weak[0]
+    # The same world, except that Anna's private tie Gerlinde - Lang is stronger.
+    x, y = sorted([world["secret"].pk, world["lang"].pk])
+    hidden = Relationship.objects.get(person_a_id=x, person_b_id=y)
+    hidden.strength = 0.85
+    hidden.save(update_fields=["strength"])
+    bump_graph_version(world.tenant.id, [hidden])
+    assert _coverage_seen(coverage(world.jana, project)) == weak
