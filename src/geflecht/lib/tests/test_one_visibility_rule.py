@@ -29,7 +29,7 @@ ALLOWED = {
     "people/actions.py": "merging rows of different scopes",
     "importers/load.py": "which rows an import reuses or creates",
     "privacy/actions.py": "erasure recomputes the pairs it leaves",
-    "accounts/actions.py": "a removed user's own records are erased or handed over",
+    "privacy/leaving.py": "a removed user's own records are erased or handed over",
     # Debts: these read the company-wide rows on purpose (derived evidence, place names,
     # introductions), to be moved behind a named helper of lib.visibility.
     "intros/actions.py": "an introduction's new tie follows the target's scope",
