@@ -7,19 +7,15 @@ so a colleague's private contacts cannot reach a page by a side road.
 
 from __future__ import annotations
 
-import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-import numpy as np
 from django.core.paginator import Page, Paginator
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext
 
-from geflecht import graph as engine
 from geflecht.accounts.models import User
 from geflecht.lib.remember import PENDING, Pending, remembered
 from geflecht.lib.visibility import visible_q
@@ -41,10 +37,10 @@ from geflecht.network.reach import (
     _own_company_people,
     introduction_paths,
     key_person_risks,
-    render_paths,
 )
 from geflecht.network.snapshot import current_graph
 from geflecht.network.strength import compute_strength
+from geflecht.network.team_paths import team_paths
 from geflecht.people.models import Organization, Person, Position
 from geflecht.people.queries import (
     SearchHit,
@@ -175,33 +171,6 @@ def reach_person(user: User, target: Person, *, lang: str = "en") -> Reach:
     if user.person_id and user.person_id != target.pk:
         direct = relationship_between(user, user.person, target)
     return Reach(mine, team, direct)
-
-
-def team_paths(user: User, target: Person, *, lang: str = "en", limit: int = 2) -> list[IntroPath]:
-    """The strongest path to ``target`` from each of the best-placed colleagues.
-
-    Walks only the user's view of the graph; a colleague's private tie appears as
-    "ask <colleague>" (see :func:`render_paths`).
-    """
-    snap = current_graph(user.tenant_id)
-    goal = snap.node(target.pk)
-    if goal is None:
-        return []
-    colleagues = [p for p in _own_company_people(user.tenant_id) if p != user.person_id]
-    out: list[engine.Path] = []
-    banned: list[int] = []
-    for _ in range(limit):
-        sources = [n for n in snap.nodes(colleagues) if n not in banned and n != goal]
-        if not sources:
-            break
-        found = engine.best_group_paths(
-            snap.paths_view(user.pk), sources, [goal], max_hops=4, limit=1
-        )
-        if not found:
-            break
-        out.append(found[0])
-        banned.append(found[0].source)
-    return render_paths(user, snap, out, lang=lang)
 
 
 def log_interaction(
@@ -475,207 +444,6 @@ def find_paths(
     )
 
 
-# ------------------------------------------------------------------------ network view
-MAX_GRAPH_NODES = 2000
-PALETTE = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-    "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
-]  # fmt: skip
-
-
-@dataclass
-class GraphData:
-    nodes: list[dict] = field(default_factory=list)
-    edges: list[dict] = field(default_factory=list)
-    legend: list[dict] = field(default_factory=list)
-    truncated: bool = False
-
-    def as_dict(self) -> dict:
-        return {
-            "nodes": self.nodes,
-            "edges": self.edges,
-            "legend": self.legend,
-            "truncated": self.truncated,
-        }
-
-
-def network_graph(
-    user: User,
-    *,
-    mode: str = "ego",
-    org_id: int | None = None,
-    community: int | None = None,
-    min_strength: float = 0.0,
-    color_by: str = "organization",
-    limit: int = MAX_GRAPH_NODES,
-) -> GraphData:
-    """Nodes and edges for the network view, on the user's view of the graph only.
-
-    ``mode``: "ego" (my network to two degrees), "organization" (an organisation's people
-    and our ties into it) or "community" (one Louvain community). At most ``limit`` nodes,
-    the strongest-connected first; positions are left to the browser's layout.
-    """
-    snap = current_graph(user.tenant_id)
-    view = snap.view_for(user.pk)
-    visible = snap.visible_nodes(user.pk)
-    me = snap.node(user.person_id) if user.person_id else None
-    chosen: np.ndarray
-    truncated = False
-    labels = None
-    if mode == "organization" and org_id is not None:
-        get_object_or_404(visible_organizations(user), pk=org_id)
-        staff = Position.objects.filter(organization_id=org_id, end_date__isnull=True).values_list(
-            "person_id", flat=True
-        )
-        ours = _own_company_people(user.tenant_id)
-        staff_nodes = snap.nodes(staff)
-        our_nodes = snap.nodes(ours)
-        # Our people who have a direct tie into the organisation, and its people.
-        inside = np.zeros(snap.n, dtype=bool)
-        inside[staff_nodes] = True
-        linked = [n for n in our_nodes if inside[view.neighbors(int(n))].any()]
-        chosen = np.unique(np.concatenate([staff_nodes, np.array(linked, dtype=np.int64)]))
-    elif mode == "community":
-        labels = communities_of(snap)
-        pick = community if community is not None else (int(labels[me]) if me is not None else 0)
-        chosen = np.flatnonzero(labels == pick) if pick >= 0 else np.empty(0, dtype=np.int64)
-    else:
-        if me is None:
-            return GraphData()
-        layers = engine.ego_layers(view, me, radius=2, min_strength=min_strength, mask=visible)
-        first, second = layers.layers[0], layers.layers[1]
-        s2 = layers.strengths[1]
-        room = max(0, limit - 1 - len(first))
-        if len(second) > room:
-            truncated = True
-            second = second[np.argsort(-s2)[:room]]
-        chosen = np.concatenate([np.array([me]), first[: limit - 1], second])
-    chosen = chosen[visible[chosen]]
-    if len(chosen) > limit:
-        truncated = True
-        degree = view.degrees()[chosen]
-        chosen = chosen[np.argsort(-degree)[:limit]]
-    member = np.zeros(snap.n, dtype=bool)
-    member[chosen] = True
-    # Only the chosen nodes' rows of the CSR arrays: 2,000 rows, not the whole graph.
-    indptr, indices, strength, _w = view.csr()
-    rows = np.sort(chosen)
-    starts, ends = indptr[rows], indptr[rows + 1]
-    lengths = ends - starts
-    positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-    u = np.repeat(rows, lengths)
-    v = indices[positions].astype(np.int64)
-    s = strength[positions]
-    keep = (u < v) & member[v] & (s >= min_strength)
-    u, v, s = u[keep], v[keep], s[keep]
-    person_ids = [snap.person(int(n)) for n in chosen]
-    names = {
-        pid: " ".join(x for x in (first, last) if x)
-        for pid, first, last in Person.objects.filter(pk__in=person_ids).values_list(
-            "pk", "first_name", "last_name"
-        )
-    }
-    employer = {}
-    for pid, oid, oname in (
-        Position.objects.filter(person_id__in=person_ids, end_date__isnull=True)
-        .order_by("start_date")
-        .values_list("person_id", "organization_id", "organization__name")
-    ):
-        employer[pid] = (oid, oname)
-    if color_by == "community":
-        if labels is None:
-            labels = communities_of(snap)
-        groups = {
-            int(n): (int(labels[n]), gettext("community %(n)s") % {"n": int(labels[n])})
-            for n in chosen
-        }
-    else:
-        nowhere = (0, gettext("no organisation"))
-        groups = {int(n): employer.get(snap.person(int(n)), nowhere) for n in chosen}
-    counts = Counter(g for g in groups.values())
-    top = [g for g, _ in counts.most_common(len(PALETTE) - 1)]
-    colour = {g: PALETTE[i] for i, g in enumerate(top)}
-    data = GraphData(truncated=truncated)
-    for n in chosen:
-        n = int(n)
-        pid = snap.person(n)
-        group = groups[n]
-        data.nodes.append(
-            {
-                "id": str(pid),
-                "label": names.get(pid, "?"),
-                "group": group[1],
-                "color": colour.get(group, "#b0b0b0"),
-                "me": n == me,
-                "url": f"/people/{pid}/",
-            }
-        )
-    data.edges = [
-        {"source": str(a), "target": str(b), "strength": st}
-        for a, b, st in zip(
-            snap.person_ids[u].tolist(),
-            snap.person_ids[v].tolist(),
-            np.round(s, 3).tolist(),
-            strict=True,
-        )
-    ]
-    data.legend = [{"label": g[1], "color": colour[g], "count": counts[g]} for g in top]
-    if len(counts) > len(top):
-        data.legend.append(
-            {
-                "label": "…",
-                "color": "#b0b0b0",
-                "count": sum(counts.values()) - sum(counts[g] for g in top),
-            }
-        )
-    return data
-
-
-def communities_of(snap) -> np.ndarray:
-    """Louvain labels per node of the company's shared network (-1: not placed yet).
-
-    Communities are the company's, the same for every user: Louvain on 100,000 people
-    takes about a second, so they are computed once per tenant and graph version, in
-    the background once a first answer exists. Labels travel with person ids, so a
-    snapshot that grew since still lines up; people who joined since wait for the
-    refresh. Callers show only the nodes the user may see.
-    """
-
-    def compute():
-        return snap.person_ids.copy(), np.asarray(engine.louvain(snap.shared, seed=0).labels)
-
-    person_ids, found = remembered(f"louvain:{snap.tenant_id}", snap.version, compute)
-    labels = np.full(snap.n, -1, dtype=np.int64)
-    if len(person_ids) and snap.n:
-        pos = np.minimum(np.searchsorted(snap.person_ids, person_ids), snap.n - 1)
-        same = snap.person_ids[pos] == person_ids
-        labels[pos[same]] = found[same]
-    return labels
-
-
-def community_choices(user: User) -> list[tuple[int, int, str]]:
-    """Louvain communities of the user's view: (label, size, names of top members)."""
-    snap = current_graph(user.tenant_id)
-    view = snap.view_for(user.pk)
-    labels = communities_of(snap)
-    visible = snap.visible_nodes(user.pk)
-    degree = view.degrees()
-    out = []
-    for label in np.unique(labels[labels >= 0]):
-        members = np.flatnonzero((labels == label) & visible & (degree > 0))
-        if len(members) < 3:
-            continue
-        top = members[np.argsort(-degree[members])[:3]]
-        out.append((int(label), len(members), [snap.person(int(n)) for n in top]))
-    out.sort(key=lambda row: -row[1])
-    out = out[:30]
-    people = Person.objects.in_bulk([p for _, _, top in out for p in top])
-    return [
-        (label, size, ", ".join(people[p].full_name for p in top if p in people))
-        for label, size, top in out
-    ]
-
-
 # ----------------------------------------------------------------------------- import
 def imported_people(user: User, since: datetime, *, limit: int = 50) -> list[Person]:
     """People the user may see that were created at or after ``since`` (an import)."""
@@ -684,48 +452,3 @@ def imported_people(user: User, since: datetime, *, limit: int = 50) -> list[Per
         .filter(created_at__gte=since)
         .order_by("last_name", "first_name")[:limit]
     )
-
-
-@dataclass(frozen=True)
-class DuplicatePair:
-    keep: Person
-    other: Person
-    score: float
-    level: str
-    reasons: tuple[str, ...]
-
-
-def duplicate_pairs(user: User, *, limit: int = 50) -> list[DuplicatePair] | Pending:
-    """The review list: pairs of visible people who may be one, best first, or
-    ``PENDING`` while the first comparison of everyone runs in the background."""
-    from geflecht.importers.identity import find_duplicates
-
-    # Comparing every person takes seconds at 100,000 people: keep the list until a
-    # person is added (highest id) or merged (graph version), at most five minutes.
-    newest = Person.objects.aggregate(m=Max("id"))["m"]
-    found = remembered(
-        f"web:dups:{user.pk}:{limit}",
-        (newest, _graph_version(user.tenant_id), int(time.time() // 300)),
-        lambda: find_duplicates(user, limit=limit),
-        wait=False,
-    )
-    if found is PENDING:
-        return PENDING
-    people = visible_people(user).in_bulk(
-        {c.survivor_id for c in found} | {c.person_id for c in found}
-    )
-    return [
-        DuplicatePair(people[c.survivor_id], people[c.person_id], c.score, c.level, c.reasons)
-        for c in found
-        if c.survivor_id in people and c.person_id in people
-    ]
-
-
-def merge_duplicate(user: User, keep_id: int, other_id: int) -> Person:
-    """Merge ``other_id`` into ``keep_id`` (both must be visible to ``user``)."""
-    from geflecht.people.actions import merge_people
-
-    seen = visible_people(user)
-    keep = get_object_or_404(seen, pk=keep_id)
-    other = get_object_or_404(seen, pk=other_id)
-    return merge_people(keep, other, by=user)

@@ -13,9 +13,9 @@ import pytest
 from django.test import Client
 
 from geflecht.network.reach import PathOptions, introduction_paths, team_reach
+from geflecht.network.team_paths import team_paths
 from geflecht.network.tests.test_reach import Net
 from geflecht.people.models import Person
-from geflecht.web.services import team_paths
 
 
 @pytest.fixture

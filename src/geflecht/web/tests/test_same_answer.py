@@ -1,0 +1,100 @@
+"""The web, the API and the CLI give the same answer to the same question.
+
+Each question has one service in its domain app; these tests ask it through every door
+that offers it and compare the people named and their order. Doors that lack a question
+are named in the test's docstring.
+"""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from geflecht.api.tests.conftest import Api
+from geflecht.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+def _cli(*args) -> list[str]:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue().splitlines()
+
+
+def test_communities_are_the_same_on_the_network_page_in_the_api_and_the_cli(client, anna):
+    client.force_login(anna)
+    page = client.get(reverse("network"), {"mode": "community"}).context["communities"]
+    web = [(size, names) for _label, size, names in page]
+    assert web, "the demo network has communities"
+
+    api = Api(anna).get("/api/v1/communities")
+    assert api.status_code == 200, api.content
+    from_api = [(c["size"], ", ".join(p["full_name"] for p in c["people"])) for c in api.json()]
+
+    lines = _cli("network", "communities", "--user", anna.username, "-k", "100")
+    from_cli = [
+        (int(m[1]), m[2]) for line in lines if (m := re.match(r"\s+(\d+) people: (.*)$", line))
+    ]
+    assert web == from_api == from_cli
+
+
+def test_my_network_to_two_degrees_is_the_same_in_the_network_view_the_api_and_the_cli(
+    client, anna
+):
+    client.force_login(anna)
+    data = client.get(reverse("network_data"), {"mode": "ego"}).json()
+    assert not data["truncated"]
+    web = [int(n["id"]) for n in data["nodes"] if not n["me"]]
+    assert web, "Anna has a network"
+
+    api = Api(anna).get("/api/v1/neighbourhood?radius=2&limit=500")
+    assert api.status_code == 200, api.content
+    from_api = [row["person"]["id"] for row in api.json()["people"]]
+
+    lines = _cli("network", "neighbourhood", "--user", anna.username, "--radius", "2", "-k", "500")
+    names = [m[1] for line in lines if (m := re.match(r"\s+\d\. (.*) \(\d\.\d+\)$", line))]
+    people = Person.objects.in_bulk(web)
+    assert web == from_api
+    assert [people[p].full_name for p in web] == names
+
+
+def test_duplicate_pairs_are_the_same_on_the_review_page_and_in_the_cli(client, anna, demo):
+    """The API has no duplicates endpoint; the page and ``geflecht duplicates`` compare."""
+    Person.objects.create(tenant=demo.tenant, first_name="Gundula", last_name="Pfefferkorn")
+    Person.objects.create(tenant=demo.tenant, first_name="Gundula", last_name="Pfeferkorn")
+    client.force_login(anna)
+    pairs = client.get(reverse("duplicates")).context["pairs"]
+    web = [(p.keep.pk, p.other.pk) for p in pairs]
+    assert web
+
+    lines = _cli("duplicates", "--user", anna.username)
+    from_cli = [
+        (int(m[1]), int(m[2]))
+        for line in lines
+        if (m := re.match(r"\s*[\d.]+ \S+\s+(\d+) .* <- (\d+) ", line))
+    ]
+    assert web == from_cli
+
+
+def test_team_paths_on_the_person_page_come_from_the_network_service(client, anna, demo):
+    """Only the web asks "how does my team reach this person" (the API's and the CLI's
+    team reach ask it of an organisation): the page shows the service's answer."""
+    from geflecht.network.team_paths import team_paths
+
+    client.force_login(anna)
+    target = (
+        Person.objects.filter(tenant=demo.tenant, visibility="company")
+        .exclude(pk=anna.person_id)
+        .exclude(positions__organization__kind="own")
+        .order_by("pk")
+        .first()
+    )
+    expected = team_paths(anna, target)
+    assert expected
+    response = client.get(reverse("person_reach", args=[target.pk]))
+    assert [p.text() for p in response.context["reach"].team] == [p.text() for p in expected]
