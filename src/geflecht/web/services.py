@@ -11,8 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -25,7 +23,13 @@ from geflecht.network.models import (
     InteractionParticipant,
     Relationship,
 )
-from geflecht.network.params import strength_params
+from geflecht.network.person_rows import (
+    RelationshipRow,
+    TimelineEntry,
+    explained_relationships,
+    other_visible,
+    timeline_entries,
+)
 from geflecht.network.queries import (
     pair_histories,
     relationship_between,
@@ -39,7 +43,6 @@ from geflecht.network.reach import (
     key_person_risks,
 )
 from geflecht.network.snapshot import current_graph
-from geflecht.network.strength import compute_strength
 from geflecht.network.team_paths import team_paths
 from geflecht.people.models import Organization, Person, Position
 from geflecht.people.queries import (
@@ -50,109 +53,9 @@ from geflecht.people.queries import (
     visible_people,
 )
 
-RELATIONSHIPS_PER_PAGE = 15
-TIMELINE_PER_PAGE = 20
-
 
 def _lang(lang: str) -> str:
     return "de" if lang.startswith("de") else "en"
-
-
-def current_jobs(person_ids) -> dict[int, list[Position]]:
-    """Current positions of many people in one query."""
-    out: dict[int, list[Position]] = defaultdict(list)
-    for pos in Position.objects.filter(
-        person_id__in=list(person_ids), end_date__isnull=True
-    ).select_related("organization", "site"):
-        out[pos.person_id].append(pos)
-    return out
-
-
-# ------------------------------------------------------------------------ person page
-@dataclass(frozen=True)
-class RelationshipRow:
-    other: Person
-    relationship: Relationship
-    strength: float
-    label: str
-    explanation: str
-    jobs: list[Position]
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    interaction: Interaction
-    participants: list[Person]
-
-
-def explained_relationships(
-    user: User, rels: list[Relationship], of_person: int, lang: str, histories=None
-) -> list[RelationshipRow]:
-    """Each relationship with the other person, its strength and its explanation."""
-    others = Person.objects.in_bulk(
-        [r.person_b_id if r.person_a_id == of_person else r.person_a_id for r in rels]
-    )
-    jobs = current_jobs(others)
-    if histories is None:
-        histories = pair_histories(user.tenant_id, rels)
-    now, params = timezone.now(), strength_params()
-    rows = []
-    for rel in rels:
-        result = compute_strength(
-            histories[rel.pk], now=now, rating=rel.rating, kind=rel.kind, params=params
-        )
-        other_id = rel.person_b_id if rel.person_a_id == of_person else rel.person_a_id
-        rows.append(
-            RelationshipRow(
-                others[other_id],
-                rel,
-                result.value,
-                result.label,
-                result.explain(_lang(lang)),
-                jobs.get(other_id, []),
-            )
-        )
-    return rows
-
-
-def person_relationships(
-    user: User, person: Person, *, page: int = 1, lang: str = "en"
-) -> tuple[Page, list[RelationshipRow]]:
-    """The person's relationships ``user`` may see, strongest first, one page of them."""
-    rels = (
-        visible_relationships_of(user, person.pk)
-        .filter(_other_visible(user, person.pk))
-        .order_by("-strength", "id")
-    )
-    paged = Paginator(rels, RELATIONSHIPS_PER_PAGE).get_page(page)
-    return paged, explained_relationships(user, list(paged.object_list), person.pk, lang)
-
-
-def _other_visible(user: User, person_id: int) -> Q:
-    """Relationships whose two people ``user`` may see (joins, not a scan of everyone)."""
-    return _shown(user, "person_a") & _shown(user, "person_b")
-
-
-def timeline(user: User, person: Person, *, page: int = 1) -> tuple[Page, list[TimelineEntry]]:
-    """Interactions of ``person`` that ``user`` may see, newest first, with the other
-    visible participants (a colleague's private contact is left out of the list)."""
-    interactions = (
-        visible_interactions(user)
-        .filter(participations__person_id=person.pk)
-        .order_by("-occurred_at", "-id")
-    )
-    paged = Paginator(interactions, TIMELINE_PER_PAGE).get_page(page)
-    ids = [i.pk for i in paged.object_list]
-    people_of: dict[int, list[Person]] = defaultdict(list)
-    for part in (
-        InteractionParticipant.objects.filter(interaction_id__in=ids)
-        .filter(_shown(user))
-        .exclude(person_id=person.pk)
-        .select_related("person")
-        .order_by("id")
-    ):
-        people_of[part.interaction_id].append(part.person)
-    return paged, [TimelineEntry(i, people_of[i.pk][:8]) for i in paged.object_list]
 
 
 @dataclass(frozen=True)
@@ -203,15 +106,6 @@ class OrgPage:
     people_count: int = 0
 
 
-def _shown(user: User, prefix: str = "person") -> Q:
-    """People (reached through ``prefix``) the user may see, as a join condition.
-
-    The one rule of :func:`visible_q` on the joined person (team records too), instead of
-    ``IN (visible_people)``, which would read every person of the tenant.
-    """
-    return visible_q(user, prefix)
-
-
 def global_search(user: User, text: str, *, limit: int = 20) -> list[SearchHit]:
     """The top bar's search: people, organisations and sites (people.queries.search) and
     skills of the taxonomy, read as the expert search reads them (typos, umlauts,
@@ -244,7 +138,7 @@ def organisation_page(user: User, org_id: int, *, lang: str = "en") -> OrgPage:
     sites = list(org.sites.all().order_by("name"))
     positions = list(
         Position.objects.filter(organization=org, end_date__isnull=True)
-        .filter(_shown(user))
+        .filter(visible_q(user, "person"))
         .select_related("person", "site")
         .order_by("site__name", "department", "person__last_name")
     )
@@ -259,7 +153,7 @@ def organisation_page(user: User, org_id: int, *, lang: str = "en") -> OrgPage:
         .order_by("-interaction__occurred_at")
         .values_list("interaction_id", flat=True)[:40]
     )
-    recent = _entries(user, list(dict.fromkeys(recent_ids))[:10])
+    recent = timeline_entries(user, list(dict.fromkeys(recent_ids))[:10])
     return OrgPage(
         org,
         sites,
@@ -330,22 +224,6 @@ def _coverage(user: User, staff_ids: list[int], lang: str) -> list[dict]:
     return out
 
 
-def _entries(
-    user: User, interaction_ids: list[int], *, leave_out: int | None = None
-) -> list[TimelineEntry]:
-    interactions = Interaction.objects.filter(pk__in=interaction_ids).order_by("-occurred_at")
-    interactions = interactions.prefetch_related(
-        Prefetch(
-            "participations",
-            queryset=InteractionParticipant.objects.filter(_shown(user))
-            .exclude(person_id=leave_out)
-            .select_related("person")
-            .order_by("id"),
-        )
-    )
-    return [TimelineEntry(i, [p.person for p in i.participations.all()][:8]) for i in interactions]
-
-
 # --------------------------------------------------------------------------- dashboard
 @dataclass
 class Dashboard:
@@ -366,8 +244,8 @@ def dashboard(user: User) -> Dashboard:
         mine.filter(occurred_at__gt=now).order_by("occurred_at").values_list("id", flat=True)[:5]
     )
     return Dashboard(
-        _entries(user, recent, leave_out=user.person_id),
-        _entries(user, upcoming, leave_out=user.person_id),
+        timeline_entries(user, recent, leave_out=user.person_id),
+        timeline_entries(user, upcoming, leave_out=user.person_id),
     )
 
 
@@ -410,7 +288,7 @@ def new_ties(user: User, *, lang: str = "en", days: int = 30) -> list[Relationsh
     since = timezone.now() - timedelta(days=days)
     active = list(
         visible_relationships_of(user, user.person_id)
-        .filter(_other_visible(user, user.person_id))
+        .filter(other_visible(user, user.person_id))
         .filter(last_interaction_at__gte=since)
         .order_by("-strength")[:200]
     )

@@ -22,6 +22,7 @@ from geflecht.lib.errors import NotFound
 from geflecht.lib.remember import PENDING
 from geflecht.network.communities import community_choices
 from geflecht.network.models import InteractionKind
+from geflecht.network.person_rows import person_relationships, timeline
 from geflecht.network.slices import network_graph
 from geflecht.people.actions import add_private_note, delete_private_note
 from geflecht.people.models import Organization, Person, PrivateNote
@@ -154,10 +155,10 @@ def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
     log_access(request.user, "read", [person.pk], f"GET /people/{person.pk}/")
     lang = get_language()
     positions = person.positions.select_related("organization", "site")
-    rel_page, rels = services.person_relationships(
+    rel_page, rels = person_relationships(
         request.user, person, page=_page(request, "rels"), lang=lang
     )
-    tl_page, entries = services.timeline(request.user, person, page=_page(request))
+    tl_page, entries = timeline(request.user, person, page=_page(request))
     is_me = person.pk == request.user.person_id
     form = LogForm(initial={"kind": InteractionKind.MEETING, "day": timezone.localdate()})
     notes = my_private_notes(request.user, person).order_by("-created_at")
@@ -234,7 +235,7 @@ def person_reach(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_GET
 def person_timeline(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
-    tl_page, entries = services.timeline(request.user, person, page=_page(request))
+    tl_page, entries = timeline(request.user, person, page=_page(request))
     return render(
         request,
         "web/partials/timeline.html",

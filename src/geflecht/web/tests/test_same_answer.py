@@ -12,6 +12,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 from django.urls import reverse
 
 from geflecht.api.tests.conftest import Api
@@ -98,3 +99,37 @@ def test_team_paths_on_the_person_page_come_from_the_network_service(client, ann
     assert expected
     response = client.get(reverse("person_reach", args=[target.pk]))
     assert [p.text() for p in response.context["reach"].team] == [p.text() for p in expected]
+
+
+def _busy_shared_contact(anna) -> Person:
+    return (
+        Person.objects.filter(tenant_id=anna.tenant_id, visibility="company")
+        .exclude(pk=anna.person_id)
+        .annotate(n=Count("participations"))
+        .order_by("-n", "pk")
+        .first()
+    )
+
+
+def test_a_persons_relationships_are_the_same_on_the_person_page_and_in_the_api(client, jana, anna):
+    """The CLI has no relationship list of a person (``geflecht strength A B`` asks one)."""
+    person = _busy_shared_contact(anna)
+    client.force_login(jana)
+    context = client.get(reverse("person", args=[person.pk])).context
+    web = [row.relationship.pk for row in context["rels"]]
+    assert web
+    api = Api(jana).get(f"/api/v1/relationships?person_id={person.pk}&limit={len(web)}")
+    assert api.status_code == 200, api.content
+    assert web == [r["id"] for r in api.json()["items"]]
+
+
+def test_a_persons_timeline_is_the_same_on_the_person_page_and_in_the_api(client, jana, anna):
+    """The CLI has no timeline of a person."""
+    person = _busy_shared_contact(anna)
+    client.force_login(jana)
+    context = client.get(reverse("person", args=[person.pk])).context
+    web = [entry.interaction.pk for entry in context["entries"]]
+    assert web
+    api = Api(jana).get(f"/api/v1/interactions?person_id={person.pk}&limit={len(web)}")
+    assert api.status_code == 200, api.content
+    assert web == [i["id"] for i in api.json()["items"]]
