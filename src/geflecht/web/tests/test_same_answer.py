@@ -133,3 +133,19 @@ def test_a_persons_timeline_is_the_same_on_the_person_page_and_in_the_api(client
     api = Api(jana).get(f"/api/v1/interactions?person_id={person.pk}&limit={len(web)}")
     assert api.status_code == 200, api.content
     assert web == [i["id"] for i in api.json()["items"]]
+
+
+def test_my_cooling_ties_are_the_same_on_the_dashboard_in_the_api_and_the_cli(client, anna):
+    client.force_login(anna)
+    items = client.get(reverse("dashboard_reconnect")).context["items"]
+    web = [item.person.pk for item in items]
+    assert web, "the demo gives Anna contacts that cooled down"
+
+    api = Api(anna).get(f"/api/v1/reconnect?limit={len(web)}")
+    assert api.status_code == 200, api.content
+    assert web == [row["person"]["id"] for row in api.json()]
+
+    lines = _cli("reconnect", "--user", anna.username, "--limit", str(len(web)))
+    names = [line.split(" [", 1)[0] for line in lines]
+    people = Person.objects.in_bulk(web)
+    assert [people[p].full_name for p in web] == names
