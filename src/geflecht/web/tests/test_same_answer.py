@@ -16,7 +16,7 @@ from django.db.models import Count
 from django.urls import reverse
 
 from geflecht.api.tests.conftest import Api
-from geflecht.people.models import Person
+from geflecht.people.models import Organization, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +149,20 @@ def test_my_cooling_ties_are_the_same_on_the_dashboard_in_the_api_and_the_cli(cl
     names = [line.split(" [", 1)[0] for line in lines]
     people = Person.objects.in_bulk(web)
     assert [people[p].full_name for p in web] == names
+
+
+def test_a_customers_key_person_risk_is_the_same_on_its_page_and_in_the_cli(client, anna, demo):
+    """The API's key-person risks are per project or per colleague, not per organisation."""
+    lines = _cli("network", "risk", "--user", anna.username, "-k", "1000")
+    by_org = {line.split(": we reach", 1)[0]: line for line in lines}
+    client.force_login(anna)
+    customers = Organization.objects.filter(
+        tenant=demo.tenant, kind="customer", positions__isnull=False
+    ).distinct()
+    compared = 0
+    for org in customers.order_by("pk")[:5]:
+        risk = client.get(reverse("organisation_risk", args=[org.pk])).context["risk"]
+        if risk is not None:
+            assert risk.text() == by_org[org.name]
+            compared += 1
+    assert compared
