@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q
@@ -30,6 +31,7 @@ __all__ = [
     "TimelineEntry",
     "current_jobs",
     "explained_relationships",
+    "new_ties",
     "other_visible",
     "person_relationships",
     "timeline",
@@ -163,3 +165,23 @@ def timeline_entries(
         )
     )
     return [TimelineEntry(i, [p.person for p in i.participations.all()][:8]) for i in interactions]
+
+
+def new_ties(user: User, *, lang: str = "en", days: int = 30) -> list[RelationshipRow]:
+    """The user's strongest ties whose first recorded contact lies in the last ``days``."""
+    if user.person_id is None:
+        return []
+    since = timezone.now() - timedelta(days=days)
+    active = list(
+        visible_relationships_of(user, user.person_id)
+        .filter(other_visible(user, user.person_id))
+        .filter(last_interaction_at__gte=since)
+        .order_by("-strength")[:200]
+    )
+    histories = pair_histories(user.tenant_id, active)
+    fresh = [
+        r
+        for r in active
+        if histories[r.pk] and min(ev.occurred_at for ev in histories[r.pk]) >= since
+    ][:8]
+    return explained_relationships(user, fresh, user.person_id, lang, histories)

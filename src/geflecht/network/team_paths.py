@@ -1,10 +1,13 @@
 """Team paths: how the best-placed colleagues reach one person.
 
-The person page's "how does my team reach this person". The API's ``team-reach`` and
-``geflecht reach`` ask the related question of an organisation (reach.team_reach).
+The person page's "how does my team reach this person", and the organisation page's
+direct ties of our people into a firm. The API's ``team-reach`` and ``geflecht reach``
+ask the related question of paths into an organisation (reach.team_reach).
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 from geflecht import graph as engine
 from geflecht.accounts.models import User
@@ -12,7 +15,7 @@ from geflecht.network.reach import IntroPath, _own_company_people, render_paths
 from geflecht.network.snapshot import current_graph
 from geflecht.people.models import Person
 
-__all__ = ["team_paths"]
+__all__ = ["direct_coverage", "team_paths"]
 
 
 def team_paths(user: User, target: Person, *, lang: str = "en", limit: int = 2) -> list[IntroPath]:
@@ -40,3 +43,38 @@ def team_paths(user: User, target: Person, *, lang: str = "en", limit: int = 2) 
         out.append(found[0])
         banned.append(found[0].source)
     return render_paths(user, snap, out, lang=lang)
+
+
+def direct_coverage(user: User, staff_ids: list[int]) -> list[dict]:
+    """Direct ties between our own people and the staff, strongest first, per person."""
+    ours = set(_own_company_people(user.tenant_id))
+    if not staff_ids or not ours:
+        return []
+    staff = set(staff_ids)
+    # The user's view of the graph holds exactly the ties they may see, with their
+    # strengths; reading neighbours there avoids scanning the relationship table.
+    snap = current_graph(user.tenant_id)
+    view = snap.view_for(user.pk)
+    our_nodes = set(snap.nodes(ours).tolist())
+    ties: dict[tuple[int, int], float] = {}
+    for node in snap.nodes(staff).tolist():
+        theirs = snap.person(node)
+        for other, st in zip(
+            view.neighbors(node).tolist(), view.neighbor_strengths(node).tolist(), strict=True
+        ):
+            if other in our_nodes and snap.person(other) not in staff:
+                ties[(theirs, snap.person(other))] = st
+    people = Person.objects.in_bulk({p for pair in ties for p in pair})
+    by_target: dict[int, list[tuple[Person, float]]] = defaultdict(list)
+    for (theirs, mine), st in ties.items():
+        by_target[theirs].append((people[mine], st))
+    out = [
+        {
+            "person": people[t],
+            "ours": sorted(v, key=lambda x: -x[1])[:4],
+            "best": max(s for _, s in v),
+        }
+        for t, v in by_target.items()
+    ]
+    out.sort(key=lambda row: -row["best"])
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -24,26 +24,19 @@ from geflecht.network.models import (
     Relationship,
 )
 from geflecht.network.person_rows import (
-    RelationshipRow,
     TimelineEntry,
-    explained_relationships,
-    other_visible,
     timeline_entries,
 )
 from geflecht.network.queries import (
-    pair_histories,
     relationship_between,
-    visible_relationships_of,
 )
 from geflecht.network.reach import (
     IntroPath,
     PathOptions,
-    _own_company_people,
     introduction_paths,
     key_person_risks,
 )
-from geflecht.network.snapshot import current_graph
-from geflecht.network.team_paths import team_paths
+from geflecht.network.team_paths import direct_coverage, team_paths
 from geflecht.people.models import Organization, Person, Position
 from geflecht.people.queries import (
     SearchHit,
@@ -146,7 +139,7 @@ def organisation_page(user: User, org_id: int, *, lang: str = "en") -> OrgPage:
     for pos in positions:
         groups[(pos.site.name if pos.site else "", pos.department)].append(pos)
     staff_ids = [p.person_id for p in positions]
-    coverage = _coverage(user, staff_ids, lang) if org.kind != Organization.Kind.OWN else []
+    coverage = direct_coverage(user, staff_ids) if org.kind != Organization.Kind.OWN else []
     recent_ids = list(
         InteractionParticipant.objects.filter(person_id__in=staff_ids)
         .filter(visible_q(user, "interaction"))
@@ -187,41 +180,6 @@ def organisation_risk(user: User, org_id: int):
         visible_people(user).filter(pk__in=[p.pk for p in risk.lost]).values_list("pk", flat=True)
     )
     return replace(risk, lost=tuple(p for p in risk.lost if p.pk in seen))
-
-
-def _coverage(user: User, staff_ids: list[int], lang: str) -> list[dict]:
-    """Direct ties between our own people and the staff, strongest first, per person."""
-    ours = set(_own_company_people(user.tenant_id))
-    if not staff_ids or not ours:
-        return []
-    staff = set(staff_ids)
-    # The user's view of the graph holds exactly the ties they may see, with their
-    # strengths; reading neighbours there avoids scanning the relationship table.
-    snap = current_graph(user.tenant_id)
-    view = snap.view_for(user.pk)
-    our_nodes = set(snap.nodes(ours).tolist())
-    ties: dict[tuple[int, int], float] = {}
-    for node in snap.nodes(staff).tolist():
-        theirs = snap.person(node)
-        for other, st in zip(
-            view.neighbors(node).tolist(), view.neighbor_strengths(node).tolist(), strict=True
-        ):
-            if other in our_nodes and snap.person(other) not in staff:
-                ties[(theirs, snap.person(other))] = st
-    people = Person.objects.in_bulk({p for pair in ties for p in pair})
-    by_target: dict[int, list[tuple[Person, float]]] = defaultdict(list)
-    for (theirs, mine), st in ties.items():
-        by_target[theirs].append((people[mine], st))
-    out = [
-        {
-            "person": people[t],
-            "ours": sorted(v, key=lambda x: -x[1])[:4],
-            "best": max(s for _, s in v),
-        }
-        for t, v in by_target.items()
-    ]
-    out.sort(key=lambda row: -row["best"])
-    return out
 
 
 # --------------------------------------------------------------------------- dashboard
@@ -279,26 +237,6 @@ def reconnect(user: User, *, limit: int = 10) -> list | Pending:
         .values_list("pk", flat=True)
     )
     return [i for i in items if i.person.pk in seen]
-
-
-def new_ties(user: User, *, lang: str = "en", days: int = 30) -> list[RelationshipRow]:
-    """The user's strongest ties whose first recorded contact lies in the last ``days``."""
-    if user.person_id is None:
-        return []
-    since = timezone.now() - timedelta(days=days)
-    active = list(
-        visible_relationships_of(user, user.person_id)
-        .filter(other_visible(user, user.person_id))
-        .filter(last_interaction_at__gte=since)
-        .order_by("-strength")[:200]
-    )
-    histories = pair_histories(user.tenant_id, active)
-    fresh = [
-        r
-        for r in active
-        if histories[r.pk] and min(ev.occurred_at for ev in histories[r.pk]) >= since
-    ][:8]
-    return explained_relationships(user, fresh, user.person_id, lang, histories)
 
 
 # ------------------------------------------------------------------------- path finder

@@ -22,7 +22,7 @@ from geflecht.lib.errors import NotFound
 from geflecht.lib.remember import PENDING
 from geflecht.network.communities import community_choices
 from geflecht.network.models import InteractionKind
-from geflecht.network.person_rows import person_relationships, timeline
+from geflecht.network.person_rows import new_ties, person_relationships, timeline
 from geflecht.network.slices import network_graph
 from geflecht.people.actions import add_private_note, delete_private_note
 from geflecht.people.models import Organization, Person, PrivateNote
@@ -81,7 +81,7 @@ def dashboard_reconnect(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard_new_ties(request: HttpRequest) -> HttpResponse:
-    rows = services.new_ties(request.user, lang=get_language())
+    rows = new_ties(request.user, lang=get_language())
     return render(request, "web/partials/new_ties.html", {"rows": rows})
 
 
