@@ -13,6 +13,7 @@ from geflecht.api.types import BodyId, Id, Int, IsoDateTime, VisibilityName
 from geflecht.lib.errors import NotFound
 from geflecht.lib.visibility import require_writer, visible_q
 from geflecht.network import actions, queries, reach
+from geflecht.network.communities import communities as company_communities
 from geflecht.network.models import (
     Interaction,
     InteractionKind,
@@ -140,6 +141,12 @@ class NeighbourOut(Schema):
 class NeighbourhoodOut(Schema):
     counts: list[int]
     people: list[NeighbourOut]
+
+
+class CommunityOut(Schema):
+    label: int
+    size: int
+    people: list[PersonRef]
 
 
 class SuggestionOut(Schema):
@@ -433,6 +440,18 @@ def my_neighbourhood(
         "counts": list(result.counts),
         "people": [{"person": _ref(p), "degree": d, "strength": s} for p, d, s in result.people],
     }
+
+
+@router.get(
+    "/communities",
+    response=list[CommunityOut],
+    summary="The company's communities as I see them, largest first, with their best-connected",
+)
+def communities(request, limit: int = Query(30, ge=1, le=100)):
+    return [
+        {"label": c.label, "size": c.size, "people": [_ref(p) for p in c.top]}
+        for c in company_communities(request.auth, limit=limit)
+    ]
 
 
 @router.get("/recommendations", response=list[SuggestionOut], summary="People I should get to know")

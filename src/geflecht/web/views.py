@@ -15,11 +15,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from geflecht.importers.duplicates import duplicate_pairs, merge_duplicate
 from geflecht.importers.jobs import my_import, start_import
 from geflecht.importers.models import ImportJob
 from geflecht.lib.errors import NotFound
 from geflecht.lib.remember import PENDING
+from geflecht.network.communities import community_choices
 from geflecht.network.models import InteractionKind
+from geflecht.network.person_rows import new_ties, person_relationships, timeline
+from geflecht.network.slices import network_graph
 from geflecht.people.actions import add_private_note, delete_private_note
 from geflecht.people.models import Organization, Person, PrivateNote
 from geflecht.people.queries import (
@@ -77,7 +81,7 @@ def dashboard_reconnect(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard_new_ties(request: HttpRequest) -> HttpResponse:
-    rows = services.new_ties(request.user, lang=get_language())
+    rows = new_ties(request.user, lang=get_language())
     return render(request, "web/partials/new_ties.html", {"rows": rows})
 
 
@@ -151,10 +155,10 @@ def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
     log_access(request.user, "read", [person.pk], f"GET /people/{person.pk}/")
     lang = get_language()
     positions = person.positions.select_related("organization", "site")
-    rel_page, rels = services.person_relationships(
+    rel_page, rels = person_relationships(
         request.user, person, page=_page(request, "rels"), lang=lang
     )
-    tl_page, entries = services.timeline(request.user, person, page=_page(request))
+    tl_page, entries = timeline(request.user, person, page=_page(request))
     is_me = person.pk == request.user.person_id
     form = LogForm(initial={"kind": InteractionKind.MEETING, "day": timezone.localdate()})
     notes = my_private_notes(request.user, person).order_by("-created_at")
@@ -231,7 +235,7 @@ def person_reach(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_GET
 def person_timeline(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
-    tl_page, entries = services.timeline(request.user, person, page=_page(request))
+    tl_page, entries = timeline(request.user, person, page=_page(request))
     return render(
         request,
         "web/partials/timeline.html",
@@ -351,7 +355,7 @@ def network_page(request: HttpRequest) -> HttpResponse:
     org = None
     if mode == "organization" and request.GET.get("org", "").isdigit():
         org = get_object_or_404(visible_organizations(request.user), pk=request.GET["org"])
-    communities = services.community_choices(request.user) if mode == "community" else []
+    communities = community_choices(request.user) if mode == "community" else []
     orgs = visible_organizations(request.user).exclude(kind=Organization.Kind.OWN)
     return render(
         request,
@@ -381,7 +385,7 @@ def network_data(request: HttpRequest) -> JsonResponse:
         min_strength = float(request.GET.get("min", 0) or 0)
     except ValueError:
         return JsonResponse({"error": "org, community and min must be numbers"}, status=400)
-    data = services.network_graph(
+    data = network_graph(
         request.user,
         mode=mode,
         org_id=org_id,
@@ -460,13 +464,13 @@ def duplicates_page(request: HttpRequest) -> HttpResponse:
         except (KeyError, ValueError):
             return HttpResponse(_("Choose two people to merge."), status=400)
         try:
-            merged = services.merge_duplicate(request.user, keep, other)
+            merged = merge_duplicate(request.user, keep, other)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("duplicates")
         messages.success(request, _("Merged into %(name)s.") % {"name": merged.full_name})
         return redirect("duplicates")
-    pairs = services.duplicate_pairs(request.user)
+    pairs = duplicate_pairs(request.user)
     pending = pairs is PENDING
     context = {"pairs": [] if pending else pairs, "pending": pending}
     if request.htmx:

@@ -305,6 +305,7 @@ def test_no_write_route_reveals_a_private_contact(private_world, colleague):
         ["network", "recommend"],
         ["network", "brokers"],
         ["network", "neighbourhood"],
+        ["network", "communities"],
         ["reach", "Verborgene"],
     ],
 )

@@ -18,9 +18,9 @@ from django.test import Client
 
 from geflecht.network.actions import bump_graph_version
 from geflecht.network.reach import PathOptions, introduction_paths, team_reach
+from geflecht.network.team_paths import team_paths
 from geflecht.network.tests.test_reach import Net
 from geflecht.people.models import Person
-from geflecht.web.services import team_paths
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from geflecht.importers.identity import NAME_THRESHOLD, find_duplicates
+from geflecht.importers.duplicates import duplicate_pairs
+from geflecht.importers.identity import NAME_THRESHOLD
 from geflecht.lib.cli import get_user
-from geflecht.people.models import Person
 
 
 class Command(BaseCommand):
@@ -19,15 +19,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, user, limit, min_score, **options):
         account = get_user(user)
-        pairs = find_duplicates(account, min_score=min_score, limit=limit)
+        pairs = duplicate_pairs(account, min_score=min_score, limit=limit, wait=True)
         if not pairs:
             self.stdout.write("No possible duplicates.")
             return
-        ids = {p for d in pairs for p in (d.survivor_id, d.person_id)}
-        names = {p.pk: p.full_name for p in Person.objects.filter(pk__in=ids)}
         for d in pairs:
             self.stdout.write(
-                f"{d.score:5.1f} {d.level:9} {d.survivor_id} {names[d.survivor_id]} <- "
-                f"{d.person_id} {names[d.person_id]}: {', '.join(d.reasons)}"
+                f"{d.score:5.1f} {d.level:9} {d.keep.pk} {d.keep.full_name} <- "
+                f"{d.other.pk} {d.other.full_name}: {', '.join(d.reasons)}"
             )
         self.stdout.write("Merge a pair with: geflecht merge SURVIVOR_ID OTHER_ID")

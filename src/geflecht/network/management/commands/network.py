@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from geflecht.lib.cli import get_user
-from geflecht.network import reach
+from geflecht.network import communities, reach
 
 
 class Command(BaseCommand):
@@ -32,13 +32,21 @@ class Command(BaseCommand):
         parser.add_argument("--city")
         parser.add_argument("--industry")
         parser.add_argument("--min-strength", type=float, default=0.0)
+        parser.add_argument(
+            "--radius", type=int, choices=[1, 2, 3], default=3, help="degrees (neighbourhood)"
+        )
 
-    def handle(self, *args, view, user, k, city, industry, min_strength, **options):
+    def handle(self, *args, view, user, k, city, industry, min_strength, radius, **options):
         account = get_user(user)
         out = self.stdout.write
         if view == "neighbourhood":
             hood = reach.neighbourhood(
-                account, city=city, industry=industry, min_strength=min_strength, limit=k
+                account,
+                radius=radius,
+                city=city,
+                industry=industry,
+                min_strength=min_strength,
+                limit=k,
             )
             out(
                 "people by degree: "
@@ -62,10 +70,12 @@ class Command(BaseCommand):
             for person, c in reach.structural_holes(account, k=k):
                 out(f"{person.full_name}: Burt constraint {c:.3f}")
         elif view == "communities":
-            modularity, groups = reach.communities(account)
+            # The company's communities, as the network page and the API show them.
+            groups = communities.communities(account, limit=k)
+            modularity = communities.modularity_of(account)
             out(f"{len(groups)} communities, modularity {modularity:.3f}")
-            for size, top in groups[:k]:
-                out(f"  {size} people: " + ", ".join(p.full_name for p in top))
+            for group in groups:
+                out(f"  {group.size} people: {group.names}")
         else:
             for risk in reach.key_person_risks(account)[:k]:
                 out(risk.text())
