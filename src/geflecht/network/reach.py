@@ -462,26 +462,6 @@ def structural_holes(user: User, *, k: int = 10):
     return [(r.person, -r.value) for r in _ranked(user, snap, score, k)]
 
 
-def communities(user: User, *, seed: int = 0):
-    """Louvain communities of the user's view: (modularity, [(size, top members)])."""
-    snap = current_graph(user.tenant_id)
-    view = snap.view_for(user.pk)
-    result = engine.louvain(view, seed=seed)
-    labels = np.asarray(result.labels)
-    degree = view.degrees()
-    groups = []
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
-        members = members[_visible_mask(user, snap)[members] & (degree[members] > 0)]
-        if len(members) < 3:
-            continue
-        top = members[np.argsort(-degree[members])[:5]]
-        groups.append((len(members), [snap.person(n) for n in top]))
-    groups.sort(key=lambda g: -g[0])
-    people = Person.objects.in_bulk([p for _, top in groups for p in top])
-    return float(result.modularity), [(size, [people[p] for p in top]) for size, top in groups]
-
-
 def _visible_mask(user: User, snap: TenantGraph) -> np.ndarray:
     return snap.visible_nodes(user.pk)
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from geflecht.accounts.actions import create_token, revoke_token
 from geflecht.accounts.models import ApiToken
-from geflecht.lib.cli import get_user
+from geflecht.people.cli import get_user
 
 
 class Command(BaseCommand):

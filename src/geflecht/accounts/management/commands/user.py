@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from geflecht.lib.cli import get_user
+from geflecht.people.cli import get_user
 from geflecht.privacy.leaving import remove_user
 
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from geflecht.events import actions, queries
 from geflecht.events.models import Event
-from geflecht.lib.cli import get_person, get_user
 from geflecht.lib.errors import NotFound
+from geflecht.people.cli import get_person, get_user
 
 
 def find_event(user, text: str) -> Event:

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 
 from geflecht.importers.duplicates import duplicate_pairs
 from geflecht.importers.identity import NAME_THRESHOLD
-from geflecht.lib.cli import get_user
+from geflecht.people.cli import get_user
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ import sys
 from django.core.management.base import BaseCommand
 
 from geflecht.importers.export import EXPORT_FORMATS, export_people
-from geflecht.lib.cli import get_user
+from geflecht.people.cli import get_user
 
 
 class Command(BaseCommand):

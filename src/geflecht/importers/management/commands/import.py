@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from geflecht.importers.load import import_file, iter_problems
 from geflecht.importers.parsers import FORMATS
-from geflecht.lib.cli import get_user
+from geflecht.people.cli import get_user
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from geflecht.lib.cli import get_user
 from geflecht.people.actions import merge_people
+from geflecht.people.cli import get_user
 from geflecht.people.queries import visible_people
 
 

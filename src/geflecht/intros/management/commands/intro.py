@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from geflecht.intros import actions, queries
-from geflecht.lib.cli import get_person, get_user
 from geflecht.lib.errors import Conflict, NotFound
+from geflecht.people.cli import get_person, get_user
 
 
 class Command(BaseCommand):

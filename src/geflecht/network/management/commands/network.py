@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from geflecht.lib.cli import get_user
 from geflecht.network import communities, reach
+from geflecht.people.cli import get_user
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from geflecht.lib.cli import get_person, get_user
 from geflecht.network.reach import PathOptions, introduction_paths
+from geflecht.people.cli import get_person, get_user
 
 
 class Command(BaseCommand):

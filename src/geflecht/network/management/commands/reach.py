@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from geflecht.lib.cli import get_user
 from geflecht.network.reach import key_person_risks, team_reach
+from geflecht.people.cli import get_user
 from geflecht.people.queries import visible_organizations
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from geflecht.lib.cli import get_user
 from geflecht.network.queries import reconnect_list
+from geflecht.people.cli import get_user
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import get_language
 
-from geflecht.lib.cli import get_person, get_user
 from geflecht.network.queries import explain_relationship, relationship_between
+from geflecht.people.cli import get_person, get_user
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from geflecht.lib.cli import get_user
 from geflecht.partners.queries import find_partners, partner_list
+from geflecht.people.cli import get_user
 
 
 class Command(BaseCommand):

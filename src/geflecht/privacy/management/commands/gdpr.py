@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from geflecht.accounts.models import User
-from geflecht.lib.cli import get_person, get_user
+from geflecht.people.cli import get_person, get_user
 from geflecht.people.models import Person
 from geflecht.privacy.actions import erase_person, export_person, set_legal_basis
 from geflecht.privacy.models import LegalBasis

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from geflecht.lib.cli import get_user
+from geflecht.people.cli import get_user
 from geflecht.projects.coverage import DEFAULT_THRESHOLD, coverage
 from geflecht.projects.management.commands._common import get_project
 

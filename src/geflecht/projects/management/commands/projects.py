@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from geflecht.lib.cli import get_user
+from geflecht.people.cli import get_user
 from geflecht.projects import queries
 from geflecht.projects.coverage import (
     company_key_person_risk,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from geflecht.lib.cli import get_user
+from geflecht.people.cli import get_user
 from geflecht.projects.radar import MAX_BYTES, RadarError, export_csv, radar_file
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from geflecht.lib.cli import get_user
+from geflecht.people.cli import get_user
 from geflecht.skills.queries import find_experts
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from geflecht.accounts.models import Tenant
-from geflecht.lib.cli import get_person, get_user
+from geflecht.people.cli import get_person, get_user
 from geflecht.skills import actions, queries
 
 

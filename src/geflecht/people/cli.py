@@ -1,4 +1,7 @@
-"""Helpers shared by the geflecht CLI commands."""
+"""Helpers shared by the geflecht CLI commands: the acting user and a person by name.
+
+They read users and people, so they live in the people app (lib sits below both).
+"""
 
 from __future__ import annotations
 
