@@ -241,7 +241,14 @@ class RadarRowOut(Schema):
     organization_id: int | None
     organization: str | None
     match_score: float
-    strength: float
+    strength: float | None = Field(
+        description="The best route's strength; null when it runs over a colleague's "
+        "private tie (see known_strength and the path's 'ask' step)."
+    )
+    known_strength: float | None = Field(
+        description="The best route's strength as far as you may know it: for a route "
+        "over a hidden stretch the product of the hops you see, an upper bound."
+    )
     independent_paths: int
     people_reached: int
     entry: PersonRef | None
@@ -684,6 +691,7 @@ def post_radar(request, file: File[UploadedFile], lang: Lang = "en"):
                 "organization": r.organization.name if r.organization else None,
                 "match_score": r.match_score,
                 "strength": r.strength,
+                "known_strength": r.known_strength,
                 "independent_paths": r.independent_paths,
                 "people_reached": r.people_reached,
                 "entry": _ref(r.entry),

@@ -80,12 +80,22 @@ class RadarRow:
     target: Target
     organization: Organization | None
     match_score: float
-    strength: float
+    #: The best route's strength, or None when it runs over a stretch the user may not
+    #: see (a colleague's private tie): its number would give that tie's strength away.
+    strength: float | None
     independent_paths: int
     people_reached: int
     entry: Person | None  # their person at the end of the best route
     ask: Person | None  # who of us should ask for the introduction
     path: IntroPath | None
+
+    @property
+    def known_strength(self) -> float | None:
+        """What the user may know of the best route: its strength, or for a route over a
+        hidden stretch the product of the hops they see (an upper bound)."""
+        if self.strength is not None or self.path is None:
+            return self.strength
+        return self.path.known_strength
 
 
 @dataclass(frozen=True)
@@ -246,15 +256,18 @@ def radar(user: User, targets: Iterable[Target], *, lang: str = "en") -> list[Ra
     for t in targets:
         org, score = matched.get(t.row, (None, 0.0))
         if org is None:
-            rows.append((t, None, 0.0, 0.0, 0, 0, None, None, None))
+            rows.append((0.0, (t, None, 0.0, 0.0, 0, 0, None, None, None)))
             continue
         strength, independent, reached, top = per_org[org.pk]
         path = rendered.get(org.pk)
         entry = people[snap.person(top.target)] if top else None
         ask = people[snap.person(top.source)] if top else None
-        rows.append((t, org, score, strength, independent, reached, entry, ask, path))
-    rows.sort(key=lambda r: (-r[3], -r[4], -r[5], r[1] is None, r[0].row))
-    return [RadarRow(i, *r) for i, r in enumerate(rows, start=1)]
+        shown = path.strength if path is not None else strength
+        rows.append((strength, (t, org, score, shown, independent, reached, entry, ask, path)))
+    # Ranked by the route's strength in the user's view of the graph (paths_view), shown
+    # only as far as the user may know it.
+    rows.sort(key=lambda r: (-r[0], -r[1][4], -r[1][5], r[1][1] is None, r[1][0].row))
+    return [RadarRow(i, *r) for i, (_rank, r) in enumerate(rows, start=1)]
 
 
 def radar_file(user: User, data: bytes | str, *, lang: str = "en") -> RadarResult:
@@ -297,7 +310,8 @@ def export_csv(rows: Iterable[RadarRow]) -> str:
                     r.target.website,
                     r.organization.name if r.organization else "",
                     f"{r.match_score:.0f}" if r.organization else "",
-                    f"{r.strength:.3f}",
+                    # A route over a hidden stretch: at most this (its text says who to ask).
+                    f"{r.known_strength:.3f}" if r.known_strength is not None else "",
                     r.independent_paths,
                     r.people_reached,
                     r.entry.full_name if r.entry else "",

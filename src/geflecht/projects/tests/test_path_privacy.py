@@ -83,3 +83,25 @@ def test_coverage_shows_no_number_a_colleagues_hidden_strength_follows_from(worl
     hidden.save(update_fields=["strength"])
     bump_graph_version(world.tenant.id, [hidden])
     assert _coverage_seen(coverage(world.jana, project)) == weak
+
+
+def test_radar_shows_no_number_a_colleagues_hidden_strength_follows_from(world, project):
+    # Jana's best route into ACME runs over Anna's private Gerlinde (0.9 x 0.9 beats
+    # Bernd's 0.8). The same world twice, except that the hidden tie Gerlinde - Lang is
+    # stronger the second time: Jana's radar must read the same, it says only "ask Anna".
+    x, y = sorted([world["secret"].pk, world["lang"].pk])
+    hidden = Relationship.objects.get(person_a_id=x, person_b_id=y)
+
+    def seen(strength):
+        hidden.strength = strength
+        hidden.save(update_fields=["strength"])
+        bump_graph_version(world.tenant.id, [hidden])
+        result = radar_file(world.jana, FIXTURE.read_bytes())
+        texts = [
+            (r.strength, r.known_strength, r.path.text() if r.path else "") for r in result.rows
+        ]
+        return _radar_seen(result), texts
+
+    weak = seen(0.9)
+    assert "ask Anna Schmidt" in weak[1][0][2] and weak[1][0][0] is None
+    assert seen(0.99) == weak

@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 continue
             line = (
                 f"{r.rank:>3}. {r.target.name} ({r.target.city}) = {r.organization.name}: "
-                f"strength {r.strength:.2f}, {r.independent_paths} independent paths"
+                f"strength {_strength(r)}, {r.independent_paths} independent paths"
             )
             if r.path is not None:
                 line += f"; {r.ask.full_name} asks for {r.entry.full_name}: {r.path.text()}"
@@ -49,3 +49,9 @@ class Command(BaseCommand):
         if out:
             Path(out).write_text(export_csv(result.rows), encoding="utf-8")
             self.stdout.write(f"Wrote {len(result.rows)} rows to {out}.")
+
+
+def _strength(row) -> str:
+    if row.strength is not None:
+        return f"{row.strength:.2f}"
+    return f"at most {row.known_strength:.2f} (a stretch is hidden)"
