@@ -68,7 +68,7 @@ class RelationshipPatch(Schema):
 
 
 class ParticipantOut(Schema):
-    person: PersonRef | None = Field(None, description="null: someone you may not see.")
+    person: PersonRef
     role: str
 
 
@@ -82,7 +82,7 @@ class InteractionOut(Schema):
     site_id: Id | None
     source: str
     visibility: VisibilityName
-    participant_count: int
+    participant_count: int = Field(description="The participants you may see.")
     participants: list[ParticipantOut]
 
 
@@ -224,7 +224,7 @@ def _interactions(user):
 
 
 def _interactions_out(user, interactions: list[Interaction]) -> list[dict]:
-    """Interactions with the participants the user may see named; the others stay anonymous."""
+    """Interactions with the participants the user may see; the others are left out."""
     ids = {p.person_id for i in interactions for p in i.participations.all()}
     visible = set(
         people_queries.visible_people(user).filter(pk__in=ids).values_list("pk", flat=True)
@@ -240,13 +240,14 @@ def _interactions_out(user, interactions: list[Interaction]) -> list[dict]:
             "site_id": i.site_id,
             "source": i.source,
             "visibility": i.visibility,
-            "participant_count": i.participant_count,
-            "participants": [
-                {"person": _ref(p.person) if p.person_id in visible else None, "role": p.role}
-                for p in i.participations.all()
-            ],
+            # Only the participants the user may see, named and counted: an unnamed
+            # entry would still tell that a colleague's private contact was there.
+            "participant_count": len(shown),
+            "participants": [{"person": _ref(p.person), "role": p.role} for p in shown],
         }
-        for i in interactions
+        for i, shown in (
+            (i, [p for p in i.participations.all() if p.person_id in visible]) for i in interactions
+        )
     ]
 
 

@@ -212,3 +212,18 @@ def test_a_fair_at_a_private_firms_site_does_not_name_the_site(anna, jana, tenan
     assert jana.get(f"/api/v1/events/{fair.pk}").json()["site_id"] is None
     listed = {e["id"]: e for e in jana.get("/api/v1/events").json()["items"]}
     assert listed[fair.pk]["site_id"] is None
+
+
+def test_a_shared_meeting_names_and_counts_only_the_participants_one_may_see(anna, jana, hidden):
+    # The meeting is company-visible; one of its participants is Anna's private contact.
+    (mine,) = [
+        i for i in anna.get("/api/v1/interactions").json()["items"] if i["subject"] == "Werksbesuch"
+    ]
+    (theirs,) = [
+        i for i in jana.get("/api/v1/interactions").json()["items"] if i["subject"] == "Werksbesuch"
+    ]
+    assert hidden["secret"].pk in {p["person"]["id"] for p in mine["participants"]}
+    # Jana learns neither who nor that someone she may not see was there.
+    assert all(p["person"] is not None for p in theirs["participants"])
+    assert theirs["participant_count"] == len(theirs["participants"])
+    assert len(theirs["participants"]) == len(mine["participants"]) - 1
