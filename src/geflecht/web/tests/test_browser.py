@@ -61,8 +61,19 @@ def page(browser, demo_site, live_server):
     tab.wait_for_url(live_server.url + "/")
     tab.errors = errors
     yield tab
+    settle(tab)
     context.close()
     assert not errors, errors
+
+
+def settle(tab) -> None:
+    """Let the page's last requests finish, then leave it, before the test's data goes:
+    a request the live server is still answering (a lazily loaded section, a poll) holds
+    the in-memory database, and flushing it under that request fails."""
+    try:
+        tab.wait_for_load_state("networkidle", timeout=30_000)
+    finally:
+        tab.goto("about:blank")
 
 
 def shot(tab, name: str, *, full: bool = True) -> None:

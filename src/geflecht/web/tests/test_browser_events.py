@@ -10,6 +10,7 @@ import pytest
 
 from geflecht.demo.generator import DemoOptions, generate_demo
 from geflecht.events.models import Event
+from geflecht.web.tests.test_browser import settle
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[4] / "screenshots"
@@ -42,6 +43,7 @@ def tab(transactional_db, live_server):
         page.wait_for_url(live_server.url + "/")
         page.site = site
         yield page
+        settle(page)
         context.close()
         chromium.close()
         assert not errors, errors

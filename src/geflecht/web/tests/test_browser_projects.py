@@ -10,7 +10,7 @@ import pytest
 
 from geflecht.demo.generator import DemoOptions, generate_demo
 from geflecht.projects.models import Project
-from geflecht.web.tests.test_browser import CHROMIUM, shot
+from geflecht.web.tests.test_browser import CHROMIUM, settle, shot
 
 pytestmark = [
     pytest.mark.browser,
@@ -62,5 +62,6 @@ def test_project_page_explains_a_cell_and_takes_a_new_version(
     page.wait_for_url(f"{live_server.url}/projects/{project.pk}/#documents")
     assert "version 3" in page.locator(".messages").inner_text()
     assert page.locator("#documents .versions a", has_text="v3").count() == 1
+    settle(page)
     context.close()
     assert not errors, errors
