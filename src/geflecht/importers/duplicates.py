@@ -14,7 +14,7 @@ from django.db.models import Max
 from geflecht.accounts.models import User
 from geflecht.importers.identity import NAME_THRESHOLD, find_duplicates
 from geflecht.lib.remember import PENDING, Pending, remembered
-from geflecht.network.models import GraphState
+from geflecht.network.snapshot import graph_version
 from geflecht.people.models import Person
 from geflecht.people.queries import visible_people, visible_person
 
@@ -30,13 +30,6 @@ class DuplicatePair:
     reasons: tuple[str, ...]
 
 
-def _graph_version(tenant_id: int) -> int:
-    return (
-        GraphState.objects.filter(tenant_id=tenant_id).values_list("version", flat=True).first()
-        or 0
-    )
-
-
 def duplicate_pairs(
     user: User, *, limit: int = 50, min_score: float = NAME_THRESHOLD, wait: bool = False
 ) -> list[DuplicatePair] | Pending:
@@ -48,7 +41,7 @@ def duplicate_pairs(
     newest = Person.objects.aggregate(m=Max("id"))["m"]
     found = remembered(
         f"dups:{user.pk}:{limit}:{min_score}",
-        (newest, _graph_version(user.tenant_id), int(time.time() // 300)),
+        (newest, graph_version(user.tenant_id), int(time.time() // 300)),
         lambda: find_duplicates(user, min_score=min_score, limit=limit),
         wait=wait,
     )

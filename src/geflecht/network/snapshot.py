@@ -145,12 +145,18 @@ class _Cache:
 _cache = _Cache()
 
 
-def current_graph(tenant_id: int) -> TenantGraph:
-    """The tenant's snapshot, brought up to the database's graph version."""
-    version = (
+def graph_version(tenant_id: int) -> int:
+    """The tenant's graph version in the database (0 before the first change): the key of
+    every cached whole-network answer."""
+    return (
         GraphState.objects.filter(tenant_id=tenant_id).values_list("version", flat=True).first()
         or 0
     )
+
+
+def current_graph(tenant_id: int) -> TenantGraph:
+    """The tenant's snapshot, brought up to the database's graph version."""
+    version = graph_version(tenant_id)
     snap = _cache.graphs.get(tenant_id)
     if snap is None:
         snap = build_graph(tenant_id)
@@ -210,10 +216,7 @@ def forget(tenant_id: int | None = None) -> None:
 
 def build_graph(tenant_id: int) -> TenantGraph:
     """Load the tenant's people and relationships in two streamed queries."""
-    version = (
-        GraphState.objects.filter(tenant_id=tenant_id).values_list("version", flat=True).first()
-        or 0
-    )
+    version = graph_version(tenant_id)
     people = _stream(
         "SELECT id, "
         "CASE WHEN visibility IN ('private', 'team') THEN COALESCE(owner_id, 0) ELSE 0 END "

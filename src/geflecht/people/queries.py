@@ -61,11 +61,11 @@ def tenant_overview(user: User) -> TenantOverview:
     tenant by who may see them (visibility and owner) and kept while the network stands
     (at most a minute); each user's figures are then a sum over those groups.
     """
-    from geflecht.network.models import GraphState
+    from geflecht.network.snapshot import graph_version
 
     tenant_id = user.tenant_id
     version = (
-        GraphState.objects.filter(tenant_id=tenant_id).values_list("version", flat=True).first(),
+        graph_version(tenant_id),
         _index_signature(tenant_id),
         int(time.time() // 60),
     )

@@ -18,7 +18,6 @@ from geflecht.accounts.models import User
 from geflecht.lib.remember import PENDING, Pending, remembered
 from geflecht.lib.visibility import visible_q
 from geflecht.network.models import (
-    GraphState,
     Interaction,
     InteractionParticipant,
     Relationship,
@@ -36,6 +35,7 @@ from geflecht.network.reach import (
     introduction_paths,
     key_person_risks,
 )
+from geflecht.network.snapshot import graph_version
 from geflecht.network.team_paths import direct_coverage, team_paths
 from geflecht.people.models import Organization, Person, Position
 from geflecht.people.queries import (
@@ -171,7 +171,7 @@ def organisation_risk(user: User, org_id: int):
     # One graph walk per colleague: seconds on a large network, so the first answer is
     # computed in the background while the page says so and asks again.
     risk = remembered(
-        f"web:risk:{user.pk}:{org.pk}", _graph_version(user.tenant_id), compute, wait=False
+        f"web:risk:{user.pk}:{org.pk}", graph_version(user.tenant_id), compute, wait=False
     )
     if risk is PENDING or risk is None or not risk.lost:
         return risk
@@ -207,13 +207,6 @@ def dashboard(user: User) -> Dashboard:
     )
 
 
-def _graph_version(tenant_id: int) -> int:
-    return (
-        GraphState.objects.filter(tenant_id=tenant_id).values_list("version", flat=True).first()
-        or 0
-    )
-
-
 def reconnect(user: User, *, limit: int = 10) -> list | Pending:
     """The user's reconnect list for the current graph version and day, or ``PENDING``
     while the first one is computed in the background (it reads every tie of the user
@@ -224,7 +217,7 @@ def reconnect(user: User, *, limit: int = 10) -> list | Pending:
         return []
     items = remembered(
         f"web:reconnect:{user.pk}:{limit}",
-        (_graph_version(user.tenant_id), timezone.localdate()),
+        (graph_version(user.tenant_id), timezone.localdate()),
         lambda: reconnect_list(user, limit=limit),
         wait=False,
     )
