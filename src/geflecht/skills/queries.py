@@ -760,14 +760,8 @@ def _shown_reach(user: User, snap, path: engine.Path) -> float:
     """A path's strength as the user may know it. A stretch over a colleague's private
     tie or contact ("ask <colleague>") counts at HIDDEN_STRETCH, not at its real
     strength: the reach and the score built from it would give that tie away."""
-    known, hidden = 1.0, False
-    for u, v in zip(path.nodes, path.nodes[1:], strict=False):
-        seen = snap.seen_strength(user.pk, u, v)
-        if seen is None:
-            hidden = True
-        else:
-            known *= seen
-    return known * HIDDEN_STRETCH if hidden else float(path.strength)
+    known, complete = reach.known_strength(user, snap, path)
+    return float(path.strength) if complete else known * HIDDEN_STRETCH
 
 
 def _render(user: User, paths: dict[int, engine.Path | None], lang: str) -> dict:
