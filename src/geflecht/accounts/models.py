@@ -9,6 +9,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from geflecht.lib.errors import NotAllowed
+
 
 class Tenant(models.Model):
     """One own company. Every domain record belongs to exactly one tenant."""
@@ -59,6 +61,21 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    @property
+    def tenant_pk(self) -> int:
+        """The id of the tenant this user works in. An installation administrator has
+        none and so no tenant data: NotAllowed, as the API's sign-in refuses them."""
+        if self.tenant_id is None:
+            raise NotAllowed(_("This login belongs to no company."))
+        return self.tenant_id
+
+    @property
+    def company(self) -> Tenant:
+        """The tenant this user works in (NotAllowed for an installation administrator)."""
+        if self.tenant is None:
+            raise NotAllowed(_("This login belongs to no company."))
+        return self.tenant
 
     @property
     def is_tenant_admin(self) -> bool:

@@ -79,7 +79,7 @@ def install(api: NinjaAPI) -> None:
         kind = classify(exc)
         assert kind is not None
         extra: dict = {}
-        if kind is INVALID:
+        if kind is INVALID and isinstance(exc, DjangoValidationError):
             extra["errors"] = _field_errors(exc)
         elif kind is CONFLICT:
             extra["current_version"] = getattr(exc, "current_version", None)
@@ -91,7 +91,7 @@ def install(api: NinjaAPI) -> None:
 
     domain_errors = (DomainError, ObjectDoesNotExist, Http404, PermissionDenied)
     for error in (*domain_errors, DjangoValidationError):
-        api.add_exception_handler(error, domain_error)
+        api.add_exception_handler(error, domain_error)  # type: ignore[arg-type]
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

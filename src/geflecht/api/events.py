@@ -2,7 +2,7 @@
 
 import io
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.utils.translation import get_language
 from ninja import Field, Router, Schema, Status
@@ -19,9 +19,14 @@ from geflecht.people import queries as people_queries
 
 router = Router()
 
-KindName = Literal[tuple(EventKind.values)]
-RoleName = Literal[tuple(AttendanceRole.values)]
-StatusName = Literal[tuple(AttendanceStatus.values)]
+if TYPE_CHECKING:  # a type checker cannot read the models' choices: it sees strings
+    KindName = str
+    RoleName = str
+    StatusName = str
+else:
+    KindName = Literal[tuple(EventKind.values)]
+    RoleName = Literal[tuple(AttendanceRole.values)]
+    StatusName = Literal[tuple(AttendanceStatus.values)]
 MAX_CSV = 5_000_000
 
 
@@ -196,7 +201,7 @@ def _attendance(a) -> dict:
 
 
 def _target(t: EventTarget) -> dict:
-    label = t.person.full_name if t.person_id else t.organization.name
+    label = t.label
     return {
         "id": t.pk,
         "person": _ref(t.person),

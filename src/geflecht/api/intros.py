@@ -1,7 +1,7 @@
 """Introduction requests: ask a broker on a path, answer, record the outcome."""
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.utils.translation import get_language
 from ninja import Field, Router, Schema, Status
@@ -17,8 +17,12 @@ from geflecht.people import queries as people_queries
 
 router = Router()
 
-StatusName = Literal[tuple(IntroStatus.values)]
-Channel = Literal[actions.INTRO_CHANNELS]
+if TYPE_CHECKING:  # a type checker cannot read the models' choices: it sees strings
+    StatusName = str
+    Channel = str
+else:
+    StatusName = Literal[tuple(IntroStatus.values)]
+    Channel = Literal[actions.INTRO_CHANNELS]
 
 
 class UserRef(Schema):

@@ -1,7 +1,7 @@
 """Relationships, interactions and the network questions (paths, reach, reconnect, ...)."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
@@ -25,9 +25,14 @@ from geflecht.people import queries as people_queries
 
 router = Router()
 
-KindName = Literal[tuple(RelationshipKind.values)]
-ChannelName = Literal[tuple(InteractionKind.values)]
-RoleName = Literal[tuple(InteractionParticipant.Role.values)]
+if TYPE_CHECKING:  # a type checker cannot read the models' choices: it sees strings
+    KindName = str
+    ChannelName = str
+    RoleName = str
+else:
+    KindName = Literal[tuple(RelationshipKind.values)]
+    ChannelName = Literal[tuple(InteractionKind.values)]
+    RoleName = Literal[tuple(InteractionParticipant.Role.values)]
 Lang = Literal["en", "de"]
 
 

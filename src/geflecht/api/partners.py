@@ -1,7 +1,7 @@
 """The partner network: partner firms with trust, joint projects, ratings, partner search."""
 
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
@@ -13,7 +13,10 @@ from geflecht.skills import queries as skill_queries
 
 router = Router()
 Lang = Literal["en", "de"]
-StatusName = Literal[tuple(JointProject.Status.values)]
+if TYPE_CHECKING:  # a type checker cannot read the models' choices: it sees strings
+    StatusName = str
+else:
+    StatusName = Literal[tuple(JointProject.Status.values)]
 
 
 class PersonRef(Schema):

@@ -17,6 +17,7 @@ from geflecht.api.types import (
     Int,
     IsoDate,
     IsoDateTime,
+    NotSent,
     Number,
     OrganizationKind,
     VisibilityName,
@@ -106,16 +107,16 @@ class PersonPatch(Schema):
     version: Int | None = Field(
         None, description="The version the edit is based on (or send If-Match)."
     )
-    last_name: str = Field(None, min_length=1, max_length=100)
-    first_name: str = Field(None, max_length=100)
-    title: str = Field(None, max_length=50)
-    notes: str = None
-    tags: list[str] = None
-    importance: Literal["", "A", "B", "C"] = None
-    classification: Literal["business", "private"] = None
-    visibility: VisibilityName = None
-    emails: list[str] = Field(None, description="Addresses to add.")
-    phones: list[str] = Field(None, description="Numbers to add.")
+    last_name: str = NotSent(min_length=1, max_length=100)
+    first_name: str = NotSent(max_length=100)
+    title: str = NotSent(max_length=50)
+    notes: str = NotSent()
+    tags: list[str] = NotSent()
+    importance: Literal["", "A", "B", "C"] = NotSent()
+    classification: Literal["business", "private"] = NotSent()
+    visibility: VisibilityName = NotSent()
+    emails: list[str] = NotSent(description="Addresses to add.")
+    phones: list[str] = NotSent(description="Numbers to add.")
 
 
 class OrganizationOut(Schema):
@@ -147,12 +148,12 @@ class OrganizationIn(Schema):
 
 class OrganizationPatch(Schema):
     etag: str | None = Field(None, description="The etag the edit is based on (or If-Match).")
-    name: str = Field(None, min_length=1, max_length=200)
-    kind: OrganizationKind = None
-    industry: str = None
+    name: str = NotSent(min_length=1, max_length=200)
+    kind: OrganizationKind = NotSent()
+    industry: str = NotSent()
     employees: Int | None = Field(None, ge=0, le=10_000_000)
-    notes: str = None
-    visibility: VisibilityName = None
+    notes: str = NotSent()
+    visibility: VisibilityName = NotSent()
 
 
 class SiteOut(Schema):
@@ -191,9 +192,9 @@ class PositionIn(Schema):
 
 class PositionPatch(Schema):
     site_id: BodyId | None = None
-    title: str = Field(None, max_length=200)
-    department: str = Field(None, max_length=100)
-    buying_role: str = None
+    title: str = NotSent(max_length=200)
+    department: str = NotSent(max_length=100)
+    buying_role: str = NotSent()
     start_date: IsoDate | None = None
     end_date: IsoDate | None = None
 

@@ -1,7 +1,7 @@
 """Data protection: a person's data export (Art. 15), erasure (Art. 17) and legal basis."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ninja import Field, Router, Schema
 
@@ -13,9 +13,14 @@ from geflecht.privacy.models import LegalBasis
 
 router = Router()
 
+if TYPE_CHECKING:  # a type checker cannot read the models' choices: it sees strings
+    LegalBasisName = str
+else:
+    LegalBasisName = Literal[tuple(LegalBasis.values)]
+
 
 class LegalBasisIn(Schema):
-    legal_basis: Literal[tuple(LegalBasis.values)]
+    legal_basis: LegalBasisName
     consent_given_at: IsoDateTime | None = None
     consent_withdrawn_at: IsoDateTime | None = None
     source: str = Field("", max_length=200)

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.http import FileResponse, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -13,7 +13,7 @@ from geflecht.api.errors import ApiError
 from geflecht.api.network import Lang, PathOut, PersonRef, _path, _ref
 from geflecht.api.pagination import Page
 from geflecht.api.people import _expected, _require_version
-from geflecht.api.types import BodyId, Id, Int, IsoDate, IsoDateTime, Money, VisibilityName
+from geflecht.api.types import BodyId, Id, Int, IsoDate, IsoDateTime, Money, NotSent, VisibilityName
 from geflecht.lib.errors import NotFound
 from geflecht.people import queries as people_queries
 from geflecht.people.models import BuyingRole
@@ -22,8 +22,12 @@ from geflecht.projects.models import OurRole, Project, Stage
 
 router = Router()
 
-StageName = Literal[tuple(Stage.values)]
-RoleName = Literal[tuple(OurRole.values + BuyingRole.values)]
+if TYPE_CHECKING:  # a type checker cannot read the models' choices: it sees strings
+    StageName = str
+    RoleName = str
+else:
+    StageName = Literal[tuple(Stage.values)]
+    RoleName = Literal[tuple(OurRole.values + BuyingRole.values)]
 _BINARY = {
     "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
 }
@@ -71,14 +75,14 @@ class ProjectPatch(Schema):
     version: Int | None = Field(
         None, description="The version the edit is based on (or send If-Match)."
     )
-    name: str = Field(None, min_length=1, max_length=200)
+    name: str = NotSent(min_length=1, max_length=200)
     site_id: BodyId | None = None
-    stage: StageName = None
+    stage: StageName = NotSent()
     value: Money | None = None
     start_date: IsoDate | None = None
     close_date: IsoDate | None = None
-    description: str = Field(None, max_length=20_000)
-    visibility: VisibilityName = None
+    description: str = NotSent(max_length=20_000)
+    visibility: VisibilityName = NotSent()
 
 
 class MemberOut(Schema):

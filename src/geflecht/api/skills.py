@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from geflecht.api.pagination import MAX_LIMIT, Page
-from geflecht.api.types import BodyId, Id, Int
+from geflecht.api.types import BodyId, Id, Int, NotSent
 from geflecht.people import queries as people_queries
 from geflecht.projects.queries import project_skill_gaps
 from geflecht.skills import actions, queries
@@ -35,9 +35,9 @@ class SkillIn(Schema):
 
 
 class SkillPatch(Schema):
-    name_de: str = Field(None, min_length=1, max_length=120, pattern=r"\S")
-    name_en: str = Field(None, min_length=1, max_length=120, pattern=r"\S")
-    synonyms: list[str] = Field(None, max_length=50)
+    name_de: str = NotSent(min_length=1, max_length=120, pattern=r"\S")
+    name_en: str = NotSent(min_length=1, max_length=120, pattern=r"\S")
+    synonyms: list[str] = NotSent(max_length=50)
     parent_id: BodyId | None = None
 
 

@@ -7,11 +7,11 @@ the API refuses both so that a client's mistake is reported, not silently reinte
 import re
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from annotated_types import Ge, Le
 from django.utils import timezone
-from pydantic import AfterValidator, BeforeValidator, Strict, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, Strict, WithJsonSchema
 
 from geflecht.lib.models import Visibility
 from geflecht.people.models import Organization
@@ -89,6 +89,17 @@ def _number(value):
 
 Number = Annotated[float, BeforeValidator(_number)]
 
-#: The enumerations the API shares, taken from the models so they never drift apart.
-VisibilityName = Literal[tuple(Visibility.values)]
-OrganizationKind = Literal[tuple(Organization.Kind.values)]
+#: The enumerations the API shares, taken from the models so they never drift apart
+#: (a type checker only knows them as strings: it cannot read the models' choices).
+if TYPE_CHECKING:
+    VisibilityName = str
+    OrganizationKind = str
+else:
+    VisibilityName = Literal[tuple(Visibility.values)]
+    OrganizationKind = Literal[tuple(Organization.Kind.values)]
+
+
+def NotSent(**constraints: Any) -> Any:
+    """The default of a field a patch may leave out. Sent, it must not be null (the
+    OpenAPI type stays non-nullable); left out, it is not applied (``exclude_unset``)."""
+    return Field(None, **constraints)

@@ -571,8 +571,8 @@ class DemoGenerator:
             former = np.concatenate([np.zeros(len(src), bool), np.ones(len(f_src), bool)])
             keep = (dst_all >= 0) & (dst_all < src_all)
             src_all, dst_all, former = src_all[keep], dst_all[keep], former[keep]
-            key = src_all * n + dst_all
-            key, first = np.unique(key, return_index=True)
+            pair_key = src_all * n + dst_all
+            _unique, first = np.unique(pair_key, return_index=True)
             src_all, dst_all, former = src_all[first], dst_all[first], former[first]
             k = len(src_all)
             if filled + 2 * k > len(reservoir):

@@ -74,7 +74,8 @@ def _buying_centre(org_id: int, limit: int = 6) -> list[tuple[int, str]]:
         .order_by("id")
         .values_list("person_id", "buying_role")[:60]
     )
-    chosen, seen = [], set()
+    chosen: list[tuple[int, str]] = []
+    seen: set[int] = set()
     for pid, role in sorted(
         staff, key=lambda r: (r[1] == "", _ROLE_ORDER.index(r[1]) if r[1] else 0)
     ):
@@ -154,8 +155,8 @@ def build_projects(tenant: Tenant, org_ids, *, now: datetime, seed: int) -> dict
         theirs = _buying_centre(org.pk)
         for pid, role in theirs:
             actions.add_member(anna, project, _person(pid), role)
-        team = []
-        if org == anchor:
+        team: list[tuple[int, str]] = []
+        if org == anchor and anna.person_id and jana.person_id:
             team = [(anna.person_id, "account_owner"), (jana.person_id, "sales")]
         helpers = [
             p

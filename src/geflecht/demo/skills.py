@@ -140,7 +140,7 @@ def add_demo_skills(tenant: Tenant, plan, *, seed: int, now, stamp: str) -> dict
 
 #: The issue's own questions must find something in every demo, even with 200 people:
 #: firms within this distance of Stuttgart get laser cutting or injection moulding.
-SHOWCASE = (
+SHOWCASE: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("laserschneiden", "abkanten"), ("metalworking", "precision_tools", "tool_making")),
     (("spritzguss", "werkzeugbau"), ("plastics", "tool_making")),
     (("5-achs-fraesen",), ("precision_tools", "tool_making", "metalworking")),
@@ -161,11 +161,11 @@ def _showcase(tenant: Tenant, key_to_id: dict[str, int], stamp: str) -> int:
         .order_by("id")
         .values_list("organization_id", "latitude", "longitude", "organization__industry")
     )
-    near = sorted(
+    by_distance = sorted(
         (haversine_km(stuttgart.latitude, stuttgart.longitude, lat, lon), org, industry)
         for org, lat, lon, industry in sites
     )
-    near = [(org, industry) for km, org, industry in near if km <= SHOWCASE_KM]
+    near = [(org, industry) for km, org, industry in by_distance if km <= SHOWCASE_KM]
     chosen: list[tuple[int, tuple[str, ...]]] = []
     for _round in range(2):
         for keys, industries in SHOWCASE:

@@ -68,7 +68,7 @@ def create_event(
     if fields.get("kind", EventKind.TRADE_FAIR) not in EventKind.values:
         raise ValidationError({"kind": _("Unknown kind %(k)r.") % {"k": fields["kind"]}})
     event = Event(
-        tenant_id=user.tenant_id,
+        tenant_id=user.tenant_pk,
         name=name.strip(),
         start_date=start_date,
         end_date=end_date or start_date,
@@ -121,7 +121,7 @@ def add_attendance(
             .first()
         )
     if row is None:
-        row = Attendance(tenant_id=user.tenant_id, event=event, person=person, source=source)
+        row = Attendance(tenant_id=user.tenant_pk, event=event, person=person, source=source)
     row.organization = organization or row.organization
     row.role = role
     row.booth = booth[:60] or row.booth
@@ -160,7 +160,7 @@ def add_target(
     if organization is not None and not can_see(user, organization):
         raise ValidationError({"organization": _("This organisation does not exist.")})
     target, _created = EventTarget.objects.get_or_create(
-        tenant_id=user.tenant_id,
+        tenant_id=user.tenant_pk,
         event=event,
         person=person,
         organization=organization,
@@ -266,7 +266,7 @@ class _OrgBook:
     def __init__(self, user: User) -> None:
         self.user = user
         self.by_name: dict[str, Organization] = {}
-        shared = Organization.objects.filter(tenant_id=user.tenant_id, visibility="company")
+        shared = Organization.objects.filter(tenant_id=user.tenant_pk, visibility="company")
         for org in shared.order_by("id"):
             self.by_name.setdefault(normalize_org(org.name), org)
         self.created = 0
@@ -367,8 +367,7 @@ def _import_row(
     if not has_name:
         if not rec.organization:
             raise ValidationError({"name": _("neither a name nor a company")})
-        org = orgs.get(rec.organization, city)
-        _count(report, _attend(user, event, None, org, role, booth))
+        _count(report, _attend(user, event, None, orgs.get(rec.organization, city), role, booth))
         return
     warnings: list[str] = []
     prep = prepare_contact(rec, warnings)
@@ -383,11 +382,12 @@ def _import_row(
     )
     org = orgs.get(prep.org, city) if prep.org else None
     if match.certain:
+        assert match.certain[0].pid is not None  # people are indexed once saved
         person = Person.objects.get(pk=match.certain[0].pid)
         report.matched += 1
     else:
         person = people_actions.create_person(
-            tenant=user.tenant,
+            tenant=user.company,
             title=prep.title,
             first_name=prep.first,
             last_name=prep.last,
@@ -475,11 +475,11 @@ def log_meetings(
             _("At most %(n)s meetings per log; split the list.") % {"n": MAX_MEETING_ROWS}
         )
     ids = {r.colleague_id for r in rows} | {r.person_id for r in rows}
-    visible = {p.pk: p for p in Person.objects.filter(tenant_id=user.tenant_id, pk__in=ids)}
+    visible = {p.pk: p for p in Person.objects.filter(tenant_id=user.tenant_pk, pk__in=ids)}
     visible = {pk: p for pk, p in visible.items() if can_see(user, p)}
     ours = set(
         Position.objects.filter(
-            tenant_id=user.tenant_id,
+            tenant_id=user.tenant_pk,
             person_id__in=list(visible),
             organization__kind=Organization.Kind.OWN,
             end_date__isnull=True,
@@ -554,7 +554,7 @@ def log_meetings(
         return result
     with transaction.atomic():
         stored = record_interactions(
-            tenant=user.tenant, items=[i for _n, i in items], recorded_by=user, now=now
+            tenant=user.company, items=[i for _n, i in items], recorded_by=user, now=now
         )
         for (n, item), outcome in zip(items, stored, strict=True):
             if isinstance(outcome, ValidationError):
@@ -574,7 +574,7 @@ def _mark_attended(user: User, event: Event, person_id: int, role: str) -> None:
     )
     if not updated:
         Attendance.objects.create(
-            tenant_id=user.tenant_id,
+            tenant_id=user.tenant_pk,
             event=event,
             person_id=person_id,
             role=role,
@@ -591,7 +591,7 @@ def attendees_from_interaction(
     have = set(Attendance.objects.filter(event=event).values_list("person_id", flat=True))
     rows = [
         Attendance(
-            tenant_id=user.tenant_id,
+            tenant_id=user.tenant_pk,
             event=event,
             person_id=pid,
             role=AttendanceRole.STAFF if pid in staff else AttendanceRole.VISITOR,

@@ -212,5 +212,12 @@ class EventTarget(TenantOwned):
             ),
         ]
 
+    @property
+    def label(self) -> str:
+        """The target person's name, or the organisation's (one of the two is set)."""
+        if self.person is not None:
+            return self.person.full_name
+        return self.organization.name if self.organization is not None else ""
+
     def __str__(self) -> str:
         return f"{self.person or self.organization} @ {self.event}"

@@ -47,7 +47,7 @@ def events(user: User, *, when: str = "all", today: date | None = None) -> Query
     """The tenant's events (``when``: all, upcoming, past), with visible attendee counts
     and ``seen_site_id``: the site, when the user may see its organisation."""
     today = today or timezone.localdate()
-    rows = Event.objects.filter(tenant_id=user.tenant_id)
+    rows = Event.objects.filter(tenant_id=user.tenant_pk)
     if when == "upcoming":
         rows = rows.filter(end_date__gte=today).order_by("start_date", "name", "id")
     elif when == "past":
@@ -75,7 +75,7 @@ def event(user: User, pk: int) -> Event:
 def attendances(user: User, ev: Event) -> QuerySet[Attendance]:
     """Attendance rows the user may see: visible people and exhibiting organisations."""
     return (
-        Attendance.objects.filter(event=ev, tenant_id=user.tenant_id)
+        Attendance.objects.filter(event=ev, tenant_id=user.tenant_pk)
         .filter(seen_rows_q(user))
         .select_related("person", "organization")
         .order_by("role", "person__last_name", "organization__name", "id")
@@ -84,7 +84,7 @@ def attendances(user: User, ev: Event) -> QuerySet[Attendance]:
 
 def targets(user: User, ev: Event) -> list[EventTarget]:
     rows = (
-        EventTarget.objects.filter(event=ev, tenant_id=user.tenant_id)
+        EventTarget.objects.filter(event=ev, tenant_id=user.tenant_pk)
         .filter(seen_rows_q(user))
         .select_related("person", "organization", "chosen_by")
         .order_by("id")
@@ -102,7 +102,7 @@ def _attendee_ids(user: User, ev: Event) -> list[int]:
 
 def _our_staff(user: User, ev: Event) -> list[int]:
     """Our people at the fair: staff rows, and any attendee who works for us."""
-    ours = set(_own_company_people(user.tenant_id))
+    ours = set(_own_company_people(user.tenant_pk))
     rows = (
         Attendance.objects.filter(event=ev, person__isnull=False)
         .filter(seen_rows_q(user))
@@ -156,32 +156,36 @@ class KnownAttendee:
 
 def who_we_know(user: User, ev: Event, *, limit: int = 200) -> list[KnownAttendee]:
     """Attendees one of us knows (any colleague's tie the user may see), strongest first."""
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     ties = _Ties(snap, user.pk)
-    ours = set(_own_company_people(user.tenant_id))
-    rows = [a for a in attendances(user, ev) if a.person_id and a.person_id not in ours]
-    found: list[tuple[Attendance, float, list[tuple[int, float]]]] = []
-    for row in rows:
-        node = snap.node(row.person_id)
+    ours = set(_own_company_people(user.tenant_pk))
+    rows = [
+        (a, a.person)
+        for a in attendances(user, ev)
+        if a.person is not None and a.person_id not in ours
+    ]
+    found: list[tuple[Attendance, Person, float, list[tuple[int, float]]]] = []
+    for row, person in rows:
+        node = snap.node(person.pk)
         if node is None:
             continue
         knowers = [(snap.person(n), s) for n, s in ties.of(node).items() if snap.person(n) in ours]
         if knowers:
             knowers.sort(key=lambda k: -k[1])
-            found.append((row, knowers[0][1], knowers))
-    found.sort(key=lambda f: (-f[1], f[0].person.last_name))
+            found.append((row, person, knowers[0][1], knowers))
+    found.sort(key=lambda f: (-f[2], f[1].last_name))
     found = found[:limit]
-    people = Person.objects.in_bulk({pid for _r, _s, ks in found for pid, _ in ks})
-    employers = _employers([r.person_id for r, _s, _k in found])
+    people = Person.objects.in_bulk({pid for _r, _p, _s, ks in found for pid, _ in ks})
+    employers = _employers([p.pk for _r, p, _s, _k in found])
     return [
         KnownAttendee(
             row,
-            row.person,
+            person,
             strength,
             tuple(Knower(people[pid], s) for pid, s in knowers[:5] if pid in people),
-            employers.get(row.person_id, ""),
+            employers.get(person.pk, ""),
         )
-        for row, strength, knowers in found
+        for row, person, strength, knowers in found
     ]
 
 
@@ -215,8 +219,10 @@ class TargetRow:
 
 
 def _target_people(user: User, target: EventTarget, limit: int = 50) -> list[Person]:
-    if target.person_id:
+    if target.person is not None:
         return [target.person]
+    if target.organization_id is None:
+        return []
     return list(
         visible_people(user)
         .filter(positions__organization_id=target.organization_id, positions__end_date__isnull=True)
@@ -232,7 +238,7 @@ def target_brokers(user: User, ev: Event, *, lang: str = "en") -> list[TargetRow
     is the strongest from the user whose first hop is an attendee at the fair (someone
     to speak to there), else from any of our staff at the fair.
     """
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     ties = _Ties(snap, user.pk)
     attendee_ids = set(_attendee_ids(user, ev))
     attendee_nodes = snap.nodes(attendee_ids)
@@ -253,7 +259,7 @@ def target_brokers(user: User, ev: Event, *, lang: str = "en") -> list[TargetRow
         broker_people = Person.objects.in_bulk([b[0] for b in brokers[:10]])
         # Paths to the first ten people suffice: a search per person is the costly part.
         path = _best_path(user, snap, me, goals[:10], attendee_nodes, staff_nodes, lang)
-        label = target.person.full_name if target.person_id else target.organization.name
+        label = target.label
         out.append(
             TargetRow(
                 target,
@@ -337,7 +343,7 @@ def meeting_plan(
         return MeetingPlan((), (), _("Nobody of us is listed for this event yet."))
     known = list(known) if known is not None else who_we_know(user, ev)
     target_rows = list(target_rows) if target_rows is not None else target_brokers(user, ev)
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     visible_ties = _Ties(snap, user.pk)
     staff_people = Person.objects.in_bulk(staff)
     tz = timezone.get_current_timezone()
@@ -434,7 +440,7 @@ def organizations_for_targets(user: User) -> QuerySet[Organization]:
 
 
 def visible_event_person(user: User, pk: int) -> Person:
-    person = Person.objects.filter(tenant_id=user.tenant_id, pk=pk).filter(visible_q(user)).first()
+    person = Person.objects.filter(tenant_id=user.tenant_pk, pk=pk).filter(visible_q(user)).first()
     if person is None:
         raise NotFound(_("No person with id %(id)s.") % {"id": pk})
     return person

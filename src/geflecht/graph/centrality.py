@@ -193,7 +193,7 @@ def betweenness(
     n = G.n
     start, end, indices, _, weight = G._arrays()
     exact = k is None or k >= n
-    if exact:
+    if k is None or exact:
         sources = np.arange(n, dtype=np.int64)
     else:
         if k < 1:

@@ -136,7 +136,7 @@ def _search_walk(
     min_s: float,
     blocked: np.ndarray,
     allow: np.ndarray,
-    first_nodes: np.ndarray,
+    first_nodes: np.ndarray | None,
     first_mode: int,
 ) -> list[int] | None:
     """Best s-t walk under the constraints (marks in the workspace must be set)."""
@@ -491,4 +491,4 @@ def best_group_paths(
                    if wt < np.inf)  # fmt: skip
     if limit is not None:
         order = order[: int(limit)]
-    return [_make_path(G, walks[i]) for _, _, i in order]
+    return [_make_path(G, walk) for _, _, i in order if (walk := walks[i]) is not None]

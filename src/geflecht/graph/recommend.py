@@ -340,7 +340,8 @@ def evaluate_link_prediction(
     train = Graph.from_edges(n, u[~hide], v[~hide], s[~hide])
     hu, hv = u[hide], v[hide]
     existing = set((u * n + v).tolist())
-    neg_u, neg_v = [], []
+    neg_u: list[int] = []
+    neg_v: list[int] = []
     while len(neg_u) < negatives * len(hu):
         a, b = (int(x) for x in rng.integers(0, n, 2))
         if a != b and min(a, b) * n + max(a, b) not in existing:

@@ -394,8 +394,9 @@ class Graph:
         keep = src < indices
         return src[keep], indices[keep].astype(np.int64), strength[keep]
 
-    def to_scipy(self, *, weight: str = "strength"):
-        """The adjacency matrix as ``scipy.sparse.csr_array`` with strength or weight data."""
+    def to_scipy(self, *, weight: str | None = "strength"):
+        """The adjacency matrix as ``scipy.sparse.csr_array`` with strength or weight data
+        (ones for ``weight=None``)."""
         import scipy.sparse as sp
 
         indptr, indices, strength, w = self.csr()

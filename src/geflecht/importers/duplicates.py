@@ -41,11 +41,11 @@ def duplicate_pairs(
     newest = Person.objects.aggregate(m=Max("id"))["m"]
     found = remembered(
         f"dups:{user.pk}:{limit}:{min_score}",
-        (newest, graph_version(user.tenant_id), int(time.time() // 300)),
+        (newest, graph_version(user.tenant_pk), int(time.time() // 300)),
         lambda: find_duplicates(user, min_score=min_score, limit=limit),
         wait=wait,
     )
-    if found is PENDING:
+    if isinstance(found, Pending):
         return PENDING
     # An answer from a moment ago may name someone who has become private since.
     people = visible_people(user).in_bulk(

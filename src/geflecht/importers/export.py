@@ -46,7 +46,8 @@ def _people(user: User) -> Iterator[Person]:
 
 
 def _position(person: Person) -> Position | None:
-    current = sorted(person.current, key=lambda p: (p.start_date is None, p.pk))
+    prefetched: list[Position] = person.current  # type: ignore[attr-defined]  # to_attr above
+    current = sorted(prefetched, key=lambda p: (p.start_date is None, p.pk))
     return current[0] if current else None
 
 

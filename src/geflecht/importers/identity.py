@@ -250,24 +250,24 @@ class IdentityIndex:
             .order_by("person_id")
             .iterator(chunk_size=20_000)
         ):
-            if (k := index.by_pid.get(pid)) is not None:
-                k.emails.add(email)
+            if (known := index.by_pid.get(pid)) is not None:
+                known.emails.add(email)
         for pid, number in (
             ContactPhone.objects.filter(person__in=people)
             .values_list("person_id", "number")
             .order_by("person_id")
             .iterator(chunk_size=20_000)
         ):
-            if (k := index.by_pid.get(pid)) is not None:
-                k.phones.add(number)
+            if (known := index.by_pid.get(pid)) is not None:
+                known.phones.add(number)
         for pid, org in (
             Position.objects.filter(person__in=people, end_date__isnull=True)
             .values_list("person_id", "organization__name")
             .iterator(chunk_size=20_000)
         ):
-            if (k := index.by_pid.get(pid)) is not None:
-                k.orgs.add(normalize_org(org))
-        for k in sorted(index.by_pid.values(), key=lambda k: k.pid):
+            if (known := index.by_pid.get(pid)) is not None:
+                known.orgs.add(normalize_org(org))
+        for k in sorted(index.by_pid.values(), key=lambda k: k.pid or 0):
             index._register(k)
         return index
 
@@ -343,7 +343,7 @@ class IdentityIndex:
         full = f"{first} {last}".strip()
         seen: set[int] = {id(k) for k in certain}
         exact: list[Known] = []
-        candidates = []
+        candidates: list[tuple[Known, float, str, tuple[str, ...]]] = []
         same_name = 0
         for k in self.by_full.get(full, ()):
             if id(k) in seen:

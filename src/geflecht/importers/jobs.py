@@ -55,7 +55,7 @@ def start_import(
     require_writer(user)
     suffix = Path(file_name).suffix.lower()[:10]
     job = ImportJob.objects.create(
-        tenant_id=user.tenant_id, owner=user, file_name=file_name[:255], private=private
+        tenant_id=user.tenant_pk, owner=user, file_name=file_name[:255], private=private
     )
     folder = Path(settings.DATA_DIR) / "imports"
     folder.mkdir(parents=True, exist_ok=True)

@@ -443,7 +443,7 @@ class _ContactLoader:
     def _load_caches(self) -> None:
         # The generation first: an import writing while the caches load makes the next
         # batch load them again, never the other way round.
-        self.generation = _generation(self.user.tenant_id)
+        self.generation = _generation(self.user.tenant_pk)
         self.index = IdentityIndex.for_user(self.user)
         # The employers this import may name: those everyone who will see its people may
         # see, and the user's own narrower ones, which a shared import then shares too.
@@ -451,7 +451,7 @@ class _ContactLoader:
         self.to_share: set[int] = set()
         newcomer = Organization(visibility=self.visibility, owner_id=self.owner_id)
         rows = (
-            Organization.objects.filter(tenant_id=self.user.tenant_id)
+            Organization.objects.filter(tenant_id=self.user.tenant_pk)
             .filter(visible_q(self.user))
             .order_by("pk")
             .values_list("pk", "name", "visibility", "owner_id")
@@ -467,7 +467,7 @@ class _ContactLoader:
                     self.to_share.add(pk)
         self.sites: dict[tuple[int, str, str], int] = {}
         for pk, org_id, city, street in Site.objects.filter(
-            tenant_id=self.user.tenant_id
+            tenant_id=self.user.tenant_pk
         ).values_list("pk", "organization_id", "city", "street"):
             self.sites.setdefault((org_id, city.casefold(), street.casefold()), pk)
 
@@ -502,7 +502,7 @@ class _ContactLoader:
     def _write_atomically(self, batch: list[_Prepared]) -> None:
         try:
             with transaction.atomic():
-                if _lock_imports(self.user.tenant_id) != self.generation:
+                if _lock_imports(self.user.tenant_pk) != self.generation:
                     # Another import wrote since: match against what it created, too.
                     self._load_caches()
                 delta = self._write(batch)
@@ -563,8 +563,8 @@ class _ContactLoader:
                     ):
                         try:
                             merge_people(
-                                Person(pk=target.pid, tenant_id=self.user.tenant_id),
-                                Person(pk=extra.pid, tenant_id=self.user.tenant_id),
+                                Person(pk=target.pid, tenant_id=self.user.tenant_pk),
+                                Person(pk=extra.pid, tenant_id=self.user.tenant_pk),
                                 by=self.user,
                             )
                         except ValidationError:  # e.g. both have user accounts: a human decides
@@ -607,7 +607,7 @@ class _ContactLoader:
         return delta
 
     def _store(self, plans: list[_Plan], delta: _Delta) -> None:
-        tenant_id = self.user.tenant_id
+        tenant_id = self.user.tenant_pk
         # Organisations and sites first: positions point at them.
         missing_orgs: dict[str, str] = {}
         for plan in plans:
@@ -663,7 +663,7 @@ class _ContactLoader:
                 )
                 outcome.append("created")
                 continue
-            person = pending.get(id(k)) or people[k.pid]
+            person = pending.get(id(k)) or people[k.pid]  # type: ignore[index]  # a saved one
             touched = _fill(person, prep)
             if touched and k.pid is not None:
                 changed.add(k.pid)
@@ -699,8 +699,11 @@ class _ContactLoader:
                 "person_id", flat=True
             )
         )
-        emails, phones, positions = [], [], []
+        emails: list[tuple[int, str, str, bool]] = []
+        phones: list[tuple[int, str, str]] = []
+        positions: list[tuple] = []
         for plan in plans:
+            assert plan.target.pid is not None  # every target was saved above
             pid = plan.target.pid
             for e, label in plan.emails:
                 emails.append((pid, e, label, pid not in has_email))
@@ -814,7 +817,7 @@ class _InteractionLoader:
         self.batch: list[InteractionRecord] = []
         self.bulk: list[InteractionRecord] = []
         self.batches = 0
-        self.generation = _generation(user.tenant_id)
+        self.generation = _generation(user.tenant_pk)
 
     def feed(self, rec: ContactRecord | InteractionRecord) -> None:
         if not isinstance(rec, InteractionRecord):
@@ -863,7 +866,7 @@ class _InteractionLoader:
         known_before = dict(self.pid_of)
         try:
             with transaction.atomic():
-                if _lock_imports(self.user.tenant_id) != self.generation:
+                if _lock_imports(self.user.tenant_pk) != self.generation:
                     # Another import may have created people for these addresses since.
                     self.pid_of.clear()
                 people, counts, problems, ignored = self._write(batch)
@@ -911,13 +914,15 @@ class _InteractionLoader:
                     self.pid_of.setdefault(email, pid)
 
     def _write(self, batch: list[InteractionRecord]):
-        people, counts, problems, ignored = Counts(), Counts(), [], Counter()
+        people, counts = Counts(), Counts()
+        problems: list[ParseProblem] = []
+        ignored: Counter[str] = Counter()
         # Messages and events stored before (a re-import) change nothing: leave them out
         # before any other work, so that a re-import costs one query per batch.
         ids = [rec.external_id[:300] for rec in batch if rec.external_id]
         known = set(
             Interaction.objects.filter(
-                tenant_id=self.user.tenant_id, source=self.source, external_id__in=ids
+                tenant_id=self.user.tenant_pk, source=self.source, external_id__in=ids
             ).values_list("external_id", flat=True)
         )
         if known:
@@ -937,13 +942,13 @@ class _InteractionLoader:
                     continue
                 fresh[p.email] = self._minimal_person(p.email, p.display_name)
         if fresh:
-            ids = _insert_new(Person, PERSON_FIELDS, list(fresh.values()), _stamp())
+            new_ids = _insert_new(Person, PERSON_FIELDS, list(fresh.values()), _stamp())
             insert_rows(
                 ContactEmail,
                 ["person", "email", "label", "is_primary"],
-                [(pk, email, "", True) for email, pk in zip(fresh, ids, strict=True)],
+                [(pk, email, "", True) for email, pk in zip(fresh, new_ids, strict=True)],
             )
-            self.pid_of.update(zip(fresh, ids, strict=True))
+            self.pid_of.update(zip(fresh, new_ids, strict=True))
             people.created += len(fresh)
 
         items: list[InteractionInput] = []
@@ -979,7 +984,7 @@ class _InteractionLoader:
             records.append(rec)
         if not items:
             return people, counts, problems, ignored
-        results = record_interactions(tenant=self.user.tenant, items=items, recorded_by=self.user)
+        results = record_interactions(tenant=self.user.company, items=items, recorded_by=self.user)
         seen: set[int] = set()
         for rec, result in zip(records, results, strict=True):
             if isinstance(result, ValidationError):

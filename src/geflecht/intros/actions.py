@@ -125,9 +125,8 @@ def ask_for_introduction(
         raise ValidationError(
             {"target": _("You know %(name)s directly.") % {"name": target.full_name}}
         )
-    if broker is None:
-        chosen = candidates[0]
-    else:
+    chosen: tuple[Person, bool] | None = candidates[0]
+    if broker is not None:
         chosen = next((c for c in candidates if c[0].pk == broker.pk), None)
         if chosen is None:
             raise ValidationError(
@@ -136,14 +135,15 @@ def ask_for_introduction(
                     % {"name": target.full_name}
                 }
             )
+    assert chosen is not None  # candidates is not empty, and a missing broker was refused
     person, hidden = chosen
     broker_user = User.objects.filter(
-        tenant_id=user.tenant_id, person=person, is_active=True
+        tenant_id=user.tenant_pk, person=person, is_active=True
     ).first()
     if broker_user is not None and broker_user.pk == user.pk:
         broker_user = None
     duplicate = IntroRequest.objects.filter(
-        tenant_id=user.tenant_id,
+        tenant_id=user.tenant_pk,
         requester=user,
         target=target,
         broker=person,
@@ -155,7 +155,7 @@ def ask_for_introduction(
             % {"broker": person.full_name, "name": target.full_name, "id": duplicate.pk}
         )
     return IntroRequest.objects.create(
-        tenant_id=user.tenant_id,
+        tenant_id=user.tenant_pk,
         requester=user,
         broker=person,
         broker_user=broker_user,
@@ -172,7 +172,7 @@ def _locked(user: User, request_id: int) -> IntroRequest:
     """The request, locked, when ``user`` takes part in it (else it does not exist)."""
     found = (
         IntroRequest.objects.select_for_update()
-        .filter(tenant_id=user.tenant_id, pk=request_id)
+        .filter(tenant_id=user.tenant_pk, pk=request_id)
         .first()
     )
     if found is None or user.pk not in (found.requester_id, found.broker_user_id):
@@ -274,7 +274,7 @@ def mark_introduced(
     if requester.person is None or not can_see(requester, target):
         raise ValidationError(_("The requester can no longer see this person."))
     visibility = "company" if target.visibility == "company" else "private"
-    x, y = sorted([requester.person_id, target.pk])
+    x, y = sorted([requester.person.pk, target.pk])
     existing = (
         Relationship.objects.filter(tenant_id=req.tenant_id, person_a_id=x, person_b_id=y)
         .exclude(visibility="private")
@@ -291,7 +291,7 @@ def mark_introduced(
     if not req.hidden_hop and can_see(requester, req.broker):
         participants.insert(0, (req.broker_id, "sender"))
     interaction = network_actions.record_interaction(
-        tenant=requester.tenant,
+        tenant=requester.company,
         recorded_by=requester,
         now=now,
         kind=channel,

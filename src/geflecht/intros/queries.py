@@ -21,7 +21,7 @@ from geflecht.network.reach import IntroPath, PathOptions, introduction_paths
 
 def _base(user: User) -> QuerySet[IntroRequest]:
     return (
-        IntroRequest.objects.filter(tenant_id=user.tenant_id)
+        IntroRequest.objects.filter(tenant_id=user.tenant_pk)
         .select_related("requester__person", "broker", "broker_user", "target", "event")
         .order_by("-created_at", "-id")
     )
@@ -107,9 +107,9 @@ def open_counts(user: User) -> tuple[int, int]:
     """(incoming to answer, my outgoing still open) for the dashboard."""
     return (
         IntroRequest.objects.filter(
-            tenant_id=user.tenant_id, broker_user=user, status__in=ACTIVE
+            tenant_id=user.tenant_pk, broker_user=user, status__in=ACTIVE
         ).count(),
         IntroRequest.objects.filter(
-            tenant_id=user.tenant_id, requester=user, status__in=ACTIVE
+            tenant_id=user.tenant_pk, requester=user, status__in=ACTIVE
         ).count(),
     )

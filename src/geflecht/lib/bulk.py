@@ -16,7 +16,7 @@ from django.db import connection, models
 
 def table_columns(model: type[models.Model], fields: Sequence[str]) -> list[str]:
     """The database column names of ``fields`` (``person`` -> ``person_id``)."""
-    return [model._meta.get_field(name).column for name in fields]
+    return [model._meta.get_field(name).column for name in fields]  # type: ignore[union-attr,misc]
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> int:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Literal, TypeVar, overload
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,6 +47,19 @@ class Pending:
 PENDING = Pending()
 
 
+@overload
+def remembered(
+    key: str,
+    version: Hashable,
+    compute: Callable[[], T],
+    *,
+    ttl: int = ...,
+    wait: Literal[True] = ...,
+) -> T: ...
+@overload
+def remembered(
+    key: str, version: Hashable, compute: Callable[[], T], *, ttl: int = ..., wait: bool
+) -> T | Pending: ...
 def remembered(
     key: str,
     version: Hashable,

@@ -16,6 +16,8 @@ and a hop shows only the strength of the rows the user may see
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
@@ -52,7 +54,7 @@ def visible_q(user, prefix: str = "") -> Q:
     q = Q(**{f"{p}visibility": Visibility.COMPANY}) | Q(**{f"{p}owner_id": user.pk})
     cached = getattr(user, "_geflecht_teammates", None)
     if cached is not None:
-        mates = sorted(cached)
+        mates: list[int] | models.QuerySet = sorted(cached)
     else:
         # A subquery, not a list: the caller's query stays one round trip.
         from geflecht.accounts.models import User
@@ -75,7 +77,7 @@ def visible_sql(user, alias: str) -> tuple[str, list]:
     return condition, [Visibility.COMPANY, user.pk, Visibility.TEAM, user.pk]
 
 
-class VisibleToMixin:
+class VisibleQuerySet(models.QuerySet):
     """``Model.objects.visible_to(user)``: the records of the user's tenant the user may see.
 
     The one queryset form of :func:`visible_q`. A model whose visibility is another
@@ -83,15 +85,11 @@ class VisibleToMixin:
     relation in ``visible_through``.
     """
 
-    def visible_to(self, user):
+    def visible_to(self, user) -> Self:
         if user is None or not user.is_authenticated or user.tenant_id is None:
             return self.none()
         through = getattr(self.model, "visible_through", "")
         return self.filter(tenant_id=user.tenant_id).filter(visible_q(user, through))
-
-
-class VisibleQuerySet(VisibleToMixin, models.QuerySet):
-    pass
 
 
 def can_see(user, obj) -> bool:

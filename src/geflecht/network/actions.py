@@ -69,7 +69,7 @@ ProgressFn = Callable[[int, int], None]
 
 def bump_graph_version(
     tenant_id: int,
-    changed: Iterable[Relationship] = (),
+    changed: Iterable[Relationship | _Rel] = (),
     *,
     removed: Iterable[tuple[int, int, int | None]] = (),
     full: bool = False,
@@ -84,7 +84,7 @@ def bump_graph_version(
     state, _created = GraphState.objects.select_for_update().get_or_create(tenant_id=tenant_id)
     version = state.version + 1
     GraphState.objects.filter(pk=state.pk).update(version=version)
-    rows = [
+    rows: list[tuple[int, int, int | None, int | None, float | None, int | None, bool]] = [
         (
             tenant_id,
             version,
@@ -652,7 +652,7 @@ def create_relationship(
         raise ValidationError({"rating": _("The rating must be between 1 and 5.")})
     x, y = canonical(a.pk, b.pk)
     private = visibility == "private"
-    scope = Relationship.objects.filter(tenant_id=user.tenant_id, person_a_id=x, person_b_id=y)
+    scope = Relationship.objects.filter(tenant_id=user.tenant_pk, person_a_id=x, person_b_id=y)
     scope = (
         scope.filter(visibility="private", owner=user)
         if private
@@ -661,7 +661,7 @@ def create_relationship(
     rel = scope.select_for_update().first()
     if rel is None:
         rel = Relationship(
-            tenant_id=user.tenant_id,
+            tenant_id=user.tenant_pk,
             person_a_id=x,
             person_b_id=y,
             owner=user,
@@ -672,7 +672,7 @@ def create_relationship(
         rel.rating = rating
     rel.full_clean()
     rel.save()
-    recompute_pairs(user.tenant_id, [(x, y)])
+    recompute_pairs(user.tenant_pk, [(x, y)])
     rel.refresh_from_db()
     return rel
 
@@ -1025,7 +1025,7 @@ def _write_strengths(ids: np.ndarray, values: np.ndarray, last_days: np.ndarray)
                     for row in rows:
                         copy.write_row(row)
             else:
-                cursor.executemany("INSERT INTO geflecht_strength VALUES (%s, %s, %s)", rows)
+                cursor.executemany("INSERT INTO geflecht_strength VALUES (%s, %s, %s)", list(rows))
         # One set-based UPDATE (UPDATE ... FROM: PostgreSQL, SQLite >= 3.33) instead of one
         # statement per row.
         evidence = "'{}'::jsonb" if connection.vendor == "postgresql" else "'{}'"

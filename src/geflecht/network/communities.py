@@ -65,13 +65,13 @@ def communities_of(snap: TenantGraph) -> np.ndarray:
 
 def modularity_of(user: User) -> float:
     """The modularity of the company's partition (how clearly the communities separate)."""
-    return _louvain(current_graph(user.tenant_id))[2]
+    return _louvain(current_graph(user.tenant_pk))[2]
 
 
 def communities(user: User, *, limit: int = 30, top: int = 3) -> list[Community]:
     """The largest communities as ``user`` sees them, largest first: only people the
     user may see count and are named, and only those with a tie in the user's view."""
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     view = snap.view_for(user.pk)
     labels = communities_of(snap)
     visible = snap.visible_nodes(user.pk)

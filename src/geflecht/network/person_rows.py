@@ -81,7 +81,7 @@ def explained_relationships(
     )
     jobs = current_jobs(others)
     if histories is None:
-        histories = pair_histories(user.tenant_id, rels)
+        histories = pair_histories(user.tenant_pk, rels)
     now, params = timezone.now(), strength_params()
     rows = []
     for rel in rels:
@@ -155,14 +155,11 @@ def timeline_entries(
     user: User, interaction_ids: list[int], *, leave_out: int | None = None
 ) -> list[TimelineEntry]:
     interactions = Interaction.objects.filter(pk__in=interaction_ids).order_by("-occurred_at")
+    shown = InteractionParticipant.objects.filter(_shown(user))
+    if leave_out is not None:
+        shown = shown.exclude(person_id=leave_out)
     interactions = interactions.prefetch_related(
-        Prefetch(
-            "participations",
-            queryset=InteractionParticipant.objects.filter(_shown(user))
-            .exclude(person_id=leave_out)
-            .select_related("person")
-            .order_by("id"),
-        )
+        Prefetch("participations", queryset=shown.select_related("person").order_by("id"))
     )
     return [TimelineEntry(i, [p.person for p in i.participations.all()][:8]) for i in interactions]
 
@@ -178,7 +175,7 @@ def new_ties(user: User, *, lang: str = "en", days: int = 30) -> list[Relationsh
         .filter(last_interaction_at__gte=since)
         .order_by("-strength")[:200]
     )
-    histories = pair_histories(user.tenant_id, active)
+    histories = pair_histories(user.tenant_pk, active)
     fresh = [
         r
         for r in active

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import Case, Count, Q, When
@@ -25,11 +26,16 @@ from geflecht.network.strength import (
 )
 from geflecht.people.models import Person
 
+if TYPE_CHECKING:
+    from geflecht.network.actions import _Rel
+
 # Roles that start an exchange: who sent, called or organised it.
 STARTERS = ("sender", "organiser")
 
 
-def pair_histories(tenant_id: int, rels: Sequence[Relationship]) -> dict[int, list[Evidence]]:
+def pair_histories(
+    tenant_id: int, rels: Sequence[Relationship | _Rel]
+) -> dict[int, list[Evidence]]:
     """The evidence of each relationship: the interactions both people took part in.
 
     Three queries per 5,000 pairs at most, and they read only interactions
@@ -74,6 +80,7 @@ def pair_histories(tenant_id: int, rels: Sequence[Relationship]) -> dict[int, li
             (a, b) if activity.get(a, 0) <= activity.get(b, 0) else (b, a)
             for a, b in pairs[start : start + 5000]
         ]
+        params: list
         if connection.vendor == "postgresql":
             params = [[x for x, _ in chunk], [y for _, y in chunk]]
         else:
@@ -133,14 +140,17 @@ def explain_relationship(rel: Relationship, *, now: datetime | None = None) -> S
 def visible_relationships_of(user: User, person_id: int):
     """The relationships of a person that ``user`` may see."""
     return (
-        Relationship.objects.filter(tenant_id=user.tenant_id)
+        Relationship.objects.filter(tenant_id=user.tenant_pk)
         .filter(Q(person_a_id=person_id) | Q(person_b_id=person_id))
         .filter(visible_q(user))
     )
 
 
-def relationship_between(user: User, a: Person, b: Person) -> Relationship | None:
-    """The relationship ``user`` sees between two people: their own row first."""
+def relationship_between(user: User, a: Person | None, b: Person) -> Relationship | None:
+    """The relationship ``user`` sees between two people: their own row first (None when
+    ``a`` is missing, as for a login without a person)."""
+    if a is None:
+        return None
     x, y = sorted([a.pk, b.pk])
     # The user's own restricted row, then a team mate's team row, then the company's.
     mine_first = Case(When(Q(owner_id=user.pk) & ~Q(visibility="company"), then=0), default=1)
@@ -196,7 +206,7 @@ def reconnect_list(
     then = now - timedelta(days=lookback_days)
     params = strength_params()
     rels = list(visible_relationships_of(user, user.person_id))
-    histories = pair_histories(user.tenant_id, rels)
+    histories = pair_histories(user.tenant_pk, rels)
     others = {
         p.pk: p
         for p in Person.objects.filter(
@@ -206,7 +216,7 @@ def reconnect_list(
         )
     }
     if upcoming_events is None:
-        upcoming_events = upcoming_events_of(user.tenant_id, list(others), now=now)
+        upcoming_events = upcoming_events_of(user.tenant_pk, list(others), now=now)
     items = []
     for rel in rels:
         other = others[rel.person_b_id if rel.person_a_id == user.person_id else rel.person_a_id]

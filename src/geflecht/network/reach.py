@@ -170,14 +170,14 @@ def render_paths(
         for i in range(p.hops):
             u, v = p.nodes[i], p.nodes[i + 1]
             person = people[snap.person(v)]
-            shown = visible_hop[(u, v)] and _hop_people_visible(user, snap, u, v)
-            if shown:
+            if visible_hop[(u, v)] and _hop_people_visible(user, snap, u, v):
                 if hidden_by is not None:
                     steps.append(Step(person=None, ask=hidden_by))
                     hidden_by = None
                 # The strength of the rows the user may see, whichever graph the
                 # caller searched (paths_view agrees; the full graph may hold more).
                 seen = snap.seen_strength(user.pk, u, v)
+                assert seen is not None  # a visible hop has a row the user sees
                 known *= seen
                 steps.append(Step(person=person, strength=seen, evidence=explained[(u, v)]))
             else:
@@ -216,8 +216,9 @@ def known_strength(user: User, snap: TenantGraph, path: engine.Path) -> tuple[fl
     :func:`render_paths`, for callers that score paths without rendering them."""
     known, complete = 1.0, True
     for u, v in zip(path.nodes, path.nodes[1:], strict=False):
-        if _hop_visible(user, snap, u, v) and _hop_people_visible(user, snap, u, v):
-            known *= snap.seen_strength(user.pk, u, v)
+        seen = snap.seen_strength(user.pk, u, v)
+        if seen is not None and _hop_people_visible(user, snap, u, v):
+            known *= seen
         else:
             complete = False
     return known, complete
@@ -256,8 +257,8 @@ def _explain_hops(
     q = Q()
     for a, b in pairs:
         q |= Q(person_a_id=a, person_b_id=b)
-    rels = list(Relationship.objects.filter(q, tenant_id=user.tenant_id).filter(visible_q(user)))
-    histories = pair_histories(user.tenant_id, rels)
+    rels = list(Relationship.objects.filter(q, tenant_id=user.tenant_pk).filter(visible_q(user)))
+    histories = pair_histories(user.tenant_pk, rels)
     now, params = timezone.now(), strength_params()
     best: dict[tuple[int, int], tuple[float, str]] = {}
     for rel in rels:
@@ -269,8 +270,8 @@ def _explain_hops(
             best[key] = (result.value, result.explain(lang))
     out = {}
     for u, v in hops:
-        key = tuple(sorted((snap.person(u), snap.person(v))))
-        out[(u, v)] = best.get(key, (0.0, ""))[1]
+        a, b = sorted((snap.person(u), snap.person(v)))
+        out[(u, v)] = best.get((a, b), (0.0, ""))[1]
     return out
 
 
@@ -292,7 +293,7 @@ def team_reach(
     lang: str = "en",
 ) -> list[ReachRow]:
     """Who of us reaches whom at ``organization`` (or its site in ``city``), ranked."""
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     positions = Position.objects.filter(organization=organization, end_date__isnull=True)
     if city:
         positions = positions.filter(site__city__iexact=city)
@@ -301,7 +302,7 @@ def team_reach(
         .filter(pk__in=positions.values("person_id"))
         .values_list("pk", flat=True)
     )
-    sources = snap.nodes(_own_company_people(user.tenant_id))
+    sources = snap.nodes(_own_company_people(user.tenant_pk))
     targets = snap.nodes(target_ids)
     if not len(sources) or not len(targets):
         return []
@@ -343,7 +344,7 @@ def neighbourhood(
     Only the user's own view of the graph is walked (shared ties plus their private
     ones), so colleagues' private contacts neither appear nor count.
     """
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     me = snap.node(user.person_id) if user.person_id else None
     if me is None:
         return Neighbourhood((0,) * radius, ())
@@ -351,7 +352,7 @@ def neighbourhood(
     include = mask.copy()
     filters = {"organization_id": organization_id, "industry": industry, "city": city}
     if any(filters.values()):
-        positions = Position.objects.filter(tenant_id=user.tenant_id, end_date__isnull=True)
+        positions = Position.objects.filter(tenant_id=user.tenant_pk, end_date__isnull=True)
         if organization_id:
             positions = positions.filter(organization_id=organization_id)
         if industry:
@@ -396,13 +397,13 @@ class Suggestion:
 def recommendations(user: User, *, k: int = 10) -> list[Suggestion]:
     """People the user should get to know: shared contacts, boosted by same industry,
     region (city) and organisation kind, each with its reasons."""
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     me = snap.node(user.person_id) if user.person_id else None
     if me is None:
         return []
     view = snap.view_for(user.pk)
     hidden = np.flatnonzero(~snap.visible_nodes(user.pk))
-    mine = Position.objects.filter(person_id=user.person_id, end_date__isnull=True).values_list(
+    mine = Position.objects.filter(person_id=snap.person(me), end_date__isnull=True).values_list(
         "organization__industry", "site__city"
     )
     my_industries = {i for i, _ in mine}
@@ -452,7 +453,7 @@ def brokers(user: User, *, k: int = 10, sample: int | None = None, seed: int = 0
 
     Returns the ranked people and the stated standard error (0 when exact).
     """
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     view = snap.view_for(user.pk)
     if sample is None and view.n > 5000:
         sample = 500
@@ -461,13 +462,13 @@ def brokers(user: User, *, k: int = 10, sample: int | None = None, seed: int = 0
 
 
 def influence(user: User, *, k: int = 10):
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     return _ranked(user, snap, engine.pagerank(snap.view_for(user.pk)), k)
 
 
 def structural_holes(user: User, *, k: int = 10):
     """People with the lowest Burt constraint (most non-redundant contacts)."""
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     view = snap.view_for(user.pk)
     c = engine.constraint(view)
     degree = view.degrees()
@@ -514,7 +515,7 @@ def key_person_risks(
     user: User, *, organizations: Iterable[Organization] | None = None, as_of: date | None = None
 ) -> list[AccountRisk]:
     """Per customer (or the given organisations): how much access hangs on one colleague."""
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     orgs = list(
         organizations
         if organizations is not None
@@ -528,7 +529,7 @@ def key_person_risks(
     groups: dict[int, list[int]] = {}
     for org_id, pid in staff:
         groups.setdefault(org_id, []).append(pid)
-    colleagues = snap.nodes(_own_company_people(user.tenant_id))
+    colleagues = snap.nodes(_own_company_people(user.tenant_pk))
     access = engine.key_person_risk(
         snap.view_for(user.pk),
         colleagues,

@@ -62,7 +62,7 @@ def network_graph(
     and our ties into it) or "community" (one Louvain community). At most ``limit`` nodes,
     the strongest-connected first; positions are left to the browser's layout.
     """
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     view = snap.view_for(user.pk)
     visible = snap.visible_nodes(user.pk)
     me = snap.node(user.person_id) if user.person_id else None
@@ -74,7 +74,7 @@ def network_graph(
         staff = Position.objects.filter(organization_id=org_id, end_date__isnull=True).values_list(
             "person_id", flat=True
         )
-        ours = _own_company_people(user.tenant_id)
+        ours = _own_company_people(user.tenant_pk)
         staff_nodes = snap.nodes(staff)
         our_nodes = snap.nodes(ours)
         # Our people who have a direct tie into the organisation, and its people.

@@ -324,17 +324,19 @@ def apply_changes(snap: TenantGraph, changes: list[tuple], version: int) -> Tena
     for _version, pa, pb, strength, owner, _full in changes:
         x, y = sorted((node_of(pa), node_of(pb)))
         final[(x, y, owner or 0)] = strength
-    private = {pair: dict(owners) for pair, owners in snap.private.items()}
+    private: dict[tuple[int, int], dict[int, float]] = {
+        pair: dict(owners) for pair, owners in snap.private.items()
+    }
     up_shared, del_shared, touched = [], [], set()
     for (x, y, owner), strength in final.items():
         touched.add((x, y))
         if owner:
-            owners = private.setdefault((x, y), {})
+            rows = private.setdefault((x, y), {})
             if strength is None:
-                owners.pop(owner, None)
+                rows.pop(owner, None)
             else:
-                owners[owner] = strength
-            if not owners:
+                rows[owner] = strength
+            if not rows:
                 del private[(x, y)]
         elif strength is None:
             del_shared.append((x, y))

@@ -678,7 +678,7 @@ def compute_strength(
         if ev.channel not in MUTUAL_CHANNELS and ev.initiator is not None:
             directed_from[ev.initiator] = True
             directed_channels.add(ev.channel)
-    decayed = _effective(*sums, params.reciprocity_bonus)
+    decayed = _effective(sums[0], sums[1], sums[2], sums[3], params.reciprocity_bonus)
     n_contacts = sum(total.values())
     span = silence = 0.0
     if first is not None and last is not None:

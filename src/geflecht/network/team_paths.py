@@ -24,11 +24,11 @@ def team_paths(user: User, target: Person, *, lang: str = "en", limit: int = 2) 
     Walks only the user's view of the graph; a colleague's private tie appears as
     "ask <colleague>" (see :func:`render_paths`).
     """
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     goal = snap.node(target.pk)
     if goal is None:
         return []
-    colleagues = [p for p in _own_company_people(user.tenant_id) if p != user.person_id]
+    colleagues = [p for p in _own_company_people(user.tenant_pk) if p != user.person_id]
     out: list[engine.Path] = []
     banned: list[int] = []
     for _ in range(limit):
@@ -47,13 +47,13 @@ def team_paths(user: User, target: Person, *, lang: str = "en", limit: int = 2) 
 
 def direct_coverage(user: User, staff_ids: list[int]) -> list[dict]:
     """Direct ties between our own people and the staff, strongest first, per person."""
-    ours = set(_own_company_people(user.tenant_id))
+    ours = set(_own_company_people(user.tenant_pk))
     if not staff_ids or not ours:
         return []
     staff = set(staff_ids)
     # The user's view of the graph holds exactly the ties they may see, with their
     # strengths; reading neighbours there avoids scanning the relationship table.
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     view = snap.view_for(user.pk)
     our_nodes = set(snap.nodes(ours).tolist())
     ties: dict[tuple[int, int], float] = {}
@@ -76,5 +76,5 @@ def direct_coverage(user: User, staff_ids: list[int]) -> list[dict]:
         }
         for t, v in by_target.items()
     ]
-    out.sort(key=lambda row: -row["best"])
+    out.sort(key=lambda row: -float(row["best"]))  # type: ignore[arg-type]
     return out

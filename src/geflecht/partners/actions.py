@@ -52,7 +52,7 @@ def create_joint_project(
     if status not in JointProject.Status.values:
         raise ValidationError({"status": _("Unknown status “%(s)s”.") % {"s": status}})
     project = JointProject(
-        tenant_id=user.tenant_id,
+        tenant_id=user.tenant_pk,
         partner=partner,
         title=title.strip(),
         start_date=start_date,
@@ -70,7 +70,7 @@ def create_joint_project(
 @transaction.atomic
 def finish_joint_project(user: User, project: JointProject, *, end_date: date) -> JointProject:
     require_writer(user)
-    locked = JointProject.objects.select_for_update().get(pk=project.pk, tenant_id=user.tenant_id)
+    locked = JointProject.objects.select_for_update().get(pk=project.pk, tenant_id=user.tenant_pk)
     if end_date < locked.start_date:
         raise ValidationError({"end_date": _("A project cannot end before it starts.")})
     locked.status, locked.end_date = JointProject.Status.FINISHED, end_date
@@ -103,7 +103,7 @@ def rate_joint_project(
             rating, _created = Rating.objects.update_or_create(
                 project=project,
                 by=user,
-                defaults={"tenant_id": user.tenant_id, "comment": comment.strip(), **stars},
+                defaults={"tenant_id": user.tenant_pk, "comment": comment.strip(), **stars},
             )
     except IntegrityError:  # a concurrent first rating by the same user: update it
         rating = Rating.objects.get(project=project, by=user)

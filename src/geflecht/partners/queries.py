@@ -60,7 +60,7 @@ def joint_projects(user: User, org: Organization | None = None) -> QuerySet[Join
     """Joint projects with partner firms the user may see: a project with a colleague's
     private firm is as absent as the firm."""
     rows = (
-        JointProject.objects.filter(tenant_id=user.tenant_id)
+        JointProject.objects.filter(tenant_id=user.tenant_pk)
         .filter(visible_q(user, "partner"))
         .select_related("partner")
     )
@@ -118,14 +118,14 @@ def trust_scores(
     first_start: dict[int, date] = {}
     n_projects: dict[int, int] = defaultdict(int)
     for org_id, start in JointProject.objects.filter(
-        tenant_id=user.tenant_id, partner_id__in=ids
+        tenant_id=user.tenant_pk, partner_id__in=ids
     ).values_list("partner_id", "start_date"):
         n_projects[org_id] += 1
         if org_id not in first_start or start < first_start[org_id]:
             first_start[org_id] = start
     stars: dict[int, list[float]] = defaultdict(list)
     for org_id, q, t, c in Rating.objects.filter(
-        tenant_id=user.tenant_id, project__partner_id__in=ids
+        tenant_id=user.tenant_pk, project__partner_id__in=ids
     ).values_list("project__partner_id", "quality", "on_time", "communication"):
         stars[org_id].append((q + t + c) / 3)
     ties = _ties(user, ids)
@@ -189,12 +189,12 @@ def _ties(user: User, org_ids: list[int]) -> dict[int, list[tuple[float, str, st
         return {}
     staff = dict(
         Position.objects.filter(
-            tenant_id=user.tenant_id, organization_id__in=org_ids, end_date__isnull=True
+            tenant_id=user.tenant_pk, organization_id__in=org_ids, end_date__isnull=True
         ).values_list("person_id", "organization_id")
     )
     ours = set(
         Position.objects.filter(
-            tenant_id=user.tenant_id,
+            tenant_id=user.tenant_pk,
             organization__kind=Organization.Kind.OWN,
             end_date__isnull=True,
         ).values_list("person_id", flat=True)
@@ -203,7 +203,7 @@ def _ties(user: User, org_ids: list[int]) -> dict[int, list[tuple[float, str, st
         return {}
     theirs = list(staff)
     rels = list(
-        Relationship.objects.filter(tenant_id=user.tenant_id)
+        Relationship.objects.filter(tenant_id=user.tenant_pk)
         .filter(visible_q(user))
         .filter(
             Q(person_a_id__in=ours, person_b_id__in=theirs)
@@ -291,12 +291,12 @@ def find_partners(
     """
     from django.core.exceptions import ValidationError
 
-    place = resolve_place(user.tenant_id, near) if near else None
+    place = resolve_place(user.tenant_pk, near) if near else None
     if place is not None and radius_km is None:
         radius_km = 100.0
     if radius_km is not None and radius_km <= 0:
         raise ValidationError(_("The radius must be more than 0 km."), code="radius")
-    tax = matching.taxonomy(user.tenant_id)
+    tax = matching.taxonomy(user.tenant_pk)
     reading = matching.interpret(tax, text)
     result = PartnerResult(text, reading, place, radius_km, 0)
     if not reading.matches:
@@ -304,7 +304,7 @@ def find_partners(
     wanted = {s for m in reading.matches for s in m.skills}
     caps = list(
         OrganizationCapability.objects.filter(
-            tenant_id=user.tenant_id,
+            tenant_id=user.tenant_pk,
             skill_id__in=wanted,
             organization__in=partner_organizations(user),
         ).values_list("organization_id", "skill_id", "level", "note")
@@ -333,7 +333,7 @@ def find_partners(
         match_score[org_id] = total / len(reading.matches)
         reasons[org_id] = why
     distance: dict[int, tuple[float, str]] = {}
-    if place is not None:
+    if place is not None and radius_km is not None:
         sites = list(
             Site.objects.filter(
                 organization_id__in=list(by_org), latitude__isnull=False
@@ -387,7 +387,7 @@ def partner_list(user: User, *, limit: int = 50, offset: int = 0) -> tuple[int, 
     """Partner and supplier firms: those we worked with first, by trust; then the rest by name."""
     orgs = list(partner_organizations(user).order_by("name", "id"))
     counts: dict[int, int] = defaultdict(int)
-    for pid in JointProject.objects.filter(tenant_id=user.tenant_id).values_list(
+    for pid in JointProject.objects.filter(tenant_id=user.tenant_pk).values_list(
         "partner_id", flat=True
     ):
         counts[pid] += 1

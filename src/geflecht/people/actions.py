@@ -61,7 +61,11 @@ KIND_PRECEDENCE = (
     RelationshipKind.BUSINESS,
     RelationshipKind.INTRODUCED,
 )
-_VISIBILITY_RANK = {Visibility.PRIVATE: 0, Visibility.TEAM: 1, Visibility.COMPANY: 2}
+_VISIBILITY_RANK: dict[str, int] = {
+    Visibility.PRIVATE: 0,
+    Visibility.TEAM: 1,
+    Visibility.COMPANY: 2,
+}
 _PERSON_FIELDS = {"title", "first_name", "last_name", "notes", "tags", "classification"}
 _PERSON_FIELDS |= {"importance", "visibility", "owner"}
 
@@ -151,7 +155,7 @@ def update_person(
 
 def _add_contacts(person: Person, emails: Iterable[str], phones: Iterable[str]) -> None:
     have_emails = set(person.emails.values_list("email", flat=True)) if person.pk else set()
-    new_emails = []
+    new_emails: list[ContactEmail] = []
     for raw in emails:
         value = raw.strip().lower()
         if value and value not in have_emails:
@@ -391,7 +395,7 @@ def create_organization(user: User, *, name: str, **fields) -> Organization:
     says otherwise (then it stays with ``user``, and their team for ``team``)."""
     require_writer(user)
     _check_fields(fields, _ORG_FIELDS)
-    org = Organization(tenant_id=user.tenant_id, name=name.strip(), owner=user, **fields)
+    org = Organization(tenant_id=user.tenant_pk, name=name.strip(), owner=user, **fields)
     org.full_clean()
     org.save()
     return org
@@ -432,7 +436,7 @@ def create_site(user: User, organization: Organization, *, city: str, **fields) 
     require_writer(user)
     require_same_tenant(user, organization)
     _check_fields(fields, _SITE_FIELDS)
-    site = Site(tenant_id=user.tenant_id, organization=organization, city=city.strip(), **fields)
+    site = Site(tenant_id=user.tenant_pk, organization=organization, city=city.strip(), **fields)
     site.full_clean()
     site.save()
     return site
@@ -450,7 +454,7 @@ def add_position(user: User, person: Person, organization: Organization, **field
     if site is not None and site.organization_id != organization.pk:
         raise ValidationError({"site": _("The site belongs to another organisation.")})
     position = Position(
-        tenant_id=user.tenant_id, person=person, organization=organization, **fields
+        tenant_id=user.tenant_pk, person=person, organization=organization, **fields
     )
     position.full_clean()
     position.save()
@@ -482,7 +486,7 @@ def add_private_note(user: User, person: Person, text: str) -> PrivateNote:
     if not text:
         raise ValidationError({"text": _("The note is empty.")})
     return PrivateNote.objects.create(
-        tenant_id=user.tenant_id, person=person, owner=user, text=text
+        tenant_id=user.tenant_pk, person=person, owner=user, text=text
     )
 
 

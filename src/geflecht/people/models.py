@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from geflecht.lib.models import OwnedVisible, TenantOwned
 from geflecht.lib.visibility import VisibleQuerySet, covers
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Industry(models.TextChoices):
@@ -124,7 +129,7 @@ class Site(TenantOwned):
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
 
-    #: Seen with its organization: see lib.visibility.VisibleToMixin.
+    #: Seen with its organization: see lib.visibility.VisibleQuerySet.
     visible_through = "organization"
     objects = VisibleQuerySet.as_manager()
 
@@ -359,7 +364,7 @@ class Position(TenantOwned):
         _("end date"), null=True, blank=True, help_text=_("Empty while the job is current.")
     )
 
-    #: Seen with its person: see lib.visibility.VisibleToMixin.
+    #: Seen with its person: see lib.visibility.VisibleQuerySet.
     visible_through = "person"
     objects = VisibleQuerySet.as_manager()
 
@@ -389,11 +394,11 @@ class Position(TenantOwned):
 
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = _("A position cannot end before it starts.")
         if (
-            self.site_id
+            self.site is not None
             and self.organization_id
             and self.site.organization_id != self.organization_id
         ):

@@ -63,7 +63,7 @@ def tenant_overview(user: User) -> TenantOverview:
     """
     from geflecht.network.snapshot import graph_version
 
-    tenant_id = user.tenant_id
+    tenant_id = user.tenant_pk
     version = (
         graph_version(tenant_id),
         _index_signature(tenant_id),
@@ -441,9 +441,9 @@ def _search_people(user: User, index: _TenantIndex, words: list[str], limit: int
     rows = np.flatnonzero(ok)
     if not len(rows):
         return []
-    score = total[rows] / len(words) + 10 * name_bonus[rows]
-    order = rows[np.argsort(-score, kind="stable")[:limit]]
-    top = dict(zip(rows.tolist(), score.tolist(), strict=True))
+    scores = total[rows] / len(words) + 10 * name_bonus[rows]
+    order = rows[np.argsort(-scores, kind="stable")[:limit]]
+    top = dict(zip(rows.tolist(), scores.tolist(), strict=True))
     return [
         SearchHit(
             "person",

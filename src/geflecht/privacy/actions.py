@@ -349,7 +349,7 @@ def erase_person(user: User, person: Person, *, now: datetime | None = None) -> 
     """
     now = now or timezone.now()
     locked = (
-        Person.objects.select_for_update().filter(pk=person.pk, tenant_id=user.tenant_id).first()
+        Person.objects.select_for_update().filter(pk=person.pk, tenant_id=user.tenant_pk).first()
     )
     if locked is None or not can_see_person(user, locked):
         raise _not_found()
@@ -630,14 +630,17 @@ def _erase_from_documents(tenant_id: int, traces: re.Pattern | None) -> tuple[in
 
         def delete_files() -> None:
             for name in names:
-                storage.delete(name)
+                if name:
+                    storage.delete(name)
 
         # Files go once the rows are gone for good: a rollback keeps both.
         transaction.on_commit(delete_files)
     return len(redacted), len(doomed)
 
 
-def documents_naming(tenant_id: int, traces: re.Pattern | None) -> list[tuple[int, int, str]]:
+def documents_naming(
+    tenant_id: int, traces: re.Pattern | None
+) -> list[tuple[int, int, str | None]]:
     """(version id, document id, stored file name) of the tenant's document versions
     whose stored file names the person (see :func:`_texts`)."""
     from geflecht.projects.models import DocumentVersion

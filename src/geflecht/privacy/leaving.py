@@ -21,6 +21,7 @@ from geflecht.network.actions import bump_graph_version, recompute_pairs
 from geflecht.network.models import GraphChange, Interaction, Relationship
 from geflecht.people.models import Organization, Person
 from geflecht.privacy.actions import erase_person, pairs_sharing
+from geflecht.projects.actions import delete_files_on_commit
 from geflecht.projects.models import DocumentVersion, Project
 
 
@@ -83,7 +84,7 @@ def remove_user(
     elif to is not None:
         raise ValidationError({"to": _("Records that are erased are handed to nobody.")})
     now = now or timezone.now()
-    tenant_id = user.tenant_id
+    tenant_id = user.tenant_pk
     mine = {"owner_id": user.pk, "visibility": "private"}
     rels = Relationship.objects.filter(tenant_id=tenant_id, **mine)
     pairs = set(rels.values_list("person_a_id", "person_b_id"))
@@ -109,6 +110,7 @@ def remove_user(
             erase_person(user, person, now=now)
         Organization.objects.filter(tenant_id=tenant_id, **mine).delete()
     else:
+        assert to is not None  # checked above for "hand_over"
         # A tie both kept privately becomes the receiver's one row: theirs stays, and
         # the handed-over interactions count for it when it is recomputed below.
         theirs = set(
@@ -149,5 +151,4 @@ def _delete_project_files(projects) -> None:
             "file", flat=True
         )
     )
-    storage = DocumentVersion._meta.get_field("file").storage
-    transaction.on_commit(lambda: [storage.delete(n) for n in names if n])
+    delete_files_on_commit(names)

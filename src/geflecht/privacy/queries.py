@@ -78,7 +78,7 @@ def get_person_for(user: User, person_id: int, *, purpose: str = "export") -> Pe
     user (the same message either way), ``PermissionDenied`` when the user sees the person
     but may not erase them.
     """
-    person = Person.objects.filter(pk=person_id, tenant_id=user.tenant_id).first()
+    person = Person.objects.filter(pk=person_id, tenant_id=user.tenant_pk).first()
     if person is None or not can_see_person(user, person):
         raise _not_found()
     if purpose == "erase" and not can_erase(user, person):
@@ -128,9 +128,12 @@ def _intro_requests(user: User, person: Person) -> list[dict]:
     ).select_related("requester__person", "broker", "target")
     if not user.is_tenant_admin:
         rows = rows.filter(Q(requester=user) | Q(broker_user=user))
-    rows = list(rows)
-    mentioned = {r.requester.person_id for r in rows} | {
-        p for r in rows for p in (r.broker_id, r.target_id)
+    requests = list(rows)
+    mentioned = {
+        p
+        for r in requests
+        for p in (r.requester.person_id, r.broker_id, r.target_id)
+        if p is not None
     }
     seen = set(visible_people(user).filter(pk__in=mentioned).values_list("pk", flat=True))
 
@@ -152,7 +155,7 @@ def _intro_requests(user: User, person: Person) -> list[dict]:
             "broker_note": r.broker_note,
             "asked_at": _dt(r.created_at),
         }
-        for r in rows
+        for r in requests
     ]
 
 
@@ -385,11 +388,11 @@ def _relationships(user: User, person: Person, *, admin: bool, now) -> list[dict
     )
     if not admin:
         rels = rels.filter(visible_q(user))
-    rels = list(rels.select_related("person_a", "person_b", "owner").order_by("-strength", "id"))
-    histories = pair_histories(person.tenant_id, rels)
+    rows = list(rels.select_related("person_a", "person_b", "owner").order_by("-strength", "id"))
+    histories = pair_histories(person.tenant_id, rows)
     params = strength_params()
     out = []
-    for rel in rels:
+    for rel in rows:
         other = rel.person_b if rel.person_a_id == person.pk else rel.person_a
         result = compute_strength(
             histories[rel.pk], now=now, rating=rel.rating, kind=rel.kind, params=params
@@ -626,7 +629,7 @@ def audit_entries(
     from geflecht.privacy.actions import flush_audit_reads
 
     flush_audit_reads()  # this process's buffered reads belong in the answer
-    entries = AuditEntry.objects.filter(tenant_id=user.tenant_id)
+    entries = AuditEntry.objects.filter(tenant_id=user.tenant_pk)
     if person_id is not None:
         entries = entries.filter(person_id=person_id)
     if action:

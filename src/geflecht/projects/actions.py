@@ -133,7 +133,7 @@ def create_project(user: User, organization: Organization, *, name: str, **field
             {"organization": _("Projects are run at customers, not at our own company.")}
         )
     project = Project(
-        tenant_id=user.tenant_id, organization=organization, owner=user, name=name.strip(), **fields
+        tenant_id=user.tenant_pk, organization=organization, owner=user, name=name.strip(), **fields
     )
     if not covers(organization, project):
         raise ValidationError(
@@ -185,7 +185,7 @@ def set_skills_needed(user: User, project: Project, skill_ids: Iterable[int]) ->
 
     project = _editable(user, project)
     ids = {int(i) for i in skill_ids}
-    skills = list(Skill.objects.filter(tenant_id=user.tenant_id, pk__in=ids))
+    skills = list(Skill.objects.filter(tenant_id=user.tenant_pk, pk__in=ids))
     if missing := ids - {s.pk for s in skills}:
         raise ValidationError(
             {
@@ -212,8 +212,20 @@ def delete_project(user: User, project: Project) -> None:
         DocumentVersion.objects.filter(document__project=project).values_list("file", flat=True)
     )
     project.delete()
+    delete_files_on_commit(names)
+
+
+def delete_files_on_commit(names: Iterable[str | None]) -> None:
+    """Delete the stored document files once the transaction that dropped their rows
+    commits (a rolled-back delete keeps them)."""
     storage = DocumentVersion._meta.get_field("file").storage
-    transaction.on_commit(lambda: [storage.delete(n) for n in names if n])
+    doomed = [n for n in names if n]
+
+    def delete() -> None:
+        for name in doomed:
+            storage.delete(name)
+
+    transaction.on_commit(delete)
 
 
 def _role_side(role: str) -> str:
@@ -240,7 +252,7 @@ def add_member(user: User, project: Project, person: Person, role: str) -> Proje
     member, created = ProjectMember.objects.select_for_update().get_or_create(
         project=project,
         person=person,
-        defaults={"tenant_id": user.tenant_id, "side": side, "role": role},
+        defaults={"tenant_id": user.tenant_pk, "side": side, "role": role},
     )
     if not created and (member.side, member.role) != (side, role):
         member.side, member.role = side, role
@@ -318,7 +330,7 @@ def upload_document(
         if not title:
             raise ValidationError({"title": _("Give the document a title.")})
         document = Document.objects.create(
-            tenant_id=user.tenant_id, project=project, title=title, created_by=user
+            tenant_id=user.tenant_pk, project=project, title=title, created_by=user
         )
     # Lock the document: two uploads at once must not take the same number.
     Document.objects.select_for_update().filter(pk=document.pk).first()
@@ -328,7 +340,7 @@ def upload_document(
         digest.update(chunk)
     upload.seek(0)
     version = DocumentVersion(
-        tenant_id=user.tenant_id,
+        tenant_id=user.tenant_pk,
         document=document,
         number=number,
         filename=get_valid_filename(name)[:200] or f"document.{ext}",
@@ -374,7 +386,7 @@ def send_document(
     if not ids:
         raise ValidationError({"recipients": _("Name at least one recipient.")})
     interaction = record_interaction(
-        tenant=user.tenant,
+        tenant=user.company,
         recorded_by=user,
         now=now,
         kind="document",
@@ -387,7 +399,7 @@ def send_document(
         source="projects",
     )
     return DocumentSend.objects.create(
-        tenant_id=user.tenant_id, project=project, version=version, interaction=interaction
+        tenant_id=user.tenant_pk, project=project, version=version, interaction=interaction
     )
 
 

@@ -179,7 +179,7 @@ def coverage(
     team = queries.members(user, project)
     ours = tuple(m for m in team if m.side == Side.OURS)
     theirs = tuple(m for m in team if m.side == Side.THEIRS)
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     view = snap.view_for(user.pk)
     our_nodes = {m.pk: snap.node(m.person_id) for m in ours}
     their_nodes = {m.pk: snap.node(m.person_id) for m in theirs}
@@ -220,11 +220,13 @@ def coverage(
     channel_paths: dict[str, engine.Path] = {}
     reached_by: dict[str, list[Person]] = {}
     carried: dict[str, set[int]] = {}
-    colleague_nodes = set(snap.nodes(_own_company_people(user.tenant_id)).tolist())
+    colleague_nodes = set(snap.nodes(_own_company_people(user.tenant_pk)).tolist())
     for role, members in holders.items():
-        nodes = {their_nodes[t.pk] for t in members} - {None}
+        nodes = {n for t in members if (n := their_nodes[t.pk]) is not None}
         for m in ours:
             u = our_nodes[m.pk]
+            if u is None:
+                continue
             found = [best[(u, v)] for v in nodes if (u, v) in best]
             if not found:
                 continue
@@ -304,7 +306,8 @@ def _gaps(user, snap, channels, their_nodes, holders, ours, threshold, lang) -> 
         if kind == "no_channel":
             head = _("No channel of %(s)s or more into this role.") % {"s": f"{threshold:.2f}"}
         else:
-            head = _("Only %(name)s reaches this role.") % {"name": only.full_name}
+            name = only.full_name if only is not None else ""
+            head = _("Only %(name)s reaches this role.") % {"name": name}
         if path is None:
             fix = head + " " + _("Nobody of us reaches it: build a first contact, e.g. at a visit.")
         elif join is not None:
@@ -360,11 +363,11 @@ def team_builder(
     theirs = [m for m in team if m.side == Side.THEIRS]
     candidates = list(
         visible_people(user)
-        .filter(pk__in=_own_company_people(user.tenant_id))
+        .filter(pk__in=_own_company_people(user.tenant_pk))
         .exclude(pk__in=on_team)
         .values_list("pk", flat=True)
     )
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     view = snap.view_for(user.pk)
     cand_nodes = snap.nodes(candidates)
     strengths: dict[int, dict[int, tuple[float, int]]] = {}  # candidate node -> member pk
@@ -454,7 +457,7 @@ def _impacts(user, snap, groups: dict):
 def project_key_person_risk(user: User, project: Project) -> ProjectRisk:
     """Per colleague, the buying-centre members only they give us access to (in the
     user's view of the graph), and the account's risk as ``network.reach`` reports it."""
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     theirs = [m.person_id for m in queries.members(user, project, Side.THEIRS)]
     access = _impacts(user, snap, {project.pk: theirs})[project.pk]
     people = Person.objects.in_bulk(
@@ -490,7 +493,7 @@ class CompanyRisk:
 def company_key_person_risk(user: User, *, limit: int = 50) -> list[CompanyRisk]:
     """For the whole company: which colleagues' departure would cut us off from whom,
     over all customers and prospects, worst first."""
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     orgs = {
         o.pk: o
         for o in visible_organizations(user).filter(

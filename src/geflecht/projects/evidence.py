@@ -59,6 +59,8 @@ def derive_from_projects(tenant_id: int) -> ProjectEvidence:
     )
     seen: set[tuple[int, int]] = set()
     for v in versions:
+        if v.uploaded_by is None or v.uploaded_by.person_id is None:
+            continue  # excluded by the query; for the type checker
         pid = v.uploaded_by.person_id
         if (v.document_id, pid) in seen:
             continue  # one piece of evidence per document and author, however many versions

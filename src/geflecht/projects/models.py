@@ -10,6 +10,8 @@ kind ``document`` (so it strengthens ties through the real strength model) that 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
@@ -19,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from geflecht.lib.models import OwnedVisible, TenantOwned
 from geflecht.people.models import BuyingRole
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def document_storage():
@@ -124,9 +129,9 @@ class Project(OwnedVisible):
 
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if (
-            self.site_id
+            self.site is not None
             and self.organization_id
             and self.site.organization_id != self.organization_id
         ):
@@ -135,7 +140,7 @@ class Project(OwnedVisible):
             errors["close_date"] = _("A project cannot close before it starts.")
         if self.parent_id and self.parent_id == self.pk:
             errors["parent"] = _("A project cannot be part of itself.")
-        if self.parent_id and self.parent.organization_id != self.organization_id:
+        if self.parent is not None and self.parent.organization_id != self.organization_id:
             errors["parent"] = _("A sub-project belongs to the same organisation.")
         if self.visibility == "private" and self.owner_id is None:
             errors["owner"] = _("A private project needs an owner.")

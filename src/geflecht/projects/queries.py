@@ -32,7 +32,7 @@ from geflecht.projects.models import (
 
 
 def visible_projects(user: User) -> QuerySet[Project]:
-    return Project.objects.filter(tenant_id=user.tenant_id).filter(visible_q(user))
+    return Project.objects.filter(tenant_id=user.tenant_pk).filter(visible_q(user))
 
 
 def visible_project(user: User, pk: int) -> Project:
@@ -51,7 +51,7 @@ def visible_project(user: User, pk: int) -> Project:
 def on_our_team(user: User, project: Project) -> bool:
     """Whether ``user``'s own person is on our side of the project (not the buying centre)."""
     return (
-        bool(user.person_id)
+        user.person_id is not None
         and ProjectMember.objects.filter(
             project_id=project.pk, side=Side.OURS, person_id=user.person_id
         ).exists()
@@ -124,7 +124,7 @@ def documents(project: Project) -> list[Document]:
 def visible_document(user: User, pk: int) -> Document:
     """A document of a project the user may see (else NotFound, as for a missing one)."""
     doc = (
-        Document.objects.filter(pk=pk, tenant_id=user.tenant_id, project__in=visible_projects(user))
+        Document.objects.filter(pk=pk, tenant_id=user.tenant_pk, project__in=visible_projects(user))
         .select_related("project")
         .first()
     )
@@ -193,7 +193,8 @@ def document_flow(user: User, project: Project, *, limit: int = 200) -> Document
         .select_related("site")
         .order_by("-start_date")
     ):
-        site_of.setdefault(pos.person_id, pos.site)
+        if pos.site is not None:
+            site_of.setdefault(pos.person_id, pos.site)
     deliveries = []
     got_person: dict[int, tuple[Person, list[str]]] = {}
     got_site: dict[int, tuple[Site, list[str]]] = {}
@@ -220,9 +221,9 @@ def document_flow(user: User, project: Project, *, limit: int = 200) -> Document
             if label not in entry[1]:
                 entry[1].append(label)
         for site in sites:
-            entry = got_site.setdefault(site.pk, (site, []))
-            if label not in entry[1]:
-                entry[1].append(label)
+            site_entry = got_site.setdefault(site.pk, (site, []))
+            if label not in site_entry[1]:
+                site_entry[1].append(label)
     return DocumentFlow(
         tuple(deliveries),
         tuple((p, tuple(labels)) for p, labels in got_person.values()),
@@ -255,11 +256,11 @@ def project_skill_gaps(user: User) -> list:
 
     open_projects = visible_projects(user).filter(stage__in=OPEN_STAGES)
     needed = Skill.objects.filter(projects__in=open_projects).distinct()
-    gaps = skill_gaps(user.tenant_id, needed)
+    gaps = skill_gaps(user.tenant_pk, needed)
     asking = defaultdict(list)
     for project in open_projects.filter(skills_needed__in=gaps).distinct().order_by("name"):
         for skill_id in project.skills_needed.values_list("pk", flat=True):
             asking[skill_id].append(project)
     for skill in gaps:
-        skill.open_projects = asking[skill.pk]
+        skill.open_projects = asking[skill.pk]  # type: ignore[attr-defined]  # for the page
     return gaps

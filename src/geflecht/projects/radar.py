@@ -118,14 +118,15 @@ def parse_targets(data: bytes | str) -> tuple[list[Target], list[RowError]]:
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
             raise RadarError(_("The file is larger than 2 MB."))
+        raw = data
         try:
-            data = data.decode("utf-8-sig")
+            data = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             # Excel on Windows writes cp1252; latin-1 reads any byte at all.
             try:
-                data = data.decode("cp1252")
+                data = raw.decode("cp1252")
             except UnicodeDecodeError:
-                data = data.decode("latin-1")
+                data = raw.decode("latin-1")
     if "\x00" in data:
         raise RadarError(_("This is not a CSV text file."))
     sample = data[:4096]
@@ -147,8 +148,11 @@ def parse_targets(data: bytes | str) -> tuple[list[Target], list[RowError]]:
             _("The header lacks the column(s) %(cols)s; expected: name, city, industry, website.")
             % {"cols": ", ".join(missing)}
         )
-    at = {c: columns.index(c) for c in ("name", "city", "industry", "website") if c in columns}
-    targets, errors = [], []
+    at: dict[str, int] = {
+        c: columns.index(c) for c in ("name", "city", "industry", "website") if c in columns
+    }
+    targets: list[Target] = []
+    errors: list[RowError] = []
     for line, values in enumerate(reader, start=2):
         if not any(v.strip() for v in values):
             continue
@@ -223,8 +227,8 @@ def radar(user: User, targets: Iterable[Target], *, lang: str = "en") -> list[Ra
     """Targets ranked by our warm access: strength, then independent routes."""
     targets = list(targets)
     matched = _match(targets, user)
-    snap = current_graph(user.tenant_id)
-    sources = snap.nodes(_own_company_people(user.tenant_id))
+    snap = current_graph(user.tenant_pk)
+    sources = snap.nodes(_own_company_people(user.tenant_pk))
     org_ids = {org.pk for org, _s in matched.values()}
     staff: dict[int, list[int]] = {}
     for org_id, pid in (
@@ -252,7 +256,7 @@ def radar(user: User, targets: Iterable[Target], *, lang: str = "en") -> list[Ra
         {snap.person(p.target) for p in best_paths.values()}
         | {snap.person(p.source) for p in best_paths.values()}
     )
-    rows = []
+    rows: list[tuple[float, tuple]] = []
     for t in targets:
         org, score = matched.get(t.row, (None, 0.0))
         if org is None:

@@ -157,15 +157,15 @@ def create_skill(
     key = slugify(key or matching.fold(name_de))[:80]
     if not key:
         raise ValidationError({"key": _("The key must contain letters or digits.")})
-    if Skill.objects.filter(tenant_id=user.tenant_id, key=key).exists():
+    if Skill.objects.filter(tenant_id=user.tenant_pk, key=key).exists():
         raise ValidationError({"key": _("A skill with the key “%(key)s” exists.") % {"key": key}})
     skill = Skill(
-        tenant_id=user.tenant_id,
+        tenant_id=user.tenant_pk,
         key=key,
         name_de=name_de,
         name_en=name_en,
         synonyms=_clean_synonyms(synonyms),
-        parent=_tenant_skill(user.tenant_id, parent_id),
+        parent=_tenant_skill(user.tenant_pk, parent_id),
     )
     skill.full_clean()
     skill.save()
@@ -176,7 +176,7 @@ def create_skill(
 def update_skill(user: User, skill: Skill, **changes) -> Skill:
     """Rename, re-parent or change the synonyms of a skill (admins only)."""
     _require_admin(user)
-    skill = Skill.objects.select_for_update().get(pk=skill.pk, tenant_id=user.tenant_id)
+    skill = Skill.objects.select_for_update().get(pk=skill.pk, tenant_id=user.tenant_pk)
     fields = []
     for name in ("name_de", "name_en"):
         if changes.get(name) is not None:
@@ -189,7 +189,7 @@ def update_skill(user: User, skill: Skill, **changes) -> Skill:
         skill.synonyms = _clean_synonyms(changes["synonyms"])
         fields.append("synonyms")
     if "parent_id" in changes:
-        skill.parent = _tenant_skill(user.tenant_id, changes["parent_id"])
+        skill.parent = _tenant_skill(user.tenant_pk, changes["parent_id"])
         fields.append("parent")
     skill.full_clean()
     skill.save(update_fields=[*fields, "updated_at"])
@@ -204,7 +204,7 @@ def delete_skill(user: User, skill: Skill) -> None:
         raise ValidationError(
             _("“%(name)s” has sub-skills; move or delete them first.") % {"name": skill.name_de}
         )
-    Skill.objects.filter(pk=skill.pk, tenant_id=user.tenant_id).delete()
+    Skill.objects.filter(pk=skill.pk, tenant_id=user.tenant_pk).delete()
 
 
 # -------------------------------------------------------------------- person skills
@@ -232,11 +232,11 @@ def declare_skill(
     require_writer(user)
     person = _visible_person(user, person_id)
     _may_declare_for(user, person)
-    skill = _tenant_skill(user.tenant_id, skill_id, "skill_id")
+    skill = _tenant_skill(user.tenant_pk, skill_id, "skill_id")
     if not 1 <= int(level) <= 5:
         raise ValidationError({"level": _("The level must be between 1 and 5.")})
     row, _created = PersonSkill.objects.select_for_update().get_or_create(
-        person=person, skill=skill, defaults={"tenant_id": user.tenant_id}
+        person=person, skill=skill, defaults={"tenant_id": user.tenant_pk}
     )
     row.level, row.self_declared, row.note = int(level), True, note.strip()[:300]
     row.save(update_fields=["level", "self_declared", "note", "updated_at"])
@@ -261,14 +261,14 @@ def endorse(user: User, person_id: int, skill_id: int, *, comment: str = "") -> 
     person = _visible_person(user, person_id)
     if person.pk == user.person_id:
         raise ValidationError(_("You cannot endorse yourself."))
-    skill = _tenant_skill(user.tenant_id, skill_id, "skill_id")
+    skill = _tenant_skill(user.tenant_pk, skill_id, "skill_id")
     row, _created = PersonSkill.objects.get_or_create(
-        person=person, skill=skill, defaults={"tenant_id": user.tenant_id}
+        person=person, skill=skill, defaults={"tenant_id": user.tenant_pk}
     )
     endorsement, _created = Endorsement.objects.update_or_create(
         person_skill=row,
         by=user,
-        defaults={"tenant_id": user.tenant_id, "comment": comment.strip()[:300]},
+        defaults={"tenant_id": user.tenant_pk, "comment": comment.strip()[:300]},
     )
     return endorsement
 
@@ -292,13 +292,13 @@ def add_capability(
     org = visible_organizations(user).filter(pk=organization_id).first()
     if org is None:
         raise NotFound(_("No organisation with id %(id)s.") % {"id": organization_id})
-    skill = _tenant_skill(user.tenant_id, skill_id, "skill_id")
+    skill = _tenant_skill(user.tenant_pk, skill_id, "skill_id")
     if not 1 <= int(level) <= 5:
         raise ValidationError({"level": _("The level must be between 1 and 5.")})
     row, _created = OrganizationCapability.objects.update_or_create(
         organization=org,
         skill=skill,
-        defaults={"tenant_id": user.tenant_id, "level": int(level), "note": note.strip()[:300]},
+        defaults={"tenant_id": user.tenant_pk, "level": int(level), "note": note.strip()[:300]},
     )
     return row
 
@@ -307,7 +307,7 @@ def add_capability(
 def remove_capability(user: User, organization_id: int, skill_id: int) -> None:
     require_writer(user)
     OrganizationCapability.objects.filter(
-        tenant_id=user.tenant_id, organization_id=organization_id, skill_id=skill_id
+        tenant_id=user.tenant_pk, organization_id=organization_id, skill_id=skill_id
     ).delete()
 
 
@@ -485,7 +485,11 @@ def derive_from_interactions(tenant_id: int, *, batch: int = 50_000) -> DerivedR
         if found is not None:
             found["weight"] = round(found["weight"], 4)
         if key not in existing:
-            if found["n"] >= MIN_NEW_MENTIONS and found["weight"] >= MIN_NEW_WEIGHT:
+            if (
+                found is not None
+                and found["n"] >= MIN_NEW_MENTIONS
+                and found["weight"] >= MIN_NEW_WEIGHT
+            ):
                 derived = {"interaction": found}
                 inserts.append((key, derived))
             continue

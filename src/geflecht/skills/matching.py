@@ -104,7 +104,9 @@ def _build(tenant_id: int, signature: tuple) -> Taxonomy:
         )
     )
     skills, children = {}, defaultdict(list)
-    variants, variant_skill, variant_label = [], [], []
+    variants: list[str] = []
+    variant_skill: list[int] = []
+    variant_label: list[str] = []
     exact: dict[str, list[int]] = defaultdict(list)
     word_skills: dict[str, set[int]] = defaultdict(set)
     for sid, parent, de, en, synonyms in rows:
@@ -202,7 +204,7 @@ def interpret(tax: Taxonomy, text: str) -> Interpretation:
         for i in span:
             used[i] = True
         sid = tax.variant_skill[variant]
-        weights = {
+        weights: dict[int, float] = {
             s: (1.0 if depth == 0 else DESCENDANT_WEIGHT) for s, depth in tax.descendants(sid)
         }
         matches.append(
@@ -220,7 +222,7 @@ def interpret(tax: Taxonomy, text: str) -> Interpretation:
             continue
         used[i] = True
         sids = sorted(tax.word_skills[w], key=lambda s: (tax.skills[s].name_de, s))
-        weights: dict[int, float] = {}
+        weights = {}
         for sid in sids:
             for s, depth in tax.descendants(sid):
                 weights[s] = max(weights.get(s, 0.0), PART_WEIGHT * (1 if depth == 0 else 0.9))

@@ -64,11 +64,12 @@ class Skill(TenantOwned):
             isinstance(s, str) for s in self.synonyms
         ):
             raise ValidationError({"synonyms": _("Synonyms must be a list of words.")})
-        if self.parent_id:
+        if self.parent is not None:
             if self.parent.tenant_id != self.tenant_id:
                 raise ValidationError({"parent": _("The parent belongs to another tenant.")})
             # Walk up: a skill may not become its own ancestor.
-            seen, node = {self.pk}, self.parent
+            seen = {self.pk}
+            node: Skill | None = self.parent
             while node is not None:
                 if node.pk in seen:
                     raise ValidationError({"parent": _("This parent would make a cycle.")})

@@ -30,6 +30,7 @@ from geflecht.lib import places
 from geflecht.lib.errors import NotFound
 from geflecht.lib.visibility import teammates
 from geflecht.network import reach
+from geflecht.network.reach import IntroPath
 from geflecht.network.snapshot import current_graph
 from geflecht.people.models import Organization, Person, Position, Site
 from geflecht.people.queries import fold, visible_people
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 
 def tenant_skills(user: User) -> QuerySet[Skill]:
     """The taxonomy is shared within the tenant."""
-    return Skill.objects.filter(tenant_id=user.tenant_id).select_related("parent")
+    return Skill.objects.filter(tenant_id=user.tenant_pk).select_related("parent")
 
 
 def tenant_skill(user: User, pk: int) -> Skill:
@@ -64,7 +65,7 @@ def taxonomy_tree(user: User) -> list[TreeNode]:
     """Every skill in tree order with its depth and how many visible people hold it."""
     skills = list(tenant_skills(user).order_by("name_de"))
     counts = dict(
-        PersonSkill.objects.filter(tenant_id=user.tenant_id, person__in=visible_people(user))
+        PersonSkill.objects.filter(tenant_id=user.tenant_pk, person__in=visible_people(user))
         .values("skill_id")
         .annotate(n=Count("id"))
         .values_list("skill_id", "n")
@@ -147,7 +148,7 @@ def _user_names(user_ids: Iterable[int]) -> dict[int, str]:
 def person_skills(user: User, person: Person) -> list[PersonSkillView]:
     """A visible person's skills with their evidence in words, in three queries."""
     rows = list(
-        PersonSkill.objects.filter(person=person, tenant_id=user.tenant_id)
+        PersonSkill.objects.filter(person=person, tenant_id=user.tenant_pk)
         .select_related("skill")
         .order_by("-level", "skill__name_de")
     )
@@ -204,7 +205,7 @@ def person_skills_export(person: Person) -> list[dict]:
 
 def organization_capabilities(user: User, org: Organization) -> list[OrganizationCapability]:
     return list(
-        OrganizationCapability.objects.filter(organization=org, tenant_id=user.tenant_id)
+        OrganizationCapability.objects.filter(organization=org, tenant_id=user.tenant_pk)
         .select_related("skill")
         .order_by("-level", "skill__name_de")
     )
@@ -493,7 +494,7 @@ class ExpertHit:
     city: str
     distance_km: float | None
     reach: float  # best path strength from me or my team, 0 when none
-    path: reach.IntroPath | None
+    path: IntroPath | None
 
     @property
     def reasons(self) -> list[str]:
@@ -665,7 +666,9 @@ def find_experts(
         for g in range(len(reading.matches))
         if i in best_row[g]
     }
-    rows = {r.pk: r for r in PersonSkill.objects.filter(pk__in=row_ids).select_related("skill")}
+    row_by_id = {
+        r.pk: r for r in PersonSkill.objects.filter(pk__in=row_ids).select_related("skill")
+    }
     endorsers = defaultdict(list)
     for ps_id, by_id in Endorsement.objects.filter(person_skill_id__in=row_ids).values_list(
         "person_skill_id", "by_id"
@@ -682,7 +685,7 @@ def find_experts(
             r = best_row[g].get(i)
             if r is None:
                 continue
-            row = rows.get(int(index.row_ids[r]))
+            row = row_by_id.get(int(index.row_ids[r]))
             if row is None or row.pk in seen:
                 continue
             seen.add(row.pk)
@@ -742,7 +745,7 @@ def _reach(user: User, person_ids: list[int]) -> tuple[dict[int, float], dict[in
     """Strength of the best path from the user or their team to each person (engine paths)."""
     sources = _sources(user)
     strengths = {p: 1.0 for p in person_ids if p in sources}
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     src = snap.nodes(sources)
     tgt = snap.nodes([p for p in person_ids if p not in sources])
     if not len(src) or not len(tgt):
@@ -769,7 +772,7 @@ def _render(user: User, paths: dict[int, engine.Path | None], lang: str) -> dict
     wanted = {pid: p for pid, p in paths.items() if p is not None}
     if not wanted:
         return {}
-    snap = current_graph(user.tenant_id)
+    snap = current_graph(user.tenant_pk)
     # The hops' evidence in words is the path page's job; a result list names the people.
     rendered = reach.render_paths(user, snap, list(wanted.values()), lang=lang, explain=False)
     return dict(zip(wanted, rendered, strict=True))
@@ -801,7 +804,7 @@ def skill_matrix(user: User, *, limit: int = 50, offset: int = 0) -> SkillMatrix
     A cell is the best level the person has in any skill of that group. A skill is a
     gap when exactly one of our people holds it (they fall ill, the knowledge is gone).
     """
-    tax = matching.taxonomy(user.tenant_id)
+    tax = matching.taxonomy(user.tenant_pk)
     groups = sorted(
         (s for s in tenant_skills(user) if s.parent_id is None), key=lambda s: s.name_de
     )
@@ -810,7 +813,7 @@ def skill_matrix(user: User, *, limit: int = 50, offset: int = 0) -> SkillMatrix
     total = people_q.count()
     held = list(
         PersonSkill.objects.filter(
-            tenant_id=user.tenant_id, person__in=own_company_people(user)
+            tenant_id=user.tenant_pk, person__in=own_company_people(user)
         ).values_list("person_id", "skill_id", "level")
     )
     page = list(people_q[offset : offset + limit])
@@ -864,7 +867,7 @@ def skill_fit(
     miller covers "milling") counts as level / 5; the score is the mean over the needed
     skills. Only people the user may see are scored.
     """
-    tax = matching.taxonomy(user.tenant_id)
+    tax = matching.taxonomy(user.tenant_pk)
     needed = [s for s in needed if s.tenant_id == user.tenant_id and s.pk in tax.skills]
     if not needed:
         return {}
@@ -872,7 +875,7 @@ def skill_fit(
     wanted = set().union(*covers_skill.values())
     levels: dict[int, dict[int, int]] = defaultdict(dict)
     for pid, sid, level in PersonSkill.objects.filter(
-        tenant_id=user.tenant_id,
+        tenant_id=user.tenant_pk,
         person__in=visible_people(user).filter(pk__in=list(person_ids)),
         skill_id__in=wanted,
     ).values_list("person_id", "skill_id", "level"):

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from geflecht.accounts.models import User
-from geflecht.lib.remember import PENDING, Pending, remembered
+from geflecht.lib.remember import Pending, remembered
 from geflecht.lib.visibility import visible_q
 from geflecht.network.models import (
     Interaction,
@@ -76,7 +76,7 @@ def log_interaction(
     from geflecht.network.actions import record_interaction
 
     interaction = record_interaction(
-        tenant=user.tenant,
+        tenant=user.company,
         recorded_by=user,
         kind=kind,
         occurred_at=occurred_at,
@@ -171,9 +171,9 @@ def organisation_risk(user: User, org_id: int):
     # One graph walk per colleague: seconds on a large network, so the first answer is
     # computed in the background while the page says so and asks again.
     risk = remembered(
-        f"web:risk:{user.pk}:{org.pk}", graph_version(user.tenant_id), compute, wait=False
+        f"web:risk:{user.pk}:{org.pk}", graph_version(user.tenant_pk), compute, wait=False
     )
-    if risk is PENDING or risk is None or not risk.lost:
+    if isinstance(risk, Pending) or risk is None or not risk.lost:
         return risk
     # An answer from a moment ago may name someone who has become private since.
     seen = set(
@@ -217,11 +217,11 @@ def reconnect(user: User, *, limit: int = 10) -> list | Pending:
         return []
     items = remembered(
         f"web:reconnect:{user.pk}:{limit}",
-        (graph_version(user.tenant_id), timezone.localdate()),
+        (graph_version(user.tenant_pk), timezone.localdate()),
         lambda: reconnect_list(user, limit=limit),
         wait=False,
     )
-    if items is PENDING or not items:
+    if isinstance(items, Pending) or not items:
         return items
     # An answer from a moment ago may name someone who has become private since.
     seen = set(

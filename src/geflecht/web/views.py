@@ -35,25 +35,26 @@ from geflecht.people.queries import (
 )
 from geflecht.privacy.actions import log_access
 from geflecht.web import services
+from geflecht.web.http import AuthedRequest
 from geflecht.web.views_skills import person_skills_context
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
-def _page(request: HttpRequest, name: str = "page") -> int:
+def _page(request: AuthedRequest, name: str = "page") -> int:
     try:
         return max(1, int(request.GET.get(name, 1)))
     except ValueError:
         return 1
 
 
-def _person_or_404(request: HttpRequest, person_id: int) -> Person:
+def _person_or_404(request: AuthedRequest, person_id: int) -> Person:
     # The same 404 for a missing person and a colleague's private one: nothing leaks.
     return get_object_or_404(visible_people(request.user), pk=person_id)
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     board = services.dashboard(request.user)
     return render(request, "web/pages/home.html", {"board": board})
 
@@ -61,14 +62,14 @@ def home(request: HttpRequest) -> HttpResponse:
 # The slower dashboard sections arrive as htmx partials after the page is shown.
 @login_required
 @require_GET
-def dashboard_overview(request: HttpRequest) -> HttpResponse:
+def dashboard_overview(request: AuthedRequest) -> HttpResponse:
     overview = tenant_overview(request.user)
     return render(request, "web/partials/overview.html", {"overview": overview})
 
 
 @login_required
 @require_GET
-def dashboard_reconnect(request: HttpRequest) -> HttpResponse:
+def dashboard_reconnect(request: AuthedRequest) -> HttpResponse:
     items = services.reconnect(request.user)
     pending = items is PENDING
     return render(
@@ -80,7 +81,7 @@ def dashboard_reconnect(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def dashboard_new_ties(request: HttpRequest) -> HttpResponse:
+def dashboard_new_ties(request: AuthedRequest) -> HttpResponse:
     rows = new_ties(request.user, lang=get_language())
     return render(request, "web/partials/new_ties.html", {"rows": rows})
 
@@ -93,7 +94,7 @@ MAX_SEARCH = 200
 
 @login_required
 @require_GET
-def search_page(request: HttpRequest) -> HttpResponse:
+def search_page(request: AuthedRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()
     if len(text) > MAX_SEARCH:
         messages.warning(
@@ -108,7 +109,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def search_suggest(request: HttpRequest) -> HttpResponse:
+def search_suggest(request: AuthedRequest) -> HttpResponse:
     """Autocomplete: the best few hits as a list (an htmx partial)."""
     text = request.GET.get("q", "").strip()[:MAX_SEARCH]
     kinds = request.GET.get("kinds", "")
@@ -150,7 +151,7 @@ class LogForm(forms.Form):
 
 
 @login_required
-def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_page(request: AuthedRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     log_access(request.user, "read", [person.pk], f"GET /people/{person.pk}/")
     lang = get_language()
@@ -192,7 +193,7 @@ class NoteForm(forms.Form):
 
 @login_required
 @require_POST
-def person_notes(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_notes(request: AuthedRequest, person_id: int) -> HttpResponse:
     """Add one of my private notes on this person (or, with ``delete``, remove one)."""
     person = _person_or_404(request, person_id)
     form, problem = NoteForm(), None
@@ -224,7 +225,7 @@ def person_notes(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def person_reach(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_reach(request: AuthedRequest, person_id: int) -> HttpResponse:
     """How do I reach this person: my best paths and my team's (an htmx partial)."""
     person = _person_or_404(request, person_id)
     reach = services.reach_person(request.user, person, lang=get_language())
@@ -233,7 +234,7 @@ def person_reach(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def person_timeline(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_timeline(request: AuthedRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     tl_page, entries = timeline(request.user, person, page=_page(request))
     return render(
@@ -245,7 +246,7 @@ def person_timeline(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def person_log(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_log(request: AuthedRequest, person_id: int) -> HttpResponse:
     """Log a meeting or call with this person; answer with the new strength."""
     person = _person_or_404(request, person_id)
     form = LogForm(request.POST)
@@ -286,14 +287,14 @@ def person_log(request: HttpRequest, person_id: int) -> HttpResponse:
 
 # ----------------------------------------------------------------------- organisation
 @login_required
-def organisation_page(request: HttpRequest, org_id: int) -> HttpResponse:
+def organisation_page(request: AuthedRequest, org_id: int) -> HttpResponse:
     page = services.organisation_page(request.user, org_id, lang=get_language())
     return render(request, "web/pages/organisation.html", {"page": page})
 
 
 @login_required
 @require_GET
-def organisation_risk(request: HttpRequest, org_id: int) -> HttpResponse:
+def organisation_risk(request: AuthedRequest, org_id: int) -> HttpResponse:
     risk = services.organisation_risk(request.user, org_id)
     pending = risk is PENDING
     return render(
@@ -304,7 +305,7 @@ def organisation_risk(request: HttpRequest, org_id: int) -> HttpResponse:
 
 
 @login_required
-def site_page(request: HttpRequest, site_id: int) -> HttpResponse:
+def site_page(request: AuthedRequest, site_id: int) -> HttpResponse:
     site = get_object_or_404(visible_sites(request.user), pk=site_id)
     return redirect(f"/organisations/{site.organization_id}/#site-{site.pk}")
 
@@ -325,7 +326,7 @@ class PathForm(forms.Form):
 
 @login_required
 @require_GET
-def paths_page(request: HttpRequest) -> HttpResponse:
+def paths_page(request: AuthedRequest) -> HttpResponse:
     form = PathForm(request.GET or None, initial={"hops": 4, "min_strength": 0.0})
     target, paths, avoid = None, None, []
     if request.GET and form.is_valid():
@@ -350,7 +351,7 @@ def paths_page(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------------ network view
 @login_required
 @require_GET
-def network_page(request: HttpRequest) -> HttpResponse:
+def network_page(request: AuthedRequest) -> HttpResponse:
     mode = request.GET.get("mode", "ego")
     org = None
     if mode == "organization" and request.GET.get("org", "").isdigit():
@@ -374,7 +375,7 @@ def network_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def network_data(request: HttpRequest) -> JsonResponse:
+def network_data(request: AuthedRequest) -> JsonResponse:
     """Graph JSON for the network view: only what the user may see."""
     mode = request.GET.get("mode", "ego")
     if mode not in ("ego", "organization", "community"):
@@ -409,7 +410,7 @@ class ImportForm(forms.Form):
 
 
 @login_required
-def import_page(request: HttpRequest) -> HttpResponse:
+def import_page(request: AuthedRequest) -> HttpResponse:
     """Upload a file; it is imported in the background while the page shows how far it
     got, then the report of what was created, merged and skipped."""
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -435,7 +436,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_job(request: AuthedRequest, job_id: int) -> HttpResponse:
     """How far one of my imports got (polled by the import page), then its report."""
     try:
         job = my_import(request.user, job_id)
@@ -444,20 +445,20 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(request, "web/partials/import_job.html", _import_context(request, job))
 
 
-def _import_context(request: HttpRequest, job: ImportJob | None) -> dict:
+def _import_context(request: AuthedRequest, job: ImportJob | None) -> dict:
     from geflecht.importers.load import CONTACT_FORMATS
 
-    done = job is not None and job.status == ImportJob.Status.DONE
+    done = job if job is not None and job.status == ImportJob.Status.DONE else None
     return {
         "job": job,
-        "report": job.report if done else None,
-        "people": services.imported_people(request.user, job.created_at) if done else [],
+        "report": done.report if done else None,
+        "people": services.imported_people(request.user, done.created_at) if done else [],
         "contact_formats": CONTACT_FORMATS,
     }
 
 
 @login_required
-def duplicates_page(request: HttpRequest) -> HttpResponse:
+def duplicates_page(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             keep, other = int(request.POST["keep"]), int(request.POST["other"])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, time, timedelta
+from typing import cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -26,6 +27,7 @@ from geflecht.lib.errors import Conflict, NotFound
 from geflecht.network.reach import PathOptions, introduction_paths
 from geflecht.people.models import Organization
 from geflecht.people.queries import visible_organizations, visible_people
+from geflecht.web.http import AuthedRequest
 
 MAX_LIST_BYTES = 10 * 1024 * 1024
 MEETING_ROWS = 8
@@ -35,14 +37,14 @@ def _lang() -> str:
     return "de" if (get_language() or "").startswith("de") else "en"
 
 
-def _event_or_404(request: HttpRequest, event_id: int):
+def _event_or_404(request: AuthedRequest, event_id: int):
     try:
         return event_queries.event(request.user, event_id)
     except NotFound:
         raise Http404 from None
 
 
-def _page_no(request: HttpRequest, name: str = "page") -> int:
+def _page_no(request: AuthedRequest, name: str = "page") -> int:
     raw = request.GET.get(name, "1")
     return max(1, int(raw)) if raw.isdigit() else 1
 
@@ -63,7 +65,7 @@ class EventForm(forms.Form):
 
 
 @login_required
-def events_page(request: HttpRequest) -> HttpResponse:
+def events_page(request: AuthedRequest) -> HttpResponse:
     form = EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -108,7 +110,7 @@ class TargetForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["organization"]).queryset = (
             visible_organizations(user).exclude(kind=Organization.Kind.OWN).order_by("name")
         )
 
@@ -124,9 +126,9 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args, colleagues=(), people=(), days=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["colleague"].choices = [("", "—"), *colleagues]
-        self.fields["person"].choices = [("", "—"), *people]
-        self.fields["day"].choices = days
+        cast(forms.ChoiceField, self.fields["colleague"]).choices = [("", "—"), *colleagues]
+        cast(forms.ChoiceField, self.fields["person"]).choices = [("", "—"), *people]
+        cast(forms.ChoiceField, self.fields["day"]).choices = days
 
 
 MeetingFormSet = forms.formset_factory(MeetingForm, extra=MEETING_ROWS, max_num=100)
@@ -137,12 +139,12 @@ def _meeting_formset(request, event, data=None):
     rows = list(event_queries.attendances(user, event).filter(person__isnull=False))
     ours = set(event_queries._own_company_people(user.tenant_id))
     colleagues = sorted(
-        {(a.person_id, a.person.full_name) for a in rows if a.person_id in ours}
+        {(a.person.pk, a.person.full_name) for a in rows if a.person and a.person.pk in ours}
         | ({(user.person_id, user.person.full_name)} if user.person_id in ours else set()),
         key=lambda c: c[1],
     )
     people = sorted(
-        ((a.person_id, a.person.full_name) for a in rows if a.person_id not in ours),
+        ((a.person.pk, a.person.full_name) for a in rows if a.person and a.person.pk not in ours),
         key=lambda c: c[1],
     )
     days = [
@@ -170,14 +172,14 @@ def _event_context(request, event, **extra):
 
 @login_required
 @require_GET
-def event_page(request: HttpRequest, event_id: int) -> HttpResponse:
+def event_page(request: AuthedRequest, event_id: int) -> HttpResponse:
     event = _event_or_404(request, event_id)
     return render(request, "web/pages/event.html", _event_context(request, event))
 
 
 @login_required
 @require_GET
-def event_known(request: HttpRequest, event_id: int) -> HttpResponse:
+def event_known(request: AuthedRequest, event_id: int) -> HttpResponse:
     event = _event_or_404(request, event_id)
     known = event_queries.who_we_know(request.user, event, limit=100)
     return render(request, "web/partials/events_known.html", {"known": known, "event": event})
@@ -185,7 +187,7 @@ def event_known(request: HttpRequest, event_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def event_targets(request: HttpRequest, event_id: int) -> HttpResponse:
+def event_targets(request: AuthedRequest, event_id: int) -> HttpResponse:
     event = _event_or_404(request, event_id)
     rows = event_queries.target_brokers(request.user, event, lang=_lang())
     return render(request, "web/partials/events_targets.html", {"rows": rows, "event": event})
@@ -193,7 +195,7 @@ def event_targets(request: HttpRequest, event_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def event_plan(request: HttpRequest, event_id: int) -> HttpResponse:
+def event_plan(request: AuthedRequest, event_id: int) -> HttpResponse:
     event = _event_or_404(request, event_id)
     plan = event_queries.meeting_plan(request.user, event, lang=_lang())
     return render(request, "web/partials/events_plan.html", {"plan": plan, "event": event})
@@ -201,7 +203,7 @@ def event_plan(request: HttpRequest, event_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def event_import(request: HttpRequest, event_id: int) -> HttpResponse:
+def event_import(request: AuthedRequest, event_id: int) -> HttpResponse:
     event = _event_or_404(request, event_id)
     form = ImportForm(request.POST, request.FILES)
     report = None
@@ -219,7 +221,7 @@ def event_import(request: HttpRequest, event_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def event_target_add(request: HttpRequest, event_id: int) -> HttpResponse:
+def event_target_add(request: AuthedRequest, event_id: int) -> HttpResponse:
     event = _event_or_404(request, event_id)
     form = TargetForm(request.POST, user=request.user)
     if form.is_valid():
@@ -245,7 +247,7 @@ def event_target_add(request: HttpRequest, event_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def event_meetings(request: HttpRequest, event_id: int) -> HttpResponse:
+def event_meetings(request: AuthedRequest, event_id: int) -> HttpResponse:
     """The bulk log after the fair: every filled row is one in-person meeting."""
     event = _event_or_404(request, event_id)
     formset = _meeting_formset(request, event, request.POST)
@@ -257,7 +259,7 @@ def event_meetings(request: HttpRequest, event_id: int) -> HttpResponse:
             if not data or not (data.get("colleague") or data.get("person")):
                 continue
             if not data.get("colleague") or not data.get("person"):
-                problems.append(event_actions.RowProblem(i, "", _("say who of us met whom")))
+                problems.append(event_actions.RowProblem(i, "", str(_("say who of us met whom"))))
                 continue
             day = (
                 datetime.fromisoformat(data["day"]).date() if data.get("day") else event.start_date
@@ -311,7 +313,7 @@ class AnswerForm(forms.Form):
 
 
 @login_required
-def intros_page(request: HttpRequest) -> HttpResponse:
+def intros_page(request: AuthedRequest) -> HttpResponse:
     user = request.user
     incoming = Paginator(intro_queries.incoming(user), 20).get_page(_page_no(request, "in"))
     outgoing = Paginator(intro_queries.outgoing(user), 20).get_page(_page_no(request, "out"))
@@ -326,7 +328,7 @@ def intros_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def intro_new(request: HttpRequest) -> HttpResponse:
+def intro_new(request: AuthedRequest) -> HttpResponse:
     """Ask for an introduction along one of my paths to a person."""
     user = request.user
     form = AskForm(request.POST or request.GET or None)
@@ -382,7 +384,7 @@ _ANSWERS = {
 
 @login_required
 @require_POST
-def intro_answer(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
+def intro_answer(request: AuthedRequest, request_id: int, action: str) -> HttpResponse:
     user = request.user
     form = AnswerForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -404,7 +406,7 @@ def intro_answer(request: HttpRequest, request_id: int, action: str) -> HttpResp
 
 @login_required
 @require_GET
-def dashboard_intros(request: HttpRequest) -> HttpResponse:
+def dashboard_intros(request: AuthedRequest) -> HttpResponse:
     user = request.user
     incoming = list(intro_queries.incoming(user, active_only=True)[:5])
     outgoing = list(intro_queries.outgoing(user)[:5])

@@ -7,13 +7,14 @@ Views stay thin: they parse a form, call one service of ``geflecht.projects`` an
 from __future__ import annotations
 
 import contextlib
+from typing import cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -26,18 +27,19 @@ from geflecht.people.queries import visible_organizations, visible_people, visib
 from geflecht.projects import actions, coverage, queries, radar
 from geflecht.projects.models import OurRole, Project, Stage
 from geflecht.skills.queries import tenant_skills
+from geflecht.web.http import AuthedRequest
 
 RADAR_SESSION_KEY = "projects_radar_csv"
 
 
-def _project_or_404(request: HttpRequest, project_id: int) -> Project:
+def _project_or_404(request: AuthedRequest, project_id: int) -> Project:
     try:
         return queries.visible_project(request.user, project_id)
     except NotFound:
         raise Http404 from None
 
 
-def _errors(request: HttpRequest, exc: Exception) -> None:
+def _errors(request: AuthedRequest, exc: Exception) -> None:
     if isinstance(exc, ValidationError):
         messages.error(request, " ".join(exc.messages))
     else:
@@ -68,12 +70,12 @@ class ProjectForm(forms.Form):
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
         orgs = visible_organizations(user).exclude(kind=Organization.Kind.OWN)
-        self.fields["organization"].queryset = orgs.order_by("name")
-        self.fields["site"].queryset = visible_sites(user)
+        cast(forms.ModelChoiceField, self.fields["organization"]).queryset = orgs.order_by("name")
+        cast(forms.ModelChoiceField, self.fields["site"]).queryset = visible_sites(user)
 
 
 @login_required
-def projects_list(request: HttpRequest) -> HttpResponse:
+def projects_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     form = ProjectForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -136,7 +138,7 @@ def _candidates(user, project: Project) -> tuple[list[Person], list[Position]]:
 
 @login_required
 @require_GET
-def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_page(request: AuthedRequest, project_id: int) -> HttpResponse:
     user = request.user
     project = _project_or_404(request, project_id)
     lang = get_language()
@@ -179,7 +181,7 @@ def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_edit(request: AuthedRequest, project_id: int) -> HttpResponse:
     project = _project_or_404(request, project_id)
     form = EditForm(request.POST)
     if not form.is_valid():
@@ -200,7 +202,7 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_skills(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_skills(request: AuthedRequest, project_id: int) -> HttpResponse:
     """Set the skills the project needs (a multi-select of the taxonomy)."""
     project = _project_or_404(request, project_id)
     try:
@@ -217,7 +219,7 @@ def project_skills(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_member_add(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_member_add(request: AuthedRequest, project_id: int) -> HttpResponse:
     project = _project_or_404(request, project_id)
     form = MemberForm(request.POST)
     if form.is_valid():
@@ -236,7 +238,7 @@ def project_member_add(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_member_remove(request: HttpRequest, project_id: int, member_id: int) -> HttpResponse:
+def project_member_remove(request: AuthedRequest, project_id: int, member_id: int) -> HttpResponse:
     project = _project_or_404(request, project_id)
     try:
         member = queries.visible_member(request.user, project, member_id)
@@ -251,7 +253,7 @@ def project_member_remove(request: HttpRequest, project_id: int, member_id: int)
 # ----------------------------------------------------------------------- documents
 @login_required
 @require_POST
-def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
+def document_upload(request: AuthedRequest, project_id: int) -> HttpResponse:
     project = _project_or_404(request, project_id)
     upload = request.FILES.get("file")
     if upload is None:
@@ -285,7 +287,7 @@ def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def document_send(request: HttpRequest, document_id: int) -> HttpResponse:
+def document_send(request: AuthedRequest, document_id: int) -> HttpResponse:
     try:
         doc = queries.visible_document(request.user, document_id)
         number = int(request.POST.get("version", "0"))
@@ -305,7 +307,7 @@ def document_send(request: HttpRequest, document_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def document_download(request: HttpRequest, document_id: int, number: int) -> HttpResponse:
+def document_download(request: AuthedRequest, document_id: int, number: int) -> FileResponse:
     """The file of one version, only for users who may see the project (else 404)."""
     try:
         version = queries.visible_version(request.user, document_id, number)
@@ -323,20 +325,20 @@ def document_download(request: HttpRequest, document_id: int, number: int) -> Ht
 # ------------------------------------------------------------------ key-person risk
 @login_required
 @require_GET
-def key_person_risk(request: HttpRequest) -> HttpResponse:
+def key_person_risk(request: AuthedRequest) -> HttpResponse:
     risks = coverage.company_key_person_risk(request.user)
     return render(request, "web/pages/projects_risk.html", {"risks": risks})
 
 
 # --------------------------------------------------------------------------- radar
 @login_required
-def radar_page(request: HttpRequest) -> HttpResponse:
+def radar_page(request: AuthedRequest) -> HttpResponse:
     result, error = None, None
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
             error = _("Choose a CSV file.")
-        elif upload.size > radar.MAX_BYTES:
+        elif (upload.size or 0) > radar.MAX_BYTES:
             error = _("The file is larger than 2 MB.")
         else:
             data = upload.read()
@@ -351,7 +353,7 @@ def radar_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def radar_export(request: HttpRequest) -> HttpResponse:
+def radar_export(request: AuthedRequest) -> HttpResponse:
     """The ranking of the list uploaded last, as CSV (computed again for this user)."""
     data = request.session.get(RADAR_SESSION_KEY)
     if not data:
@@ -367,7 +369,7 @@ def radar_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def radar_sample(request: HttpRequest) -> HttpResponse:
+def radar_sample(request: AuthedRequest) -> HttpResponse:
     """A sample target list built from this tenant's organisations (to try the radar)."""
     from geflecht.demo.projects import sample_targets
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -22,18 +22,19 @@ from geflecht.partners.models import JointProject
 from geflecht.people.queries import visible_person
 from geflecht.projects.queries import project_skill_gaps
 from geflecht.skills import actions, queries
+from geflecht.web.http import AuthedRequest
 
 PAGE = 20
 
 
-def _page(request: HttpRequest) -> int:
+def _page(request: AuthedRequest) -> int:
     try:
         return max(1, min(int(request.GET.get("page", 1)), 50))
     except ValueError:
         return 1
 
 
-def _radius(request: HttpRequest) -> float | None:
+def _radius(request: AuthedRequest) -> float | None:
     try:
         value = float(request.GET.get("radius", "") or 0)
     except ValueError:
@@ -41,7 +42,7 @@ def _radius(request: HttpRequest) -> float | None:
     return min(value, 5000.0) if value > 0 else None
 
 
-def _search_input(request: HttpRequest) -> tuple[str, str, float | None]:
+def _search_input(request: AuthedRequest) -> tuple[str, str, float | None]:
     q = request.GET.get("q", "").strip()[:200]
     near = request.GET.get("near", "").strip()[:100]
     return q, near, _radius(request)
@@ -50,7 +51,7 @@ def _search_input(request: HttpRequest) -> tuple[str, str, float | None]:
 # ------------------------------------------------------------------------ experts
 @login_required
 @require_GET
-def experts_page(request: HttpRequest) -> HttpResponse:
+def experts_page(request: AuthedRequest) -> HttpResponse:
     q, near, radius = _search_input(request)
     page = _page(request)
     result, error = None, None
@@ -74,24 +75,24 @@ def experts_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def taxonomy_page(request: HttpRequest) -> HttpResponse:
+def taxonomy_page(request: AuthedRequest) -> HttpResponse:
     tree = queries.taxonomy_tree(request.user)
     return render(request, "web/pages/skills_taxonomy.html", {"tree": tree})
 
 
 @login_required
 @require_POST
-def taxonomy_load(request: HttpRequest) -> HttpResponse:
+def taxonomy_load(request: AuthedRequest) -> HttpResponse:
     if not request.user.is_tenant_admin:
         raise PermissionDenied(_("Only an admin of your company may change the taxonomy."))
-    done = actions.load_starter_taxonomy(request.user.tenant)
+    done = actions.load_starter_taxonomy(request.user.company)
     messages.success(request, _("%(n)s skills added.") % {"n": done.created})
     return redirect("skills_taxonomy")
 
 
 @login_required
 @require_GET
-def matrix_page(request: HttpRequest) -> HttpResponse:
+def matrix_page(request: AuthedRequest) -> HttpResponse:
     page = _page(request)
     matrix = queries.skill_matrix(request.user, limit=PAGE * 2, offset=(page - 1) * PAGE * 2)
     return render(
@@ -121,7 +122,7 @@ def person_skills_context(user, person, *, error: str = "") -> dict:
     }
 
 
-def _person_skills(request: HttpRequest, person_id: int, *, error: str = "") -> HttpResponse:
+def _person_skills(request: AuthedRequest, person_id: int, *, error: str = "") -> HttpResponse:
     try:
         person = visible_person(request.user, person_id)
     except NotFound:
@@ -135,13 +136,13 @@ def _person_skills(request: HttpRequest, person_id: int, *, error: str = "") -> 
 
 @login_required
 @require_GET
-def person_skills(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_skills(request: AuthedRequest, person_id: int) -> HttpResponse:
     return _person_skills(request, person_id)
 
 
 @login_required
 @require_POST
-def person_skill_change(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_skill_change(request: AuthedRequest, person_id: int) -> HttpResponse:
     """Endorse, withdraw an endorsement, or declare a skill; answer with the section."""
     error = ""
     try:
@@ -173,10 +174,11 @@ def person_skill_change(request: HttpRequest, person_id: int) -> HttpResponse:
 # ------------------------------------------------------------------------ partners
 @login_required
 @require_GET
-def partners_page(request: HttpRequest) -> HttpResponse:
+def partners_page(request: AuthedRequest) -> HttpResponse:
     q, near, radius = _search_input(request)
     page = _page(request)
-    result, error, rows, total = None, None, [], 0
+    result, error, total = None, None, 0
+    rows: list = []
     if q:
         try:
             result = partner_queries.find_partners(
@@ -202,7 +204,7 @@ def partners_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def partner_page(request: HttpRequest, org_id: int) -> HttpResponse:
+def partner_page(request: AuthedRequest, org_id: int) -> HttpResponse:
     user = request.user
     try:
         org = partner_queries.partner(user, org_id)
@@ -228,7 +230,7 @@ def partner_page(request: HttpRequest, org_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rate_project(request: HttpRequest, project_id: int) -> HttpResponse:
+def rate_project(request: AuthedRequest, project_id: int) -> HttpResponse:
     try:
         project = partner_queries.joint_project(request.user, project_id)
         stars = {k: int(request.POST.get(k, "")) for k in ("quality", "on_time", "communication")}

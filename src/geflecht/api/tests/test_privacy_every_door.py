@@ -222,8 +222,9 @@ def _walk(user, ids: dict[str, int], query: str, secrets, shared=None) -> int:
             _assert_clean(client.get(f"/{route}?{probe}"), route, secrets)
             tried += 1
             continue
-        kinds = [_kind(route, p) for p in params]
-        if None in kinds:
+        found = [_kind(route, p) for p in params]
+        kinds = [k for k in found if k is not None]
+        if len(kinds) < len(found):
             continue  # tokens, notes: nothing private of Anna's to look for by id
         url = _fill(route, {p: ids[k] for p, k in zip(params, kinds, strict=True)})
         missing = _fill(route, dict.fromkeys(params, MISSING_ID))

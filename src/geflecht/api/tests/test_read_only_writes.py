@@ -146,7 +146,7 @@ def _body(method: str, path: str, ids: dict[str, int]):
     return bodies.get((method, path))
 
 
-def _snapshot() -> dict[str, int]:
+def _snapshot() -> dict[str, tuple]:
     """Rows of every model of the project, and the newest change of each."""
     counts = {}
     for model in apps.get_models():
@@ -155,7 +155,7 @@ def _snapshot() -> dict[str, int]:
             "accounts.ApiToken",  # its last use is stamped on every call
         ):
             continue
-        rows = model.objects.all()
+        rows = model._default_manager.all()
         stamp = None
         if any(f.name == "updated_at" for f in model._meta.fields):
             stamp = rows.order_by("-updated_at").values_list("updated_at", flat=True).first()

@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
-PathOrFile = str | os.PathLike[str] | BinaryIO
+PathOrFile = str | os.PathLike[str] | IO[bytes]
 
 SNIFF_BYTES = 64 * 1024
 
@@ -25,7 +25,7 @@ _MOJIBAKE = re.compile("[\u00c2-\u00df][\u0080-\u00bf\u0152-\u0178\u2013-\u2122]
 
 
 @contextmanager
-def open_binary(source: PathOrFile) -> Iterator[tuple[BinaryIO, str, int | None]]:
+def open_binary(source: PathOrFile) -> Iterator[tuple[IO[bytes], str, int | None]]:
     """Yield ``(binary_file, display_name, size_or_None)``; close only what we opened."""
     if isinstance(source, str | os.PathLike):
         path = Path(source)
@@ -50,7 +50,7 @@ class Prefixed(io.RawIOBase):
     ``bytes_read`` counts what was handed on, for progress reports.
     """
 
-    def __init__(self, head: bytes, fh: BinaryIO) -> None:
+    def __init__(self, head: bytes, fh: IO[bytes]) -> None:
         super().__init__()
         self._head = head
         self._fh = fh
@@ -59,7 +59,7 @@ class Prefixed(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         if self._head:
             n = min(len(buffer), len(self._head))
             buffer[:n] = self._head[:n]
@@ -100,7 +100,7 @@ def sniff_utf16(head: bytes) -> str | None:
 class Utf16ToUtf8(io.RawIOBase):
     """Re-encode a UTF-16 byte stream to UTF-8 on the fly, so byte parsers can read it."""
 
-    def __init__(self, raw: BinaryIO, encoding: str) -> None:
+    def __init__(self, raw: IO[bytes], encoding: str) -> None:
         super().__init__()
         self._text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
         self._pending = b""
@@ -108,7 +108,7 @@ class Utf16ToUtf8(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         while not self._pending:
             chunk = self._text.read(16384)
             if not chunk:

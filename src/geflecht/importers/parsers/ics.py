@@ -307,7 +307,7 @@ def _uid_lines(data: bytes) -> dict[str, int]:
 
 
 def _rrule_freqs(comp) -> list[str]:
-    out = []
+    out: list[str] = []
     for rule in _as_list(comp.get("RRULE")):
         try:
             out.extend(str(f) for f in rule.get("FREQ", []))

@@ -22,7 +22,7 @@ from datetime import UTC
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from ._io import PathOrFile, open_binary
 from .records import InteractionRecord, ParseProblem, Participant, ProgressCallback
@@ -339,7 +339,7 @@ def _safe_parse(block: bytes, **kwargs) -> InteractionRecord | ParseProblem:
         )
 
 
-def _read_header_block(fh: BinaryIO) -> bytes:
+def _read_header_block(fh: IO[bytes]) -> bytes:
     """Read up to the first empty line, and not a byte of the body beyond one chunk."""
     lines: list[bytes] = []
     total = 0

@@ -491,22 +491,21 @@ def _build_row(
             key = f"{group.upper()} {_num}"
             extra[key] = (label, value) if label else (value,)
 
-    addr_records = []
-    for label, parts in addresses.items():
-        if label.startswith("\0"):
-            label = label.partition(":")[2]
-        addr = Address(
-            street="\n".join(parts.get("street", [])),
-            extended="\n".join(parts.get("extended", [])),
-            city=" ".join(parts.get("city", [])),
-            region=" ".join(parts.get("region", [])),
-            postal_code=" ".join(parts.get("postal_code", [])),
-            country=" ".join(parts.get("country", [])),
-            po_box=" ".join(parts.get("po_box", [])),
+    addr_records: list[Address] = []
+    for slot, lines in addresses.items():
+        label = slot.partition(":")[2] if slot.startswith("\0") else slot
+        address = Address(
+            street="\n".join(lines.get("street", [])),
+            extended="\n".join(lines.get("extended", [])),
+            city=" ".join(lines.get("city", [])),
+            region=" ".join(lines.get("region", [])),
+            postal_code=" ".join(lines.get("postal_code", [])),
+            country=" ".join(lines.get("country", [])),
+            po_box=" ".join(lines.get("po_box", [])),
             label=label,
         )
-        if not addr.is_empty():
-            addr_records.append(addr)
+        if not address.is_empty():
+            addr_records.append(address)
 
     month_first = plan.flavour == "outlook"
     birthday = birthday_obj
@@ -669,7 +668,7 @@ def _parse_csv_stream(
         if isinstance(dialect, str):
             delimiter = dialect
         elif dialect is not None:
-            delimiter = dialect.delimiter  # type: ignore[union-attr]
+            delimiter = dialect.delimiter
         else:
             delimiter = _sniff_delimiter(line)
         try:

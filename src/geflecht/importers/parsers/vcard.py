@@ -102,7 +102,7 @@ def parse_vcards(
 
 
 def _parse_lines(
-    reader: io.BufferedReader,
+    reader: io.BufferedReader[io.RawIOBase],
     name: str,
     size: int | None,
     on_progress: ProgressCallback | None,
@@ -183,7 +183,7 @@ def _parse_lines(
     stats[0], stats[1] = entry_no, bytes_read()
 
 
-def _logical_lines(reader: io.BufferedReader) -> Iterator[tuple[int, bytes]]:
+def _logical_lines(reader: io.BufferedReader[io.RawIOBase]) -> Iterator[tuple[int, bytes]]:
     """Unfold physical lines into content lines: ``(first_line_no, bytes)``.
 
     Three ways a line continues: a leading space or tab (RFC 2425 folding), a trailing

@@ -16,7 +16,9 @@ from geflecht.people.models import Person
 def ties(tg: snapshot.TenantGraph, which: str = "graph") -> dict[tuple[int, int], float]:
     a, b, s = getattr(tg, which).edges()
     return {
-        tuple(sorted((tg.person(int(x)), tg.person(int(y))))): round(float(st), 9)
+        (min(tg.person(int(x)), tg.person(int(y))), max(tg.person(int(x)), tg.person(int(y)))): (
+            round(float(st), 9)
+        )
         for x, y, st in zip(a, b, s, strict=True)
     }
 

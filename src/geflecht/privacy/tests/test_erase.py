@@ -36,7 +36,7 @@ def person_references(pid: int) -> dict[str, int]:
                 and field.related_model is Person
                 and field.concrete
             ):
-                n = model.objects.filter(**{field.attname: pid}).count()
+                n = model._default_manager.filter(**{field.attname: pid}).count()
                 if n:
                     found[f"{model._meta.label}.{field.name}"] = n
     return found
@@ -45,7 +45,7 @@ def person_references(pid: int) -> dict[str, int]:
 def everything_as_text() -> str:
     """Every row of every table, serialised: the haystack for the person's data."""
     return "\n".join(
-        serializers.serialize("json", model.objects.all()) for model in apps.get_models()
+        serializers.serialize("json", model._default_manager.all()) for model in apps.get_models()
     )
 
 
@@ -203,7 +203,9 @@ def ties(tg: snapshot.TenantGraph, which: str = "graph") -> dict[tuple[int, int]
     """A snapshot's edges by person ids, so snapshots with other node ids compare."""
     a, b, s = getattr(tg, which).edges()
     return {
-        tuple(sorted((tg.person(int(x)), tg.person(int(y))))): round(float(st), 9)
+        (min(tg.person(int(x)), tg.person(int(y))), max(tg.person(int(x)), tg.person(int(y)))): (
+            round(float(st), 9)
+        )
         for x, y, st in zip(a, b, s, strict=True)
     }
 

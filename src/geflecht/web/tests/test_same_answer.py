@@ -102,13 +102,15 @@ def test_team_paths_on_the_person_page_come_from_the_network_service(client, ann
 
 
 def _busy_shared_contact(anna) -> Person:
-    return (
+    busiest = (
         Person.objects.filter(tenant_id=anna.tenant_id, visibility="company")
         .exclude(pk=anna.person_id)
         .annotate(n=Count("participations"))
         .order_by("-n", "pk")
         .first()
     )
+    assert busiest is not None
+    return busiest
 
 
 def test_a_persons_relationships_are_the_same_on_the_person_page_and_in_the_api(client, jana, anna):

@@ -62,7 +62,7 @@ class Server:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         conn.request("GET", path)
         response = conn.getresponse()
-        response.body = response.read()
+        response.body = response.read()  # type: ignore[attr-defined]  # read before close
         conn.close()
         return response
 

@@ -19,7 +19,8 @@ def _customer_with_people(demo) -> Organization:
     return (
         Organization.objects.filter(tenant=demo.tenant, kind="customer", positions__isnull=False)
         .order_by("id")
-        .first()
+        .distinct()[:1]
+        .get()
     )
 
 
@@ -29,8 +30,8 @@ def _shared_contact(anna) -> Person:
         Relationship.objects.filter(tenant_id=anna.tenant_id, visibility="company")
         .filter(person_a_id=anna.person_id)
         .exclude(person_b__visibility="private")
-        .order_by("-strength")
-        .first()
+        .order_by("-strength")[:1]
+        .get()
     )
     return Person.objects.get(pk=rel.person_b_id)
 

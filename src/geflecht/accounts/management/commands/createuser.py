@@ -43,5 +43,5 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
         self.stdout.write(
-            self.style.SUCCESS(f"User {user.username!r} created in tenant {user.tenant.slug!r}.")
+            self.style.SUCCESS(f"User {user.username!r} created in tenant {tenant!r}.")
         )

@@ -55,7 +55,7 @@ class Command(BaseCommand):
             for ev in queries.events(account):
                 out(
                     f"{ev.pk:>5}  {ev.start_date} – {ev.end_date}  {ev.name}"
-                    f"  ({ev.place or '-'}; {ev.attendee_count} attendees)"
+                    f"  ({ev.place or '-'}; {ev.attendee_count} attendees)"  # type: ignore[attr-defined]
                 )
             return
         ev = find_event(account, event)
@@ -83,8 +83,8 @@ class Command(BaseCommand):
         out(f"\nTargets ({len(rows)}):")
         for r in rows:
             out(f"  {r.label}")
-            for p in r.present:
-                out(f"    at the fair themselves: {p.full_name}")
+            for present in r.present:
+                out(f"    at the fair themselves: {present.full_name}")
             for b in r.brokers[:5]:
                 out(
                     f"    broker {b.person.full_name} knows {b.target.full_name} ({b.strength:.2f})"
@@ -92,16 +92,17 @@ class Command(BaseCommand):
             out(f"    best path: {r.path.text() if r.path else 'none within four hops'}")
         plan = queries.meeting_plan(account, ev, known=known, target_rows=rows)
         out(f"\nMeeting plan: {plan.explanation}")
-        for p in plan.plans:
-            out(f"  {p.colleague.full_name}:")
-            for s in p.slots:
+        for colleague_plan in plan.plans:
+            out(f"  {colleague_plan.colleague.full_name}:")
+            for s in colleague_plan.slots:
                 when = timezone.localtime(s.starts).strftime("%a %d.%m. %H:%M")
                 out(f"    {when}  {s.person.full_name}: {s.reason}")
         if plan.unassigned:
             out("  No slot left for: " + ", ".join(p.full_name for p in plan.unassigned))
 
     def _log(self, account, ev, path):
-        rows, problems = [], []
+        rows: list = []  # a MeetingRow, or None for a row that has a problem
+        problems: list[str] = []
         try:
             with open(path, encoding="utf-8-sig", newline="") as fh:
                 sample = fh.readline()

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 
 from geflecht.importers.duplicates import duplicate_pairs
 from geflecht.importers.identity import NAME_THRESHOLD
+from geflecht.lib.remember import Pending
 from geflecht.people.cli import get_user
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, user, limit, min_score, **options):
         account = get_user(user)
         pairs = duplicate_pairs(account, min_score=min_score, limit=limit, wait=True)
+        assert not isinstance(pairs, Pending)  # wait=True: the answer, never "pending"
         if not pairs:
             self.stdout.write("No possible duplicates.")
             return

@@ -26,6 +26,4 @@ class Command(BaseCommand):
                 n = export_people(account, format, fh)
             self.stderr.write(f"{n} people written to {output}")
         else:
-            export_people(
-                account, format, self.stdout._out if hasattr(self.stdout, "_out") else sys.stdout
-            )
+            export_people(account, format, getattr(self.stdout, "_out", sys.stdout))

@@ -101,7 +101,7 @@ class Command(BaseCommand):
         )
 
     def _consent(self, account, subject, *, basis, given, withdrawn, source, note, **options):
-        fields = {}
+        fields: dict = {}
         if given is not None:
             fields["consent_given_at"] = _when(given)
         if withdrawn is not None:

@@ -75,7 +75,7 @@ class Command(BaseCommand):
             risk = project_key_person_risk(account, pr)
             out(f"We have warm access to {risk.reached} of {risk.people} in the buying centre.")
             for loss in risk.losses:
-                lost = ", ".join(p.full_name for p in loss.lost)
-                out(f"If {loss.colleague.full_name} left, we would lose: {lost}")
+                names = ", ".join(p.full_name for p in loss.lost)
+                out(f"If {loss.colleague.full_name} left, we would lose: {names}")
             if risk.account:
                 out(risk.account.text())

@@ -43,7 +43,7 @@ class Command(BaseCommand):
                 f"{r.rank:>3}. {r.target.name} ({r.target.city}) = {r.organization.name}: "
                 f"strength {_strength(r)}, {r.independent_paths} independent paths"
             )
-            if r.path is not None:
+            if r.path is not None and r.ask is not None and r.entry is not None:
                 line += f"; {r.ask.full_name} asks for {r.entry.full_name}: {r.path.text()}"
             self.stdout.write(line)
         if out:
