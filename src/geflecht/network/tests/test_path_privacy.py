@@ -93,9 +93,9 @@ def test_avoiding_a_hidden_person_answers_like_avoiding_an_unknown_id(net):
     net.people["secret"] = secret
     net.tie("jana", "secret", 0.99, owner=net.jana)
     net.tie("secret", "weber", 0.99, owner=net.jana)
-    unknown = introduction_paths(net.anna, net["weber"], PathOptions(avoid=[987_654_321]))
-    hidden = introduction_paths(net.anna, net["weber"], PathOptions(avoid=[secret.pk]))
-    assert "ask Jana Becker" in unknown[0].text()
+    unknown = introduction_paths(net.anna, net["weber"], PathOptions(k=5, avoid=[987_654_321]))
+    hidden = introduction_paths(net.anna, net["weber"], PathOptions(k=5, avoid=[secret.pk]))
+    assert any("ask Jana Becker" in p.text() for p in unknown)
     assert _seen(hidden) == _seen(unknown)
 
 
@@ -157,3 +157,50 @@ def test_a_path_over_a_hidden_stretch_shows_no_number_the_hidden_strength_follow
     assert via_mayr.known_strength == pytest.approx(0.9)  # the hops Anna sees
     assert "ask Jana Becker" in weak["cli"] and "0.270" not in weak["cli"]
     assert "(strength at most 0.90, a stretch is hidden)" in weak["intro_page"]
+
+
+def _restrength(net, rel, strength) -> None:
+    rel.strength = strength
+    rel.save(update_fields=["strength"])
+    bump_graph_version(net.tenant.id, [rel])
+
+
+def test_the_order_of_paths_gives_no_hidden_strength_away(net):
+    # Anna's routes to Weber: over Jana and Kurz (0.9 x 0.8 x 0.7 = 0.504), over Bernd
+    # (0.5 x 0.6 = 0.3), and over Mayr, whose tie to Weber is Jana's private one. The same
+    # world twice, except that the hidden tie is weak (the route would rank last) or
+    # strong (it would rank first): Anna's answers must not tell the two apart.
+    net.tie("anna", "mayr", 0.9)
+    hidden = net.tie("mayr", "weber", 0.1, owner=net.jana)
+    weak = _everything_anna_sees(net)
+    _restrength(net, hidden, 0.99)
+    assert _everything_anna_sees(net) == weak
+    texts = [p.text() for p in introduction_paths(net.anna, net["weber"], PathOptions(k=5))]
+    assert len(texts) == 3 and "ask Jana Becker" in texts[1]  # at 0.9 x HIDDEN_STRETCH
+
+
+def test_the_order_of_paths_gives_no_strength_of_a_tie_to_a_private_person_away(net):
+    # Jana's private contact Geheim has company-visible ties; Anna sees neither Geheim
+    # nor, on her paths, the strength of a tie to Geheim: only "ask Jana".
+    secret = Person.objects.create(
+        tenant=net.tenant, last_name="Geheim", visibility="private", owner=net.jana
+    )
+    net.people["secret"] = secret
+    net.tie("jana", "secret", 0.9)
+    hidden = net.tie("secret", "weber", 0.1)
+    weak = _everything_anna_sees(net)
+    _restrength(net, hidden, 0.99)
+    assert _everything_anna_sees(net) == weak
+    assert "Geheim" not in str(weak)
+
+
+def test_a_weak_hidden_tie_is_not_filtered_out_by_min_strength(net):
+    # A minimum tie strength compares a hidden hop at HIDDEN_STRETCH too: whether the
+    # route is offered must not tell whether the hidden tie is above the minimum.
+    net.tie("anna", "mayr", 0.9)
+    hidden = net.tie("mayr", "weber", 0.1, owner=net.jana)
+    options = PathOptions(k=5, min_strength=0.4)
+    weak = _seen(introduction_paths(net.anna, net["weber"], options))
+    _restrength(net, hidden, 0.99)
+    assert _seen(introduction_paths(net.anna, net["weber"], options)) == weak
+    assert any(p[0] is None for p in weak)  # the route over the hidden tie is offered

@@ -86,9 +86,15 @@ def test_coverage_shows_no_number_a_colleagues_hidden_strength_follows_from(worl
 
 
 def test_radar_shows_no_number_a_colleagues_hidden_strength_follows_from(world, project):
-    # Jana's best route into ACME runs over Anna's private Gerlinde (0.9 x 0.9 beats
-    # Bernd's 0.8). The same world twice, except that the hidden tie Gerlinde - Lang is
-    # stronger the second time: Jana's radar must read the same, it says only "ask Anna".
+    # Jana's best route into ACME runs over Anna's private Gerlinde once the visible
+    # routes are weak (Gerlinde's two hidden hops count 0.5 x 0.5, more than 0.2). The same
+    # world twice, except that the hidden tie Gerlinde - Lang is stronger the second time:
+    # Jana's radar must read the same, it says only "ask Anna".
+    for a, b in [("anna", "weber"), ("bernd", "kurz")]:
+        x, y = sorted([world[a].pk, world[b].pk])
+        visible = Relationship.objects.filter(person_a_id=x, person_b_id=y)
+        visible.update(strength=0.2)
+        bump_graph_version(world.tenant.id, list(visible))
     x, y = sorted([world["secret"].pk, world["lang"].pk])
     hidden = Relationship.objects.get(person_a_id=x, person_b_id=y)
 
