@@ -489,7 +489,10 @@ class AccountRisk:
 def key_person_risks(
     user: User, *, organizations: Iterable[Organization] | None = None, as_of: date | None = None
 ) -> list[AccountRisk]:
-    """Per customer (or the given organisations): how much access hangs on one colleague."""
+    """Per customer (or the given organisations): how much access hangs on one colleague.
+
+    Access is a route of up to three hops from one of us, over the graph the user's paths
+    are searched on (:meth:`TenantGraph.paths_view`)."""
     snap = current_graph(user.tenant_id)
     orgs = list(
         organizations
@@ -505,8 +508,11 @@ def key_person_risks(
     for org_id, pid in staff:
         groups.setdefault(org_id, []).append(pid)
     colleagues = snap.nodes(_own_company_people(user.tenant_id))
+    # Searched like paths (paths_view): a route over a colleague's private tie or contact
+    # is access that hangs on that colleague, and it counts at HIDDEN_STRETCH there, so
+    # which colleague is the key person follows from no strength the user may not see.
     access = engine.key_person_risk(
-        snap.view_for(user.pk),
+        snap.paths_view(user.pk),
         colleagues,
         {org: snap.nodes(pids) for org, pids in groups.items()},
         max_hops=3,

@@ -17,7 +17,12 @@ from django.core.management import call_command
 from django.test import Client
 
 from geflecht.network.actions import bump_graph_version
-from geflecht.network.reach import PathOptions, introduction_paths, team_reach
+from geflecht.network.reach import (
+    PathOptions,
+    introduction_paths,
+    key_person_risks,
+    team_reach,
+)
 from geflecht.network.team_paths import team_paths
 from geflecht.network.tests.test_reach import Net
 from geflecht.people.models import Person
@@ -204,3 +209,29 @@ def test_a_weak_hidden_tie_is_not_filtered_out_by_min_strength(net):
     _restrength(net, hidden, 0.99)
     assert _seen(introduction_paths(net.anna, net["weber"], options)) == weak
     assert any(p[0] is None for p in weak)  # the route over the hidden tie is offered
+
+
+def _risk_seen(user, net) -> list:
+    return [
+        (r.organization, r.people, r.reached, r.key_person, r.reached_without, r.lost, r.text())
+        for r in key_person_risks(user, organizations=[net.acme])
+    ]
+
+
+def test_key_person_risk_gives_no_strength_of_a_hidden_stretch_away(tenant):
+    # Bernd alone reaches Weber (0.6); Jana alone reaches Kurz, over her private contact
+    # Geheim (company-visible ties). Both would cost one person: which of them is the key
+    # person must not follow from the strength of a tie Anna may not see.
+    net = Net(tenant)
+    secret = Person.objects.create(
+        tenant=tenant, last_name="Geheim", visibility="private", owner=net.jana
+    )
+    net.people["secret"] = secret
+    net.tie("bernd", "weber", 0.6)
+    net.tie("jana", "secret", 0.9)
+    hidden = net.tie("secret", "kurz", 0.5)
+    weak = _risk_seen(net.anna, net)
+    _restrength(net, hidden, 0.9)
+    assert _risk_seen(net.anna, net) == weak
+    assert weak[0][3] == net["bernd"]  # 0.6 beats 0.9 x HIDDEN_STRETCH
+    assert "Geheim" not in str(weak)
