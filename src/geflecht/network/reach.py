@@ -158,8 +158,8 @@ def render_paths(
     node_ids = {n for p in paths for n in p.nodes}
     people = Person.objects.in_bulk([snap.person(n) for n in node_ids])
     hops = {(p.nodes[i], p.nodes[i + 1]) for p in paths for i in range(p.hops)}
-    visible_hop = {h: _hop_visible(user, snap, *h) for h in hops}
-    shown = [h for h, ok in visible_hop.items() if ok]
+    hidden_hop = {h: snap.hidden_hop(user.pk, *h) for h in hops}
+    shown = [h for h, hidden in hidden_hop.items() if not hidden]
     explained = _explain_hops(user, snap, shown, lang) if explain else dict.fromkeys(shown, "")
     owners = _owners_as_people(snap, hops, people)
     out: list[IntroPath] = []
@@ -170,7 +170,7 @@ def render_paths(
         for i in range(p.hops):
             u, v = p.nodes[i], p.nodes[i + 1]
             person = people[snap.person(v)]
-            if visible_hop[(u, v)] and _hop_people_visible(user, snap, u, v):
+            if not hidden_hop[(u, v)]:
                 if hidden_by is not None:
                     steps.append(Step(person=None, ask=hidden_by))
                     hidden_by = None
@@ -198,30 +198,6 @@ def render_paths(
 def _person_visible(user: User, snap: TenantGraph, node: int) -> bool:
     owner = int(snap.private_owner[node])
     return owner == 0 or owner == user.pk
-
-
-def _hop_visible(user: User, snap: TenantGraph, u: int, v: int) -> bool:
-    """A hop is visible when the user may see at least one of its rows (a shared one or
-    their own); it then shows only those rows' strength and evidence."""
-    return snap.seen_strength(user.pk, u, v) is not None
-
-
-def _hop_people_visible(user: User, snap: TenantGraph, u: int, v: int) -> bool:
-    return _person_visible(user, snap, u) and _person_visible(user, snap, v)
-
-
-def known_strength(user: User, snap: TenantGraph, path: engine.Path) -> tuple[float, bool]:
-    """What ``user`` may know of an engine path's strength: the product of the hops they
-    see (their visible rows' strengths) and whether they see every hop. The rule of
-    :func:`render_paths`, for callers that score paths without rendering them."""
-    known, complete = 1.0, True
-    for u, v in zip(path.nodes, path.nodes[1:], strict=False):
-        seen = snap.seen_strength(user.pk, u, v)
-        if seen is not None and _hop_people_visible(user, snap, u, v):
-            known *= seen
-        else:
-            complete = False
-    return known, complete
 
 
 def _owners_as_people(
@@ -514,7 +490,10 @@ class AccountRisk:
 def key_person_risks(
     user: User, *, organizations: Iterable[Organization] | None = None, as_of: date | None = None
 ) -> list[AccountRisk]:
-    """Per customer (or the given organisations): how much access hangs on one colleague."""
+    """Per customer (or the given organisations): how much access hangs on one colleague.
+
+    Access is a route of up to three hops from one of us, over the graph the user's paths
+    are searched on (:meth:`TenantGraph.paths_view`)."""
     snap = current_graph(user.tenant_pk)
     orgs = list(
         organizations
@@ -530,8 +509,11 @@ def key_person_risks(
     for org_id, pid in staff:
         groups.setdefault(org_id, []).append(pid)
     colleagues = snap.nodes(_own_company_people(user.tenant_pk))
+    # Searched like paths (paths_view): a route over a colleague's private tie or contact
+    # is access that hangs on that colleague, and it counts at HIDDEN_STRETCH there, so
+    # which colleague is the key person follows from no strength the user may not see.
     access = engine.key_person_risk(
-        snap.view_for(user.pk),
+        snap.paths_view(user.pk),
         colleagues,
         {org: snap.nodes(pids) for org, pids in groups.items()},
         max_hops=3,

@@ -32,6 +32,12 @@ from geflecht.people.models import Person
 
 log = logging.getLogger(__name__)
 
+#: The strength a hop the user may not see (a colleague's private tie, or a tie of a
+#: colleague's private person: "ask <colleague>") counts at wherever paths are searched,
+#: ranked or compared with a threshold for that user. A real tie of the colleague's, of
+#: a strength the user may not know: one fixed number, so no answer depends on it.
+HIDDEN_STRETCH = 0.5
+
 # Past this many logged changes a rebuild is cheaper than replaying them.
 MAX_REPLAY = 50_000
 _CHUNK = 200_000
@@ -110,27 +116,55 @@ class TenantGraph:
             values.append(own)
         return max(values) if values else None
 
+    def hidden_hop(self, user_id: int, x: int, y: int) -> bool:
+        """Whether ``user_id`` may not see hop ``(x, y)``: they see no row of the pair, or
+        one of its people is a colleague's private (or team) person. Such a hop is shown
+        as "ask <colleague>", without its strength."""
+        return (
+            self.seen_strength(user_id, x, y) is None
+            or int(self.private_owner[x]) not in (0, user_id)
+            or int(self.private_owner[y]) not in (0, user_id)
+        )
+
     def paths_view(self, user_id: int) -> Graph:
         """The graph introduction paths of ``user_id`` are searched and ranked on.
 
         Each pair counts at the strength the user may see of it (:meth:`seen_strength`);
-        only a pair the user sees no row of counts at its strongest hidden row, and such a
-        hop is shown as "ask <owner>". So a colleague's stronger private row on a pair the
-        user sees changes neither the ranking nor a shown strength: nothing to infer it from.
+        a hop the user may not see (:meth:`hidden_hop`: no row the user sees, or a
+        colleague's private person at one end) counts at :data:`HIDDEN_STRETCH`, whatever
+        its real strength. So neither the order of paths, nor which of them are offered,
+        nor a threshold a path's strength is compared with can tell a hidden strength.
         Cached per user: the snapshot never changes (a change makes a new one).
         """
         view = self._paths_views.get(user_id)
         if view is not None:
             return view
+        visible = self.visible_nodes(user_id)
         ups = []
         for x, y in self.private:
+            if not (visible[x] and visible[y]):
+                continue  # one of the ties of a hidden person, below
             seen = self.seen_strength(user_id, x, y)
-            if seen is not None and seen < self.graph.edge_strength(x, y):
+            if seen is None:
+                ups.append((x, y, HIDDEN_STRETCH))
+            elif seen < self.graph.edge_strength(x, y):
                 ups.append((x, y, seen))
-        view = self.graph
-        if ups:
-            u, v, st = (np.array(col) for col in zip(*ups, strict=True))
-            view = self.graph.with_changes(upserts=(u, v, st))
+        rows = np.array(ups, dtype=np.float64).reshape(-1, 3)
+        u, v, st = rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64), rows[:, 2]
+        # Every tie of a colleague's private person, whichever rows it has.
+        hidden = np.flatnonzero(~visible)
+        if len(hidden):
+            indptr, indices = self.graph.indptr, self.graph.indices
+            lens = indptr[hidden + 1] - indptr[hidden]
+            first = np.repeat(indptr[hidden] - (np.cumsum(lens) - lens), lens)
+            hu = np.repeat(hidden, lens)
+            hv = indices[first + np.arange(int(lens.sum()))].astype(np.int64)
+            n = self.graph.n
+            key = np.unique(np.minimum(hu, hv) * n + np.maximum(hu, hv))
+            u = np.concatenate([u, key // n])
+            v = np.concatenate([v, key % n])
+            st = np.concatenate([st, np.full(len(key), HIDDEN_STRETCH)])
+        view = self.graph.with_changes(upserts=(u, v, st)) if len(u) else self.graph
         self._paths_views[user_id] = view
         return view
 

@@ -8,6 +8,9 @@ passes the user's visibility:
 - the best channel per buying role is a path from our team over the whole graph,
   rendered by ``network.reach.render_paths``: a stretch over a colleague's private tie
   or contact shows only "ask <colleague>";
+- channels, gaps and key-person risk are searched on the user's ``paths_view``, where a
+  hop the user may not see counts at ``HIDDEN_STRETCH``: whether a role counts as
+  reached, and by whom, follows from no hidden strength;
 - buying-centre members the user may not see are not part of any answer.
 """
 
@@ -438,15 +441,19 @@ class ProjectRisk:
 
 
 #: Warm access for key-person risk: a direct tie or one introduction, each tie at least
-#: the channel threshold. (Over three hops of any strength a dense network reaches
-#: everyone through anyone, and nothing would ever seem to hang on one person.)
+#: the channel threshold (a hop the user may not see counts at HIDDEN_STRETCH). (Over
+#: three hops of any strength a dense network reaches everyone through anyone, and
+#: nothing would ever seem to hang on one person.)
 RISK_HOPS = 2
 
 
 def _impacts(user, snap, groups: dict):
     colleagues = snap.nodes(_own_company_people(user.tenant_id))
+    # On paths_view, like the channels: a hop the user may not see counts at
+    # HIDDEN_STRETCH against the threshold, so whether someone is reached (and whose
+    # leaving cuts us off) gives no hidden strength away.
     return engine.key_person_risk(
-        snap.view_for(user.pk),
+        snap.paths_view(user.pk),
         colleagues,
         {g: snap.nodes(pids) for g, pids in groups.items()},
         max_hops=RISK_HOPS,
@@ -455,8 +462,9 @@ def _impacts(user, snap, groups: dict):
 
 
 def project_key_person_risk(user: User, project: Project) -> ProjectRisk:
-    """Per colleague, the buying-centre members only they give us access to (in the
-    user's view of the graph), and the account's risk as ``network.reach`` reports it."""
+    """Per colleague, the buying-centre members only they give us access to (over the
+    graph the user's paths are searched on), and the account's risk as ``network.reach``
+    reports it."""
     snap = current_graph(user.tenant_pk)
     theirs = [m.person_id for m in queries.members(user, project, Side.THEIRS)]
     access = _impacts(user, snap, {project.pk: theirs})[project.pk]

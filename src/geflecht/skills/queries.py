@@ -474,9 +474,6 @@ def forget_index(tenant_id: int | None = None) -> None:
 # --------------------------------------------------------------------- expert search
 #: How much the parts of a ranking count; each appears in the explanation.
 REACH_FLOOR = 0.5  # an unreachable expert keeps half their score
-#: The strength a hidden stretch of a path ("ask <colleague>") counts at in an expert's
-#: reach: a real tie of the colleague's whose strength the searcher may not know.
-HIDDEN_STRETCH = 0.5
 FURTHER_BONUS = 0.5  # all further words found: +50 %
 CANDIDATES_FOR_REACH = 60
 #: Reachability counts paths of up to three hops (me, a contact, their contact, the
@@ -754,17 +751,12 @@ def _reach(user: User, person_ids: list[int]) -> tuple[dict[int, float], dict[in
     paths = {}
     for path in found:
         pid = snap.person(path.target)
-        strengths[pid] = _shown_reach(user, snap, path)
+        # Searched on paths_view: a hop over a colleague's private tie or contact ("ask
+        # <colleague>") already counts at network.snapshot.HIDDEN_STRETCH there, so the
+        # strength is what the user may know, and the reach and score give no tie away.
+        strengths[pid] = float(path.strength)
         paths[pid] = path
     return strengths, paths
-
-
-def _shown_reach(user: User, snap, path: engine.Path) -> float:
-    """A path's strength as the user may know it. A stretch over a colleague's private
-    tie or contact ("ask <colleague>") counts at HIDDEN_STRETCH, not at its real
-    strength: the reach and the score built from it would give that tie away."""
-    known, complete = reach.known_strength(user, snap, path)
-    return float(path.strength) if complete else known * HIDDEN_STRETCH
 
 
 def _render(user: User, paths: dict[int, engine.Path | None], lang: str) -> dict:

@@ -17,7 +17,12 @@ from django.core.management import call_command
 from django.test import Client
 
 from geflecht.network.actions import bump_graph_version
-from geflecht.network.reach import PathOptions, introduction_paths, team_reach
+from geflecht.network.reach import (
+    PathOptions,
+    introduction_paths,
+    key_person_risks,
+    team_reach,
+)
 from geflecht.network.team_paths import team_paths
 from geflecht.network.tests.test_reach import Net
 from geflecht.people.models import Person
@@ -93,9 +98,9 @@ def test_avoiding_a_hidden_person_answers_like_avoiding_an_unknown_id(net):
     net.people["secret"] = secret
     net.tie("jana", "secret", 0.99, owner=net.jana)
     net.tie("secret", "weber", 0.99, owner=net.jana)
-    unknown = introduction_paths(net.anna, net["weber"], PathOptions(avoid=[987_654_321]))
-    hidden = introduction_paths(net.anna, net["weber"], PathOptions(avoid=[secret.pk]))
-    assert "ask Jana Becker" in unknown[0].text()
+    unknown = introduction_paths(net.anna, net["weber"], PathOptions(k=5, avoid=[987_654_321]))
+    hidden = introduction_paths(net.anna, net["weber"], PathOptions(k=5, avoid=[secret.pk]))
+    assert any("ask Jana Becker" in p.text() for p in unknown)
     assert _seen(hidden) == _seen(unknown)
 
 
@@ -157,3 +162,76 @@ def test_a_path_over_a_hidden_stretch_shows_no_number_the_hidden_strength_follow
     assert via_mayr.known_strength == pytest.approx(0.9)  # the hops Anna sees
     assert "ask Jana Becker" in weak["cli"] and "0.270" not in weak["cli"]
     assert "(strength at most 0.90, a stretch is hidden)" in weak["intro_page"]
+
+
+def _restrength(net, rel, strength) -> None:
+    rel.strength = strength
+    rel.save(update_fields=["strength"])
+    bump_graph_version(net.tenant.id, [rel])
+
+
+def test_the_order_of_paths_gives_no_hidden_strength_away(net):
+    # Anna's routes to Weber: over Jana and Kurz (0.9 x 0.8 x 0.7 = 0.504), over Bernd
+    # (0.5 x 0.6 = 0.3), and over Mayr, whose tie to Weber is Jana's private one. The same
+    # world twice, except that the hidden tie is weak (the route would rank last) or
+    # strong (it would rank first): Anna's answers must not tell the two apart.
+    net.tie("anna", "mayr", 0.9)
+    hidden = net.tie("mayr", "weber", 0.1, owner=net.jana)
+    weak = _everything_anna_sees(net)
+    _restrength(net, hidden, 0.99)
+    assert _everything_anna_sees(net) == weak
+    texts = [p.text() for p in introduction_paths(net.anna, net["weber"], PathOptions(k=5))]
+    assert len(texts) == 3 and "ask Jana Becker" in texts[1]  # at 0.9 x HIDDEN_STRETCH
+
+
+def test_the_order_of_paths_gives_no_strength_of_a_tie_to_a_private_person_away(net):
+    # Jana's private contact Geheim has company-visible ties; Anna sees neither Geheim
+    # nor, on her paths, the strength of a tie to Geheim: only "ask Jana".
+    secret = Person.objects.create(
+        tenant=net.tenant, last_name="Geheim", visibility="private", owner=net.jana
+    )
+    net.people["secret"] = secret
+    net.tie("jana", "secret", 0.9)
+    hidden = net.tie("secret", "weber", 0.1)
+    weak = _everything_anna_sees(net)
+    _restrength(net, hidden, 0.99)
+    assert _everything_anna_sees(net) == weak
+    assert "Geheim" not in str(weak)
+
+
+def test_a_weak_hidden_tie_is_not_filtered_out_by_min_strength(net):
+    # A minimum tie strength compares a hidden hop at HIDDEN_STRETCH too: whether the
+    # route is offered must not tell whether the hidden tie is above the minimum.
+    net.tie("anna", "mayr", 0.9)
+    hidden = net.tie("mayr", "weber", 0.1, owner=net.jana)
+    options = PathOptions(k=5, min_strength=0.4)
+    weak = _seen(introduction_paths(net.anna, net["weber"], options))
+    _restrength(net, hidden, 0.99)
+    assert _seen(introduction_paths(net.anna, net["weber"], options)) == weak
+    assert any(p[0] is None for p in weak)  # the route over the hidden tie is offered
+
+
+def _risk_seen(user, net) -> list:
+    return [
+        (r.organization, r.people, r.reached, r.key_person, r.reached_without, r.lost, r.text())
+        for r in key_person_risks(user, organizations=[net.acme])
+    ]
+
+
+def test_key_person_risk_gives_no_strength_of_a_hidden_stretch_away(tenant):
+    # Bernd alone reaches Weber (0.6); Jana alone reaches Kurz, over her private contact
+    # Geheim (company-visible ties). Both would cost one person: which of them is the key
+    # person must not follow from the strength of a tie Anna may not see.
+    net = Net(tenant)
+    secret = Person.objects.create(
+        tenant=tenant, last_name="Geheim", visibility="private", owner=net.jana
+    )
+    net.people["secret"] = secret
+    net.tie("bernd", "weber", 0.6)
+    net.tie("jana", "secret", 0.9)
+    hidden = net.tie("secret", "kurz", 0.5)
+    weak = _risk_seen(net.anna, net)
+    _restrength(net, hidden, 0.9)
+    assert _risk_seen(net.anna, net) == weak
+    assert weak[0][3] == net["bernd"]  # 0.6 beats 0.9 x HIDDEN_STRETCH
+    assert "Geheim" not in str(weak)

@@ -219,11 +219,13 @@ def test_team_reach_through_a_private_tie_does_not_name_the_private_person(net):
         owner=net.anna,
     )
     net.people["friend"] = friend
+    # Mayr, new at ACME, is known only to Anna's private friend.
+    Position.objects.create(tenant=net.tenant, person=net["mayr"], organization=net.acme)
     net.tie("bernd", "friend", 0.99, owner=net.anna)
-    net.tie("friend", "kurz", 0.99, owner=net.anna)
+    net.tie("friend", "mayr", 0.99, owner=net.anna)
     rows = team_reach(net.jana, net.acme)
-    kurz = next(r for r in rows if r.target == net["kurz"])
-    assert "ask Anna Schmidt" in kurz.path.text()
+    mayr = next(r for r in rows if r.target == net["mayr"])
+    assert "ask Anna Schmidt" in mayr.path.text()
     assert all("Freundin" not in r.path.text() for r in rows)
 
 
