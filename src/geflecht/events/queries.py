@@ -23,7 +23,7 @@ from geflecht.accounts.models import User
 from geflecht.events.models import Attendance, AttendanceRole, Event, EventTarget
 from geflecht.lib.errors import NotFound
 from geflecht.lib.visibility import visible_q
-from geflecht.network.reach import IntroPath, _own_company_people, render_paths
+from geflecht.network.reach import IntroPath, own_company_people, render_paths
 from geflecht.network.snapshot import TenantGraph, current_graph
 from geflecht.people.models import Organization, Person, Position
 from geflecht.people.queries import visible_organizations, visible_people
@@ -102,7 +102,7 @@ def _attendee_ids(user: User, ev: Event) -> list[int]:
 
 def _our_staff(user: User, ev: Event) -> list[int]:
     """Our people at the fair: staff rows, and any attendee who works for us."""
-    ours = set(_own_company_people(user.tenant_pk))
+    ours = set(own_company_people(user.tenant_pk))
     rows = (
         Attendance.objects.filter(event=ev, person__isnull=False)
         .filter(seen_rows_q(user))
@@ -158,7 +158,7 @@ def who_we_know(user: User, ev: Event, *, limit: int = 200) -> list[KnownAttende
     """Attendees one of us knows (any colleague's tie the user may see), strongest first."""
     snap = current_graph(user.tenant_pk)
     ties = _Ties(snap, user.pk)
-    ours = set(_own_company_people(user.tenant_pk))
+    ours = set(own_company_people(user.tenant_pk))
     rows = [
         (a, a.person)
         for a in attendances(user, ev)

@@ -94,7 +94,7 @@ class PathOptions:
     lang: str = "en"
 
 
-def _own_company_people(tenant_id: int) -> list[int]:
+def own_company_people(tenant_id: int) -> list[int]:
     return list(
         Position.objects.filter(
             tenant_id=tenant_id, organization__kind=Organization.Kind.OWN, end_date__isnull=True
@@ -121,7 +121,7 @@ def introduction_paths(
         return []
     first_hop = None
     if options.colleague_first_hop:
-        first_hop = snap.nodes(_own_company_people(user.tenant_id))
+        first_hop = snap.nodes(own_company_people(user.tenant_id))
     try:
         paths = engine.k_best_paths(
             snap.paths_view(user.pk),
@@ -160,7 +160,7 @@ def render_paths(
     hops = {(p.nodes[i], p.nodes[i + 1]) for p in paths for i in range(p.hops)}
     hidden_hop = {h: snap.hidden_hop(user.pk, *h) for h in hops}
     shown = [h for h, hidden in hidden_hop.items() if not hidden]
-    explained = _explain_hops(user, snap, shown, lang) if explain else dict.fromkeys(shown, "")
+    explained = explain_hops(user, snap, shown, lang) if explain else dict.fromkeys(shown, "")
     owners = _owners_as_people(snap, hops, people)
     out: list[IntroPath] = []
     for p in paths:
@@ -223,7 +223,7 @@ def _owners_as_people(
     }
 
 
-def _explain_hops(
+def explain_hops(
     user: User, snap: TenantGraph, hops: list[tuple[int, int]], lang: str
 ) -> dict[tuple[int, int], str]:
     """Evidence in words for each visible hop, in a constant number of queries."""
@@ -278,7 +278,7 @@ def team_reach(
         .filter(pk__in=positions.values("person_id"))
         .values_list("pk", flat=True)
     )
-    sources = snap.nodes(_own_company_people(user.tenant_pk))
+    sources = snap.nodes(own_company_people(user.tenant_pk))
     targets = snap.nodes(target_ids)
     if not len(sources) or not len(targets):
         return []
@@ -508,7 +508,7 @@ def key_person_risks(
     groups: dict[int, list[int]] = {}
     for org_id, pid in staff:
         groups.setdefault(org_id, []).append(pid)
-    colleagues = snap.nodes(_own_company_people(user.tenant_pk))
+    colleagues = snap.nodes(own_company_people(user.tenant_pk))
     # Searched like paths (paths_view): a route over a colleague's private tie or contact
     # is access that hangs on that colleague, and it counts at HIDDEN_STRETCH there, so
     # which colleague is the key person follows from no strength the user may not see.

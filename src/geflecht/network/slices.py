@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from geflecht import graph as engine
 from geflecht.accounts.models import User
 from geflecht.network.communities import communities_of
-from geflecht.network.reach import _own_company_people
+from geflecht.network.reach import own_company_people
 from geflecht.network.snapshot import current_graph
 from geflecht.people.models import Person, Position
 from geflecht.people.queries import visible_organization
@@ -74,7 +74,7 @@ def network_graph(
         staff = Position.objects.filter(organization_id=org_id, end_date__isnull=True).values_list(
             "person_id", flat=True
         )
-        ours = _own_company_people(user.tenant_pk)
+        ours = own_company_people(user.tenant_pk)
         staff_nodes = snap.nodes(staff)
         our_nodes = snap.nodes(ours)
         # Our people who have a direct tie into the organisation, and its people.

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from geflecht import graph as engine
 from geflecht.accounts.models import User
-from geflecht.network.reach import IntroPath, _own_company_people, render_paths
+from geflecht.network.reach import IntroPath, own_company_people, render_paths
 from geflecht.network.snapshot import current_graph
 from geflecht.people.models import Person
 
@@ -28,7 +28,7 @@ def team_paths(user: User, target: Person, *, lang: str = "en", limit: int = 2) 
     goal = snap.node(target.pk)
     if goal is None:
         return []
-    colleagues = [p for p in _own_company_people(user.tenant_pk) if p != user.person_id]
+    colleagues = [p for p in own_company_people(user.tenant_pk) if p != user.person_id]
     out: list[engine.Path] = []
     banned: list[int] = []
     for _ in range(limit):
@@ -47,7 +47,7 @@ def team_paths(user: User, target: Person, *, lang: str = "en", limit: int = 2) 
 
 def direct_coverage(user: User, staff_ids: list[int]) -> list[dict]:
     """Direct ties between our own people and the staff, strongest first, per person."""
-    ours = set(_own_company_people(user.tenant_pk))
+    ours = set(own_company_people(user.tenant_pk))
     if not staff_ids or not ours:
         return []
     staff = set(staff_ids)

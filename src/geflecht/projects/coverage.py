@@ -26,9 +26,9 @@ from geflecht.accounts.models import User
 from geflecht.network.reach import (
     AccountRisk,
     IntroPath,
-    _explain_hops,
-    _own_company_people,
+    explain_hops,
     key_person_risks,
+    own_company_people,
     render_paths,
 )
 from geflecht.network.snapshot import current_graph
@@ -195,7 +195,7 @@ def coverage(
         for v in their_nodes.values()
         if v is not None and u != v and view.has_edge(u, v)
     ]
-    explained = _explain_hops(user, snap, hops, lang)
+    explained = explain_hops(user, snap, hops, lang)
     rows = []
     for m in ours:
         u = our_nodes[m.pk]
@@ -223,7 +223,7 @@ def coverage(
     channel_paths: dict[str, engine.Path] = {}
     reached_by: dict[str, list[Person]] = {}
     carried: dict[str, set[int]] = {}
-    colleague_nodes = set(snap.nodes(_own_company_people(user.tenant_pk)).tolist())
+    colleague_nodes = set(snap.nodes(own_company_people(user.tenant_pk)).tolist())
     for role, members in holders.items():
         nodes = {n for t in members if (n := their_nodes[t.pk]) is not None}
         for m in ours:
@@ -280,7 +280,7 @@ def _gaps(user, snap, channels, their_nodes, holders, ours, threshold, lang) -> 
     team_ids = {m.person_id for m in ours}
     colleagues = list(
         visible_people(user)
-        .filter(pk__in=_own_company_people(user.tenant_id))
+        .filter(pk__in=own_company_people(user.tenant_id))
         .values_list("pk", flat=True)
     )
     sources = snap.nodes(colleagues)
@@ -366,7 +366,7 @@ def team_builder(
     theirs = [m for m in team if m.side == Side.THEIRS]
     candidates = list(
         visible_people(user)
-        .filter(pk__in=_own_company_people(user.tenant_pk))
+        .filter(pk__in=own_company_people(user.tenant_pk))
         .exclude(pk__in=on_team)
         .values_list("pk", flat=True)
     )
@@ -448,7 +448,7 @@ RISK_HOPS = 2
 
 
 def _impacts(user, snap, groups: dict):
-    colleagues = snap.nodes(_own_company_people(user.tenant_id))
+    colleagues = snap.nodes(own_company_people(user.tenant_id))
     # On paths_view, like the channels: a hop the user may not see counts at
     # HIDDEN_STRETCH against the threshold, so whether someone is reached (and whose
     # leaving cuts us off) gives no hidden strength away.

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from geflecht import graph as engine
 from geflecht.accounts.models import User
 from geflecht.lib.spreadsheet import safe_row
-from geflecht.network.reach import IntroPath, _own_company_people, render_paths
+from geflecht.network.reach import IntroPath, own_company_people, render_paths
 from geflecht.network.snapshot import current_graph
 from geflecht.people.models import Organization, Person, Position
 from geflecht.people.queries import fold, visible_organizations, visible_people, visible_sites
@@ -228,7 +228,7 @@ def radar(user: User, targets: Iterable[Target], *, lang: str = "en") -> list[Ra
     targets = list(targets)
     matched = _match(targets, user)
     snap = current_graph(user.tenant_pk)
-    sources = snap.nodes(_own_company_people(user.tenant_pk))
+    sources = snap.nodes(own_company_people(user.tenant_pk))
     org_ids = {org.pk for org, _s in matched.values()}
     staff: dict[int, list[int]] = {}
     for org_id, pid in (

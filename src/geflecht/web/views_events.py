@@ -137,7 +137,7 @@ MeetingFormSet = forms.formset_factory(MeetingForm, extra=MEETING_ROWS, max_num=
 def _meeting_formset(request, event, data=None):
     user = request.user
     rows = list(event_queries.attendances(user, event).filter(person__isnull=False))
-    ours = set(event_queries._own_company_people(user.tenant_id))
+    ours = set(event_queries.own_company_people(user.tenant_id))
     colleagues = sorted(
         {(a.person.pk, a.person.full_name) for a in rows if a.person and a.person.pk in ours}
         | ({(user.person_id, user.person.full_name)} if user.person_id in ours else set()),
