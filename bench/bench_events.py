@@ -25,7 +25,7 @@ from django.utils import timezone  # noqa: E402
 from geflecht.accounts.models import User  # noqa: E402
 from geflecht.events import queries  # noqa: E402
 from geflecht.events.models import Event  # noqa: E402
-from geflecht.network.queries import reconnect_list  # noqa: E402
+from geflecht.events.queries import reconnect_list  # noqa: E402
 
 
 def measure(name: str, fn, runs: int) -> None:

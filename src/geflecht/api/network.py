@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 
 from geflecht.api.pagination import Page
 from geflecht.api.types import BodyId, Id, Int, IsoDateTime, VisibilityName
+from geflecht.events import queries as events_queries
 from geflecht.lib.errors import NotFound
 from geflecht.lib.visibility import require_writer, visible_q
 from geflecht.network import actions, queries, reach
@@ -493,5 +494,5 @@ def reconnect(request, limit: int = Query(50, ge=1, le=500)):
                 )
             },
         }
-        for item in queries.reconnect_list(request.auth, now=timezone.now(), limit=limit)
+        for item in events_queries.reconnect_list(request.auth, now=timezone.now(), limit=limit)
     ]

@@ -23,6 +23,8 @@ from geflecht.accounts.models import User
 from geflecht.events.models import Attendance, AttendanceRole, Event, EventTarget
 from geflecht.lib.errors import NotFound
 from geflecht.lib.visibility import visible_q
+from geflecht.network import queries as network_queries
+from geflecht.network.queries import ReconnectItem
 from geflecht.network.reach import IntroPath, own_company_people, render_paths
 from geflecht.network.snapshot import TenantGraph, current_graph
 from geflecht.people.models import Organization, Person, Position
@@ -433,6 +435,22 @@ def upcoming_events_of(
             if when > now:
                 out[pid].append((name, when))
     return dict(out)
+
+
+def reconnect_list(
+    user: User, *, now: datetime | None = None, limit: int = 50, lookback_days: int = 365
+) -> list[ReconnectItem]:
+    """The user's reconnect list (:func:`geflecht.network.queries.reconnect_list`) with
+    the coming events each contact is listed for, so that the advice can say "meet at
+    <fair>". The one entry point of the dashboard, the API and the CLI."""
+    now = now or timezone.now()
+    return network_queries.reconnect_list(
+        user,
+        now=now,
+        limit=limit,
+        lookback_days=lookback_days,
+        upcoming_events=lambda ids: upcoming_events_of(user.tenant_pk, ids, now=now),
+    )
 
 
 def organizations_for_targets(user: User) -> QuerySet[Organization]:

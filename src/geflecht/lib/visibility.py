@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Self
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
@@ -29,6 +30,13 @@ from geflecht.lib.models import Visibility
 RESTRICTED = (Visibility.PRIVATE, Visibility.TEAM)
 
 
+def _memberships():
+    """The table of who is on which team: the user model's ``teams`` relation. The user
+    model is the one Django is configured with (AUTH_USER_MODEL, the accounts app's), so
+    lib names no app above it; all it needs of users is that they have ``teams``."""
+    return get_user_model().teams.through
+
+
 def teammates(user) -> frozenset[int]:
     """Ids of the users sharing at least one team with ``user``, ``user`` included.
 
@@ -36,10 +44,8 @@ def teammates(user) -> frozenset[int]:
     """
     cached = getattr(user, "_geflecht_teammates", None)
     if cached is None:
-        from geflecht.accounts.models import User
-
         cached = frozenset(
-            User.objects.filter(teams__members=user).values_list("pk", flat=True)
+            get_user_model().objects.filter(teams__members=user).values_list("pk", flat=True)
         ) | {user.pk}
         user._geflecht_teammates = cached
     return cached
@@ -57,18 +63,14 @@ def visible_q(user, prefix: str = "") -> Q:
         mates: list[int] | models.QuerySet = sorted(cached)
     else:
         # A subquery, not a list: the caller's query stays one round trip.
-        from geflecht.accounts.models import User
-
-        mates = User.teams.through.objects.filter(team__members=user).values("user_id")
+        mates = _memberships().objects.filter(team__members=user).values("user_id")
     return q | Q(**{f"{p}visibility": Visibility.TEAM, f"{p}owner_id__in": mates})
 
 
 def visible_sql(user, alias: str) -> tuple[str, list]:
     """The rule of :func:`visible_q` as an SQL condition on table ``alias``, with its
     parameters, for the few hot paths written in plain SQL (a test keeps both in step)."""
-    from geflecht.accounts.models import User
-
-    teams = User.teams.through._meta.db_table
+    teams = _memberships()._meta.db_table
     condition = (
         f"({alias}.visibility = %s OR {alias}.owner_id = %s OR ({alias}.visibility = %s "
         f"AND {alias}.owner_id IN (SELECT t.user_id FROM {teams} t JOIN {teams} mine "

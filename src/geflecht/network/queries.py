@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -171,17 +171,8 @@ class ReconnectItem:
     strength_now: float
 
 
-def upcoming_events_of(
-    tenant_id: int, person_ids: Sequence[int], *, now: datetime
-) -> dict[int, list[tuple[str, datetime]]]:
-    """Upcoming events each person attends, as ``(name, date)``, for reconnect advice.
-
-    Interactions are never in the future, so planned attendance lives in the events
-    domain, which answers here (imported late: events build on the network).
-    """
-    from geflecht.events.queries import upcoming_events_of as from_events
-
-    return from_events(tenant_id, person_ids, now=now)
+#: Upcoming events per person id, as ``(name, date)``: given, or asked for the contacts.
+UpcomingEvents = Mapping[int, Sequence[tuple[str, datetime]]]
 
 
 def reconnect_list(
@@ -190,15 +181,17 @@ def reconnect_list(
     now: datetime | None = None,
     limit: int = 50,
     lookback_days: int = 365,
-    upcoming_events: Mapping[int, Sequence[tuple[str, datetime]]] | None = None,
+    upcoming_events: UpcomingEvents | Callable[[list[int]], UpcomingEvents] | None = None,
 ) -> list[ReconnectItem]:
     """Important relationships of ``user`` that have gone quiet or weakened.
 
     Important: the contact's importance is A or B, or the tie was strong
     ``lookback_days`` ago. Ranked by importance, then by how far the tie declined.
     Each item's advice names the last in-person meeting and a next step: meet at an
-    upcoming event the person attends (``upcoming_events`` maps person ids to
-    ``(name, date)``; default :func:`upcoming_events_of`), meet, or call.
+    upcoming event the person attends, meet, or call. ``upcoming_events`` maps person
+    ids to ``(name, date)``, or is asked with the contacts' ids; without it no event is
+    known. Planned attendance lives in the events domain, above this one: the doors ask
+    ``geflecht.events.queries.reconnect_list``, which passes it in.
     """
     if user.person_id is None:
         return []
@@ -216,7 +209,9 @@ def reconnect_list(
         )
     }
     if upcoming_events is None:
-        upcoming_events = upcoming_events_of(user.tenant_pk, list(others), now=now)
+        upcoming_events = {}
+    elif callable(upcoming_events):
+        upcoming_events = upcoming_events(list(others))
     items = []
     for rel in rels:
         other = others[rel.person_b_id if rel.person_a_id == user.person_id else rel.person_a_id]

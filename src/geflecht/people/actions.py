@@ -8,7 +8,7 @@ strengths that changed and raises the graph version, all in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -36,7 +36,6 @@ from geflecht.people.models import (
     Site,
     normalize_phone,
 )
-from geflecht.skills.actions import merge_person_skills
 
 __all__ = [
     "KIND_PRECEDENCE",
@@ -47,6 +46,7 @@ __all__ = [
     "create_site",
     "delete_private_note",
     "merge_people",
+    "register_merge_step",
     "update_organization",
     "update_person",
     "update_position",
@@ -193,6 +193,21 @@ def _scope(rel: Relationship) -> tuple[bool, int | None]:
     return (private, rel.owner_id if private else None)
 
 
+#: What apps above this one keep about a person and move on a merge: each step is
+#: ``step(keep_id, gone_id)``, run inside the merge's transaction, before the duplicate
+#: is deleted, in the order registered. An app registers its step in its
+#: ``AppConfig.ready`` (skills: a person's skills and endorsements), so that people,
+#: below them in the layers, never imports them.
+_merge_steps: list[Callable[[int, int], None]] = []
+
+
+def register_merge_step(step: Callable[[int, int], None]) -> None:
+    """Have :func:`merge_people` call ``step(keep_id, gone_id)`` (once, however often
+    this is called with it)."""
+    if step not in _merge_steps:
+        _merge_steps.append(step)
+
+
 @transaction.atomic
 def merge_people(survivor: Person, other: Person, *, by: User | None = None) -> Person:
     """Fold ``other`` into ``survivor`` and delete ``other``; return the survivor.
@@ -203,8 +218,10 @@ def merge_people(survivor: Person, other: Person, *, by: User | None = None) -> 
     relationship between the two is dropped), interaction participations (one row when
     both took part) and the user account. Tags are joined, notes appended, empty name
     fields filled. Strengths of the touched pairs are recomputed and the graph version
-    raised. The survivor keeps the broader visibility of the two. Skills move too: one
-    row per skill, the higher level, both notes, evidence summed, every endorsement.
+    raised. The survivor keeps the broader visibility of the two. What other apps keep
+    about the person moves by their registered steps (:func:`register_merge_step`):
+    skills, for one, keep one row per skill, the higher level, both notes, evidence
+    summed, every endorsement.
 
     ``by`` (the acting user) must be able to see both people. Merging two people who
     both have user accounts is refused.
@@ -241,7 +258,8 @@ def merge_people(survivor: Person, other: Person, *, by: User | None = None) -> 
     ]
     touched = _move_relationships(keep, gone)
     _move_participations(keep, gone)
-    merge_person_skills(keep.pk, gone.pk)
+    for step in _merge_steps:  # skills and whatever else apps above keep of a person
+        step(keep.pk, gone.pk)
     if gone.pk in users:
         User.objects.filter(pk=users[gone.pk].pk).update(person=keep)
     gone.delete()

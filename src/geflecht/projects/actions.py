@@ -84,23 +84,31 @@ def _gone(project: Project) -> Conflict:
     )
 
 
+def require_change(user: User, project: Project) -> None:
+    """Raise PermissionDenied, saying why, unless ``user`` may change the project (the
+    rule: ``queries.may_change``). Every change checks it again on the locked row; a door
+    may ask first, so that a refused request is refused whatever else it holds."""
+    require_writer(user)
+    if not queries.may_change(user, project):
+        raise PermissionDenied(
+            _(
+                "Only the project's owner, our team on it or an admin may change %(name)s; "
+                "ask %(owner)s to put you on the team."
+            )
+            % {"name": project.name, "owner": _owner_name(project)}
+        )
+
+
 def _editable(user: User, project: Project) -> Project:
-    """The project's locked row if ``user`` may change it (the rule:
-    ``queries.may_change``); a project deleted meanwhile is a Conflict."""
+    """The project's locked row if ``user`` may change it (:func:`require_change`); a
+    project deleted meanwhile is a Conflict."""
     require_writer(user)
     locked = _locked(project.pk)
     if locked is None:
         raise _gone(project)
     if not can_see(user, locked):
         raise ValidationError(_("This project does not exist."))
-    if not queries.may_change(user, locked):
-        raise PermissionDenied(
-            _(
-                "Only the project's owner, our team on it or an admin may change %(name)s; "
-                "ask %(owner)s to put you on the team."
-            )
-            % {"name": locked.name, "owner": _owner_name(locked)}
-        )
+    require_change(user, locked)
     return locked
 
 

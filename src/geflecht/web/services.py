@@ -211,7 +211,7 @@ def reconnect(user: User, *, limit: int = 10) -> list | Pending:
     """The user's reconnect list for the current graph version and day, or ``PENDING``
     while the first one is computed in the background (it reads every tie of the user
     and the coming events of their contacts: about a second at 100,000 people)."""
-    from geflecht.network.queries import reconnect_list
+    from geflecht.events.queries import reconnect_list
 
     if user.person_id is None:
         return []

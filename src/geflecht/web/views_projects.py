@@ -12,7 +12,7 @@ from typing import cast
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -37,6 +37,15 @@ def _project_or_404(request: AuthedRequest, project_id: int) -> Project:
         return queries.visible_project(request.user, project_id)
     except NotFound:
         raise Http404 from None
+
+
+def _changeable_or_403(request: AuthedRequest, project_id: int) -> Project:
+    """The project a POST changes: 404 if the user may not see it, 403 (a page that says
+    why, see ``handler403``) if they may see but not change it. The page shows them no
+    control that would come here; a refusal is a refusal whatever the form holds."""
+    project = _project_or_404(request, project_id)
+    actions.require_change(request.user, project)
+    return project
 
 
 def _errors(request: AuthedRequest, exc: Exception) -> None:
@@ -83,7 +92,7 @@ def projects_list(request: AuthedRequest) -> HttpResponse:
         org = data.pop("organization")
         try:
             project = actions.create_project(user, org, name=data.pop("name"), **data)
-        except (ValidationError, PermissionDenied) as exc:
+        except ValidationError as exc:  # a read-only user's PermissionDenied is a 403
             _errors(request, exc)
         else:
             return redirect("project", project_id=project.pk)
@@ -148,7 +157,10 @@ def project_page(request: AuthedRequest, project_id: int) -> HttpResponse:
         if 0 <= asked <= 1:  # also refuses nan
             threshold = asked
     cov = coverage.coverage(user, project, threshold=threshold, lang=lang)
-    ours, theirs = _candidates(user, project)
+    # Each control is shown only to whom it works for (the rule of the actions); the
+    # lists the forms offer are not even read for the others.
+    may_change = queries.may_change(user, project)
+    ours, theirs = _candidates(user, project) if may_change else ([], [])
     docs = queries.documents(project)
     context = {
         "project": project,
@@ -164,7 +176,10 @@ def project_page(request: AuthedRequest, project_id: int) -> HttpResponse:
         "their_candidates": theirs,
         "our_roles": OurRole.choices,
         "buying_roles": BuyingRole.choices,
-        "recipients": [m for m in queries.members(user, project) if m.person_id != user.person_id],
+        "recipients": [m for m in cov.ours + cov.theirs if m.person_id != user.person_id]
+        if may_change
+        else [],
+        "may_change": may_change,
         "edit": EditForm(
             initial={
                 "version": project.version,
@@ -182,7 +197,7 @@ def project_page(request: AuthedRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def project_edit(request: AuthedRequest, project_id: int) -> HttpResponse:
-    project = _project_or_404(request, project_id)
+    project = _changeable_or_403(request, project_id)
     form = EditForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please check the stage, value and date."))
@@ -193,7 +208,7 @@ def project_edit(request: AuthedRequest, project_id: int) -> HttpResponse:
         actions.update_project(request.user, project, expected_version=version, **data)
     except Conflict as exc:
         messages.error(request, str(exc))
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         _errors(request, exc)
     else:
         messages.success(request, _("Saved."))
@@ -204,13 +219,13 @@ def project_edit(request: AuthedRequest, project_id: int) -> HttpResponse:
 @require_POST
 def project_skills(request: AuthedRequest, project_id: int) -> HttpResponse:
     """Set the skills the project needs (a multi-select of the taxonomy)."""
-    project = _project_or_404(request, project_id)
+    project = _changeable_or_403(request, project_id)
     try:
         ids = [int(v) for v in request.POST.getlist("skills")]
         actions.set_skills_needed(request.user, project, ids)
     except ValueError:
         messages.error(request, _("Choose skills from the list."))
-    except (ValidationError, PermissionDenied, Conflict) as exc:
+    except (ValidationError, Conflict) as exc:
         _errors(request, exc)
     else:
         messages.success(request, _("Saved."))
@@ -220,7 +235,7 @@ def project_skills(request: AuthedRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def project_member_add(request: AuthedRequest, project_id: int) -> HttpResponse:
-    project = _project_or_404(request, project_id)
+    project = _changeable_or_403(request, project_id)
     form = MemberForm(request.POST)
     if form.is_valid():
         person = visible_people(request.user).filter(pk=form.cleaned_data["person"]).first()
@@ -229,7 +244,7 @@ def project_member_add(request: AuthedRequest, project_id: int) -> HttpResponse:
         else:
             try:
                 actions.add_member(request.user, project, person, form.cleaned_data["role"])
-            except (ValidationError, PermissionDenied, Conflict) as exc:
+            except (ValidationError, Conflict) as exc:
                 _errors(request, exc)
     else:
         messages.error(request, _("Choose a person and a role."))
@@ -239,13 +254,13 @@ def project_member_add(request: AuthedRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def project_member_remove(request: AuthedRequest, project_id: int, member_id: int) -> HttpResponse:
-    project = _project_or_404(request, project_id)
+    project = _changeable_or_403(request, project_id)
     try:
         member = queries.visible_member(request.user, project, member_id)
         actions.remove_member(request.user, member)
     except NotFound:
         raise Http404 from None
-    except (ValidationError, PermissionDenied, Conflict) as exc:
+    except (ValidationError, Conflict) as exc:
         _errors(request, exc)
     return redirect(f"/projects/{project.pk}/#teams")
 
@@ -254,7 +269,7 @@ def project_member_remove(request: AuthedRequest, project_id: int, member_id: in
 @login_required
 @require_POST
 def document_upload(request: AuthedRequest, project_id: int) -> HttpResponse:
-    project = _project_or_404(request, project_id)
+    project = _changeable_or_403(request, project_id)
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, _("Choose a file to upload."))
@@ -274,7 +289,7 @@ def document_upload(request: AuthedRequest, project_id: int) -> HttpResponse:
             document=document,
             note=request.POST.get("note", "")[:300],
         )
-    except (ValidationError, PermissionDenied, Conflict) as exc:
+    except (ValidationError, Conflict) as exc:
         _errors(request, exc)
     else:
         messages.success(
@@ -294,11 +309,12 @@ def document_send(request: AuthedRequest, document_id: int) -> HttpResponse:
         version = queries.visible_version(request.user, doc.pk, number)
     except (NotFound, ValueError):
         raise Http404 from None
+    actions.require_change(request.user, doc.project)
     ids = [int(x) for x in request.POST.getlist("recipients") if x.isdigit()][:200]
     recipients = list(visible_people(request.user).filter(pk__in=ids))
     try:
         actions.send_document(request.user, version, recipients)
-    except (ValidationError, PermissionDenied, Conflict) as exc:
+    except (ValidationError, Conflict) as exc:
         _errors(request, exc)
     else:
         messages.success(request, _("Recorded as sent."))

@@ -12,7 +12,7 @@ from django.utils import timezone
 from geflecht.events import actions, queries
 from geflecht.events.models import Attendance
 from geflecht.network.models import Interaction, Relationship
-from geflecht.network.queries import reconnect_list, relationship_between
+from geflecht.network.queries import relationship_between
 from geflecht.people.models import Organization, Person
 
 CSV = (
@@ -177,7 +177,7 @@ def test_reconnect_advises_meeting_at_the_coming_fair(owner, fair_world):
             occurred_at=long_ago + timedelta(days=days),
             participants=[(owner.person_id, "organiser"), (weber.pk, "attendee")],
         )
-    items = reconnect_list(owner)
+    items = queries.reconnect_list(owner)
     item = next(i for i in items if i.person == weber)
     assert item.advice.next_step == "meet_at_event"
     assert item.advice.event == "AMB Stuttgart"

@@ -148,3 +148,24 @@ def test_merge_with_oneself_is_refused(tenant):
     p = Person.objects.create(tenant=tenant, last_name="Einzel")
     with pytest.raises(ValidationError):
         merge_people(p, p)
+
+
+def test_merge_runs_the_steps_apps_above_registered_before_the_duplicate_goes(
+    pair, tenant, monkeypatch
+):
+    from geflecht.people import actions
+    from geflecht.skills.actions import merge_person_skills
+
+    # Skills registers its step when the app is ready: people never imports skills.
+    assert merge_person_skills in actions._merge_steps
+    survivor, other = pair[0], pair[1]
+    seen = []
+
+    def step(keep_id, gone_id):
+        seen.append((keep_id, gone_id, Person.objects.filter(pk=gone_id).exists()))
+
+    monkeypatch.setattr(actions, "_merge_steps", [])
+    actions.register_merge_step(step)
+    actions.register_merge_step(step)  # once only
+    merge_people(survivor, other)
+    assert seen == [(survivor.pk, other.pk, True)]

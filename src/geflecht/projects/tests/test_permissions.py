@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 
 from geflecht.accounts.actions import create_token
 from geflecht.accounts.models import User
@@ -131,3 +132,99 @@ def test_a_private_project_stays_404_for_a_colleague_not_403(world, max_):
     private = actions.create_project(world.anna, world.acme, name="Geheim", visibility="private")
     r = _api(max_).delete(f"/api/v1/projects/{private.pk}")
     assert r.status_code == 404
+
+
+# ----------------------------------------------------------------- the project page
+@pytest.fixture
+def page_world(world, project, max_, boss):
+    """The project with a document, and one user per way of standing to it."""
+    version = actions.upload_document(world.anna, project, _upload(), title="Offer")
+    reader = User.objects.create_user("rita", tenant=world.tenant, role="read_only")
+    return {
+        "owner": world.anna,
+        "our_team": world.jana,
+        "other_member": max_,
+        "read_only": reader,
+        "admin": boss,
+        "document": version.document,
+    }
+
+
+def _controls(project, document) -> dict[str, str]:
+    """The form actions of the page's controls that change the project."""
+    member = ProjectMember.objects.filter(project=project).order_by("pk").first()
+    assert member is not None
+    return {
+        "edit": reverse("project_edit", args=[project.pk]),
+        "add_member": reverse("project_member_add", args=[project.pk]),
+        "remove_member": reverse("project_member_remove", args=[project.pk, member.pk]),
+        "skills": reverse("project_skills", args=[project.pk]),
+        "upload": reverse("document_upload", args=[project.pk]),
+        "send": reverse("document_send", args=[document.pk]),
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "changes"),
+    [
+        ("owner", True),
+        ("our_team", True),
+        ("admin", True),
+        ("other_member", False),
+        ("read_only", False),
+    ],
+)
+def test_the_project_page_shows_its_controls_only_to_who_may_use_them(
+    world, project, page_world, who, changes
+):
+    client = Client()
+    client.force_login(page_world[who])
+    response = client.get(reverse("project", args=[project.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    shown = {name for name, url in _controls(project, page_world["document"]).items()
+             if f'action="{url}"' in html}  # fmt: skip
+    assert shown == (set(_controls(project, page_world["document"])) if changes else set())
+    # Everyone who sees the project reads it, its documents included.
+    assert reverse("document_download", args=[page_world["document"].pk, 1]) in html
+    assert "Offer" in html and "Klaus Weber" in html
+
+
+@pytest.mark.parametrize("who", ["other_member", "read_only"])
+def test_posting_a_hidden_control_answers_403(world, project, page_world, who):
+    client = Client()
+    client.force_login(page_world[who])
+    controls = _controls(project, page_world["document"])
+    posts = {
+        "edit": {"version": project.version, "stage": "won"},
+        "add_member": {"person": world["bernd"].pk, "role": "sales"},
+        "remove_member": {},
+        "skills": {"skills": []},
+        "upload": {"file": _upload(), "title": "Another offer"},
+        "send": {"version": 1, "recipients": [world["weber"].pk]},
+    }
+    why = "read-only" if who == "read_only" else "our team on it or an admin may change"
+    for name, url in controls.items():
+        response = client.post(url, posts[name])
+        assert response.status_code == 403, (name, response.status_code)
+        assert why in response.content.decode(), name
+    # Refused whatever the form holds (an empty one included), not sent back to fix it.
+    assert client.post(controls["upload"], {}).status_code == 403
+    assert client.post(controls["add_member"], {}).status_code == 403
+    project.refresh_from_db()
+    assert project.stage == "proposal" and project.version == 1
+    assert project.members.count() == 5
+    assert project.documents.count() == 1
+
+
+def test_the_projects_list_offers_a_new_project_only_to_who_may_write(world, project, page_world):
+    for who, offered in [("other_member", True), ("read_only", False)]:
+        client = Client()
+        client.force_login(page_world[who])
+        html = client.get(reverse("projects")).content.decode()
+        assert ('id="new-h"' in html) is offered, who
+        assert project.name in html
+    data = {"name": "X", "organization": world.acme.pk, "stage": "lead"}
+    response = client.post(reverse("projects"), data)
+    assert response.status_code == 403
+    assert not Project.objects.filter(name="X").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from geflecht.network.queries import reconnect_list
+from geflecht.events.queries import reconnect_list
 from geflecht.people.cli import get_user
 
 
