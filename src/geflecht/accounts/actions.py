@@ -7,12 +7,14 @@ import threading
 import time
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import TOKEN_PREFIX, ApiToken, Team, Tenant, User, hash_token
+from geflecht.lib.visibility import can_see
 
 
 @transaction.atomic
@@ -37,6 +39,103 @@ def create_user(
     user.full_clean(exclude=["password"])
     user.save()
     return user
+
+
+#: What an admin of the company sets on a login; the installation's superusers also
+#: set the rights that reach beyond one tenant.
+_USER_FIELDS = {
+    "username", "first_name", "last_name", "email", "is_active", "is_staff", "person",
+    "role", "last_login", "date_joined",
+}  # fmt: skip
+_INSTALLATION_FIELDS = {"tenant", "is_superuser"}
+_USER_SETS = {"teams"}
+_INSTALLATION_SETS = {"groups", "user_permissions"}
+
+
+def _may_manage(acting: User, tenant_id: int | None, fields=()) -> None:
+    """An admin of the company manages its logins; only the installation's superusers
+    move a login to another company or give rights beyond one."""
+    if acting.is_superuser:
+        return
+    if not (acting.is_tenant_admin and acting.can_write and acting.tenant_id == tenant_id):
+        raise PermissionDenied(_("Only an admin of their company may manage its users."))
+    if beyond := sorted(set(fields) & (_INSTALLATION_FIELDS | _INSTALLATION_SETS)):
+        raise PermissionDenied(
+            _("Only an installation administrator may set %(f)s.") % {"f": ", ".join(beyond)}
+        )
+
+
+def _check_user_fields(fields: dict) -> None:
+    allowed = _USER_FIELDS | _INSTALLATION_FIELDS | _USER_SETS | _INSTALLATION_SETS
+    if unknown := set(fields) - allowed:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+
+
+def _check_links(acting: User, tenant_id: int | None, fields: dict) -> None:
+    person = fields.get("person")
+    if person is not None and (person.tenant_id != tenant_id or not can_see(acting, person)):
+        raise ValidationError({"person": _("This person does not exist.")})
+    teams = fields.get("teams") or ()
+    if any(team.tenant_id != tenant_id for team in teams):
+        raise ValidationError({"teams": _("A user joins only teams of their own company.")})
+
+
+def _set_many(user: User, fields: dict) -> None:
+    for name in (_USER_SETS | _INSTALLATION_SETS) & set(fields):
+        getattr(user, name).set(fields[name])
+
+
+@transaction.atomic
+def add_user(
+    acting: User, *, username: str, password: str | None, tenant: Tenant | None = None, **fields
+) -> User:
+    """A new login in the acting admin's company (an installation superuser may name
+    another). ``password`` None leaves it without one (it cannot log in until set)."""
+    tenant_id = tenant.pk if tenant is not None else acting.tenant_id
+    _may_manage(acting, tenant_id, [name for name, value in fields.items() if value])
+    _check_user_fields(fields)
+    _check_links(acting, tenant_id, fields)
+    plain = {k: v for k, v in fields.items() if k not in _USER_SETS | _INSTALLATION_SETS}
+    user = User(username=username, tenant_id=tenant_id, **plain)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    _set_many(user, fields)
+    return user
+
+
+@transaction.atomic
+def update_user(acting: User, user: User, **fields) -> User:
+    """Change a login: names, e-mail, role, staff access, being active, the person it is
+    in the network, teams (an installation superuser also its company and rights).
+
+    An admin of the company manages its logins, except a superuser's; nobody takes
+    their own admin rights or access away (another admin does: no company is left
+    without one by a slip)."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    _may_manage(acting, locked.tenant_id, fields)
+    if locked.is_superuser and not acting.is_superuser:
+        raise PermissionDenied(_("Only an installation administrator may change this login."))
+    _check_user_fields(fields)
+    if locked.pk == acting.pk and (
+        fields.get("role", locked.role) != locked.role
+        or fields.get("is_active", True) is False
+        or fields.get("is_staff", locked.is_staff) != locked.is_staff
+    ):
+        raise PermissionDenied(_("You cannot take your own rights away; another admin can."))
+    tenant = fields.get("tenant", locked.tenant)
+    _check_links(acting, getattr(tenant, "pk", None), fields)
+    plain = {k: v for k, v in fields.items() if k not in _USER_SETS | _INSTALLATION_SETS}
+    for name, value in plain.items():
+        setattr(locked, name, value)
+    locked.full_clean(exclude=["password"])
+    if plain:
+        locked.save(update_fields=list(plain))
+    _set_many(locked, fields)
+    return locked
 
 
 @transaction.atomic

@@ -36,7 +36,7 @@ from geflecht.importers.identity import IdentityIndex, Known, normalize_org
 from geflecht.importers.load import prepare_contact
 from geflecht.importers.parsers.records import ContactRecord, ParseProblem
 from geflecht.importers.parsers.tabular import parse_contacts_csv
-from geflecht.lib.errors import Conflict, NotFound
+from geflecht.lib.errors import Conflict, NotAllowed, NotFound
 from geflecht.lib.visibility import can_see, require_writer
 from geflecht.network.actions import InteractionInput, record_interactions
 from geflecht.network.models import Interaction
@@ -80,6 +80,39 @@ def create_event(
     event.full_clean()
     event.save()
     return event
+
+
+@transaction.atomic
+def update_event(user: User, event: Event, **fields) -> Event:
+    """Change an event's name, dates, place or kind."""
+    require_writer(user)
+    _check_event(user, event)
+    if unknown := set(fields) - _EVENT_FIELDS - {"name", "start_date", "end_date"}:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    site = fields.get("site")
+    if site is not None and (
+        site.tenant_id != user.tenant_id or not can_see(user, site.organization)
+    ):
+        raise ValidationError({"site": _("This site does not exist.")})
+    locked = Event.objects.select_for_update().get(pk=event.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value.strip() if name == "name" else value)
+    locked.full_clean()
+    locked.save(update_fields=[*fields, "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def delete_event(user: User, event: Event) -> None:
+    """Delete an event with its attendances and targets (the meetings logged there stay
+    as interactions). Who created it or an admin may."""
+    require_writer(user)
+    _check_event(user, event)
+    if event.created_by_id != user.pk and not user.is_tenant_admin:
+        raise NotAllowed(
+            _("Only who created %(name)s or an admin may delete it.") % {"name": event.name}
+        )
+    Event.objects.filter(pk=event.pk).delete()
 
 
 def _check_event(user: User, event: Event) -> None:
@@ -140,6 +173,50 @@ def add_attendance(
     return row
 
 
+def _attendance_of(user: User, attendance: Attendance) -> Attendance:
+    """The attendance, locked, if the user may see whom it names (else NotFound)."""
+    row = (
+        Attendance.objects.select_for_update()
+        .select_related("person", "organization")
+        .filter(pk=attendance.pk, tenant_id=user.tenant_id)
+        .first()
+    )
+    if row is None or any(
+        named is not None and not can_see(user, named) for named in (row.person, row.organization)
+    ):
+        raise NotFound(_("No such attendance."))
+    return row
+
+
+@transaction.atomic
+def update_attendance(user: User, attendance: Attendance, **fields) -> Attendance:
+    """Change an attendance's role, booth, status or organisation (the event and the
+    person stay: someone else's visit is another attendance)."""
+    require_writer(user)
+    row = _attendance_of(user, attendance)
+    if unknown := set(fields) - {"organization", "role", "booth", "status"}:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    org = fields.get("organization")
+    if org is not None and not can_see(user, org):
+        raise ValidationError({"organization": _("This organisation does not exist.")})
+    if fields.get("role", row.role) not in AttendanceRole.values:
+        raise ValidationError({"role": _("Unknown role %(r)r.") % {"r": fields["role"]}})
+    if fields.get("status", row.status) not in AttendanceStatus.values:
+        raise ValidationError({"status": _("Unknown status %(s)r.") % {"s": fields["status"]}})
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.save(update_fields=[*fields, "updated_at"])
+    return row
+
+
+@transaction.atomic
+def remove_attendance(user: User, attendance: Attendance) -> None:
+    require_writer(user)
+    row = _attendance_of(user, attendance)
+    row.delete()
+
+
 # -------------------------------------------------------------------------- targets
 @transaction.atomic
 def add_target(
@@ -170,6 +247,18 @@ def add_target(
         target.note = note[:300]
         target.save(update_fields=["note", "updated_at"])
     return target
+
+
+@transaction.atomic
+def update_target(user: User, target: EventTarget, *, note: str) -> EventTarget:
+    """Change the note on a target (whom it names stays: another is another target)."""
+    require_writer(user)
+    if target.tenant_id != user.tenant_id:
+        raise NotFound(_("No such target."))
+    row = EventTarget.objects.select_for_update().get(pk=target.pk)
+    row.note = note.strip()[:300]
+    row.save(update_fields=["note", "updated_at"])
+    return row
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import Tenant, User
 from geflecht.lib.bulk import insert_rows, reserve_ids
+from geflecht.lib.errors import NotAllowed, NotFound
 from geflecht.lib.models import Visibility
 from geflecht.lib.visibility import (
     RESTRICTED,
@@ -167,7 +168,10 @@ def record_interactions(
     Each result is the stored (or already known) interaction, or the ``ValidationError``
     that explains why that item was refused; refused items change nothing. Strengths of
     all touched pairs are recomputed once at the end, in a constant number of queries.
+    A recorder who may not write (a read-only account) records nothing.
     """
+    if recorded_by is not None:
+        require_writer(recorded_by)
     now = now or timezone.now()
     params = strength_params()
     results: list[Interaction | ValidationError | None] = [None] * len(items)
@@ -686,6 +690,232 @@ def set_rating(relationship: Relationship, rating: int | None) -> Relationship:
     recompute_pairs(relationship.tenant_id, [(relationship.person_a_id, relationship.person_b_id)])
     relationship.refresh_from_db()
     return relationship
+
+
+# -------------------------------------------------------- corrections and deletions
+_RELATIONSHIP_EDIT_FIELDS = {"kind", "rating", "visibility"}
+_INTERACTION_EDIT_FIELDS = {
+    "kind", "occurred_at", "duration_minutes", "location", "site", "subject", "visibility",
+}  # fmt: skip
+
+
+def _graph_key(rel: Relationship) -> tuple[int, int, int | None]:
+    """How the graph log names a relationship row: its pair, and its owner if restricted."""
+    owner = rel.owner_id if rel.visibility in RESTRICTED else None
+    return (rel.person_a_id, rel.person_b_id, owner)
+
+
+def _require_owner_or_admin(user: User, record, message: str) -> None:
+    if not (user.is_tenant_admin or (record.owner_id is not None and record.owner_id == user.pk)):
+        raise NotAllowed(message)
+
+
+def _locked_relationship(user: User, relationship: Relationship) -> Relationship:
+    """The row, locked, if ``user`` may see it and both its people (else NotFound)."""
+    locked = (
+        Relationship.objects.select_for_update()
+        .filter(pk=relationship.pk, tenant_id=user.tenant_id)
+        .first()
+    )
+    if locked is not None and can_see(user, locked):
+        people = Person.objects.filter(pk__in=[locked.person_a_id, locked.person_b_id])
+        if all(can_see(user, p) for p in people):
+            return locked
+    raise NotFound(_("This relationship does not exist."))
+
+
+@transaction.atomic
+def update_relationship(user: User, relationship: Relationship, **fields) -> Relationship:
+    """Change a relationship's ``kind``, ``rating`` or ``visibility``; the strength is
+    recomputed and the graph learns it at once.
+
+    Whoever may write and sees the relationship sets its kind and rating (as rating it
+    on its page does); only its owner changes who sees a restricted one, and whoever
+    narrows a shared one owns it from then on. A pair keeps one shared row and one
+    private row per owner: a change that would make a second is refused.
+    """
+    require_writer(user)
+    locked = _locked_relationship(user, relationship)
+    if unknown := set(fields) - _RELATIONSHIP_EDIT_FIELDS:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    if "kind" in fields and fields["kind"] not in RelationshipKind.values:
+        raise ValidationError({"kind": _("Unknown kind %(k)r.") % {"k": fields["kind"]}})
+    rating = fields.get("rating")
+    if rating is not None and not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("The rating must be between 1 and 5.")})
+    before = _graph_key(locked)
+    visibility = fields.get("visibility", locked.visibility)
+    if visibility != locked.visibility:
+        if locked.visibility != Visibility.COMPANY and locked.owner_id != user.pk:
+            raise NotAllowed(_("Only the relationship's owner can change who sees it."))
+        if visibility != Visibility.COMPANY:
+            locked.owner = user
+        others = Relationship.objects.filter(
+            tenant_id=locked.tenant_id,
+            person_a_id=locked.person_a_id,
+            person_b_id=locked.person_b_id,
+        ).exclude(pk=locked.pk)
+        if visibility == Visibility.PRIVATE:
+            others = others.filter(visibility=Visibility.PRIVATE, owner_id=locked.owner_id)
+        else:
+            others = others.exclude(visibility=Visibility.PRIVATE)
+        if others.exists():
+            raise ValidationError(
+                {"visibility": _("These two already have such a relationship; change that one.")}
+            )
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    if _graph_key(locked) != before:
+        bump_graph_version(locked.tenant_id, removed=[before])
+    recompute_pairs(locked.tenant_id, [(locked.person_a_id, locked.person_b_id)])
+    locked.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def delete_relationship(user: User, relationship: Relationship) -> None:
+    """Delete a relationship row; the graph forgets it at once (its interactions stay,
+    and recording a new one among the two makes a tie again).
+
+    Its owner or an admin of the company may: a shared tie is in everyone's paths."""
+    require_writer(user)
+    locked = _locked_relationship(user, relationship)
+    _require_owner_or_admin(
+        user, locked, _("Only the relationship's owner or an admin may delete it.")
+    )
+    gone = _graph_key(locked)
+    locked.delete()
+    bump_graph_version(locked.tenant_id, removed=[gone])
+
+
+def _locked_interaction(user: User, interaction: Interaction) -> Interaction:
+    locked = (
+        Interaction.objects.select_for_update()
+        .filter(pk=interaction.pk, tenant_id=user.tenant_id)
+        .first()
+    )
+    if locked is None or not can_see(user, locked):
+        raise NotFound(_("This interaction does not exist."))
+    return locked
+
+
+def _pairs_among(tenant_id: int, people: set[int]) -> set[tuple[int, int]]:
+    """The relationship pairs whose two people are both in ``people``."""
+    return set(
+        Relationship.objects.filter(
+            tenant_id=tenant_id, person_a_id__in=people, person_b_id__in=people
+        ).values_list("person_a_id", "person_b_id")
+    )
+
+
+@transaction.atomic
+def update_interaction(
+    user: User,
+    interaction: Interaction,
+    *,
+    add: Iterable[tuple[int, str]] = (),
+    remove: Iterable[int] = (),
+    now: datetime | None = None,
+    **fields,
+) -> Interaction:
+    """Correct an interaction: its kind, time, place, subject or who sees it, and who
+    took part (``add`` ``(person_id, role)`` pairs, a person already there changing
+    role; ``remove`` person ids). Participants the user may not see stay as they are.
+
+    The recorder or an admin may. The same checks as recording apply; the strengths of
+    every pair among the participants before and after are recomputed, a small group
+    makes ties as recording does, and the graph learns it at once.
+    """
+    require_writer(user)
+    now = now or timezone.now()
+    params = strength_params()
+    locked = _locked_interaction(user, interaction)
+    _require_owner_or_admin(
+        user, locked, _("Only who recorded the interaction or an admin may change it.")
+    )
+    if unknown := set(fields) - _INTERACTION_EDIT_FIELDS:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    site = fields.get("site")
+    if site is not None and (
+        site.tenant_id != user.tenant_id or not can_see(user, site.organization)
+    ):
+        raise ValidationError({"site": _("This site does not exist.")})
+    if fields.get("visibility", Visibility.COMPANY) != Visibility.COMPANY and not locked.owner_id:
+        locked.owner = user  # a restricted record is someone's
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    add = [(int(pid), role) for pid, role in add]
+    remove = {int(pid) for pid in remove}
+    asked = {pid for pid, _role in add} | remove
+    seen = set(
+        Person.objects.filter(tenant_id=user.tenant_id, pk__in=asked)
+        .filter(visible_q(user))
+        .values_list("pk", flat=True)
+    )
+    if missing := sorted(asked - seen):
+        raise ValidationError(_("Unknown people: %(ids)s.") % {"ids": ", ".join(map(str, missing))})
+    if bad := sorted({role for _pid, role in add if role not in _ROLES}):
+        raise ValidationError(_("Unknown participant role %(role)s.") % {"role": ", ".join(bad)})
+    roles = dict(
+        InteractionParticipant.objects.filter(interaction=locked).values_list("person_id", "role")
+    )
+    before = set(roles)
+    for pid in remove:
+        roles.pop(pid, None)
+    roles.update(add)
+    try:
+        validate_interaction(
+            occurred_at=locked.occurred_at,
+            channel=locked.kind,
+            participants=len(roles),
+            now=now,
+            params=params,
+        )
+    except InvalidInteraction as exc:
+        raise ValidationError(str(exc), code="invalid_interaction") from None
+    locked.participant_count = len(roles)
+    locked.full_clean()
+    locked.save()
+    InteractionParticipant.objects.filter(interaction=locked, person_id__in=remove).delete()
+    for pid, role in add:
+        InteractionParticipant.objects.update_or_create(
+            interaction=locked, person_id=pid, defaults={"role": role}
+        )
+    pairs = {canonical(a, b) for a, b in itertools.combinations(sorted(roles), 2)}
+    mass_mail = locked.kind in ("email", "message") and len(roles) > params.bulk_threshold
+    if pairs and len(roles) <= TIE_GROUP_LIMIT and not mass_mail:
+        tenant = Tenant.objects.get(pk=locked.tenant_id)
+        _ensure_relationships(
+            tenant,
+            pairs,
+            locked.owner,
+            private=locked.visibility in RESTRICTED,
+            have=_relationships_of(locked.tenant_id, pairs),
+        )
+    recompute_pairs(locked.tenant_id, _pairs_among(locked.tenant_id, before | set(roles)), now=now)
+    return locked
+
+
+@transaction.atomic
+def delete_interaction(user: User, interaction: Interaction) -> None:
+    """Delete an interaction recorded by mistake; the strengths of the pairs that shared
+    it are recomputed without it and the graph learns them (the ties stay).
+
+    The recorder or an admin may."""
+    require_writer(user)
+    locked = _locked_interaction(user, interaction)
+    _require_owner_or_admin(
+        user, locked, _("Only who recorded the interaction or an admin may delete it.")
+    )
+    people = set(
+        InteractionParticipant.objects.filter(interaction=locked).values_list(
+            "person_id", flat=True
+        )
+    )
+    locked.delete()
+    recompute_pairs(locked.tenant_id, _pairs_among(locked.tenant_id, people))
 
 
 def recompute_all_strengths(

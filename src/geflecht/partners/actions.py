@@ -10,14 +10,24 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import User
-from geflecht.lib.errors import NotFound
+from geflecht.lib.errors import NotAllowed, NotFound
 from geflecht.lib.visibility import require_writer
 from geflecht.partners.models import JointProject, Rating
 from geflecht.partners.queries import joint_project
 from geflecht.people.models import Organization
 from geflecht.people.queries import visible_organizations, visible_people
 
-__all__ = ["create_joint_project", "finish_joint_project", "rate_joint_project"]
+__all__ = [
+    "create_joint_project",
+    "delete_joint_project",
+    "delete_rating",
+    "finish_joint_project",
+    "rate_joint_project",
+    "update_joint_project",
+    "update_rating",
+]
+
+_JOINT_PROJECT_FIELDS = {"partner", "title", "start_date", "end_date", "status", "notes"}
 
 
 def _people(user: User, ids: Iterable[int], field: str) -> list[int]:
@@ -67,6 +77,67 @@ def create_joint_project(
     return project
 
 
+def _keeping_hidden(user: User, current: Iterable[int], chosen: Iterable[int], field: str):
+    """``chosen`` (people the user sees) and the current members the user may not see:
+    a colleague's private contact stays on the project, unnamed."""
+    chosen = _people(user, chosen, field)
+    current = set(current)
+    seen = set(visible_people(user).filter(pk__in=current).values_list("pk", flat=True))
+    return [*chosen, *sorted(current - seen)]
+
+
+@transaction.atomic
+def update_joint_project(
+    user: User,
+    project: JointProject,
+    *,
+    our_people: Iterable[int] | None = None,
+    their_people: Iterable[int] | None = None,
+    **fields,
+) -> JointProject:
+    """Change a joint project's partner, title, dates, status or notes, and who is on it
+    (``our_people``/``their_people``: the people the user sees who are to be on it; those
+    the user may not see stay)."""
+    require_writer(user)
+    joint_project(user, project.pk)  # a project with a hidden partner is not there
+    if unknown := set(fields) - _JOINT_PROJECT_FIELDS:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    locked = JointProject.objects.select_for_update().get(pk=project.pk)
+    partner = fields.get("partner")
+    if partner is not None:
+        if not visible_organizations(user).filter(pk=partner.pk).exists():
+            raise ValidationError(
+                {"partner": _("No organisation with id %(id)s.") % {"id": partner.pk}}
+            )
+        if partner.kind == Organization.Kind.OWN:
+            raise ValidationError({"partner": _("A joint project needs another firm.")})
+    if fields.get("status", locked.status) not in JointProject.Status.values:
+        raise ValidationError({"status": _("Unknown status “%(s)s”.") % {"s": fields["status"]}})
+    for name, value in fields.items():
+        setattr(locked, name, value.strip() if name == "title" else value)
+    locked.full_clean()
+    locked.save()
+    for name, chosen in (("our_people", our_people), ("their_people", their_people)):
+        if chosen is not None:
+            members = getattr(locked, name)
+            current = members.values_list("pk", flat=True)
+            members.set(_keeping_hidden(user, current, chosen, name))
+    return locked
+
+
+@transaction.atomic
+def delete_joint_project(user: User, project: JointProject) -> None:
+    """Delete a joint project with its ratings (an admin of the company only: the
+    ratings in it are the partner's track record)."""
+    require_writer(user)
+    project = joint_project(user, project.pk)
+    if not user.is_tenant_admin:
+        raise NotAllowed(
+            _("Only an admin may delete %(title)s and its ratings.") % {"title": project.title}
+        )
+    JointProject.objects.filter(pk=project.pk).delete()
+
+
 @transaction.atomic
 def finish_joint_project(user: User, project: JointProject, *, end_date: date) -> JointProject:
     require_writer(user)
@@ -112,3 +183,28 @@ def rate_joint_project(
         rating.comment = comment.strip()
         rating.save()
     return rating
+
+
+@transaction.atomic
+def update_rating(user: User, rating: Rating, **stars) -> Rating:
+    """Change one of the user's own ratings (a rating is what its author says)."""
+    if rating.by_id != user.pk:
+        raise NotAllowed(_("Only who gave a rating may change it."))
+    current = {
+        "quality": rating.quality,
+        "on_time": rating.on_time,
+        "communication": rating.communication,
+        "comment": rating.comment,
+    }
+    return rate_joint_project(user, rating.project_id, **{**current, **stars})
+
+
+@transaction.atomic
+def delete_rating(user: User, rating: Rating) -> None:
+    """Take a rating away: its author withdraws it, an admin of the company may remove
+    anyone's."""
+    require_writer(user)
+    joint_project(user, rating.project_id)
+    if rating.by_id != user.pk and not user.is_tenant_admin:
+        raise NotAllowed(_("Only who gave a rating or an admin may remove it."))
+    Rating.objects.filter(pk=rating.pk).delete()

@@ -16,7 +16,7 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import Tenant, User
-from geflecht.lib.errors import Conflict
+from geflecht.lib.errors import Conflict, NotAllowed
 from geflecht.lib.models import Visibility
 from geflecht.lib.visibility import can_see, covers, require_writer
 from geflecht.network.actions import bump_graph_version, canonical, recompute_pairs
@@ -44,12 +44,16 @@ __all__ = [
     "create_organization",
     "create_person",
     "create_site",
+    "delete_organization",
+    "delete_position",
     "delete_private_note",
+    "delete_site",
     "merge_people",
     "register_merge_step",
     "update_organization",
     "update_person",
     "update_position",
+    "update_site",
 ]
 
 #: When two relationships fold into one, the kind that says more about the tie wins.
@@ -381,7 +385,7 @@ def _move_participations(keep: Person, gone: Person) -> None:
 
 
 # ------------------------------------------------------------ organisations, sites, jobs
-_ORG_FIELDS = {"name", "kind", "industry", "employees", "notes", "visibility"}
+_ORG_FIELDS = {"name", "kind", "industry", "employees", "website", "notes", "visibility"}
 _SITE_FIELDS = {"name", "street", "postal_code", "city", "country", "latitude", "longitude"}
 _POSITION_FIELDS = {"site", "title", "department", "buying_role", "start_date", "end_date"}
 
@@ -450,6 +454,20 @@ def update_organization(
 
 
 @transaction.atomic
+def delete_organization(user: User, org: Organization) -> None:
+    """Delete an organisation with its sites and the jobs there (the people stay).
+
+    Its owner or an admin of the company may; for everyone else it is shared data."""
+    require_writer(user)
+    require_same_tenant(user, org)
+    if not (user.is_tenant_admin or (org.owner_id is not None and org.owner_id == user.pk)):
+        raise NotAllowed(
+            _("Only the organisation's owner or an admin may delete %(name)s.") % {"name": org.name}
+        )
+    Organization.objects.filter(pk=org.pk).delete()
+
+
+@transaction.atomic
 def create_site(user: User, organization: Organization, *, city: str, **fields) -> Site:
     require_writer(user)
     require_same_tenant(user, organization)
@@ -458,6 +476,28 @@ def create_site(user: User, organization: Organization, *, city: str, **fields) 
     site.full_clean()
     site.save()
     return site
+
+
+@transaction.atomic
+def update_site(user: User, site: Site, **fields) -> Site:
+    """Change a site's name, address or coordinates (it stays with its organisation)."""
+    require_writer(user)
+    require_same_tenant(user, site)
+    _check_fields(fields, _SITE_FIELDS)
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value.strip() if name == "city" else value)
+    locked.full_clean()
+    locked.save(update_fields=[*fields, "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def delete_site(user: User, site: Site) -> None:
+    """Delete a site; jobs, projects and interactions there keep their organisation."""
+    require_writer(user)
+    require_same_tenant(user, site)
+    Site.objects.filter(pk=site.pk).delete()
 
 
 @transaction.atomic
@@ -481,17 +521,27 @@ def add_position(user: User, person: Person, organization: Organization, **field
 
 @transaction.atomic
 def update_position(user: User, position: Position, **fields) -> Position:
-    """Change a job, e.g. set its end date when the person leaves (history is kept)."""
+    """Change a job, e.g. set its end date when the person leaves (history is kept), or
+    correct the organisation it is at."""
     require_writer(user)
     if not _can_see(user, position.person):
         raise ValidationError({"person": _("This person does not exist.")})
-    _check_fields(fields, _POSITION_FIELDS)
-    require_same_tenant(user, fields.get("site"))
+    _check_fields(fields, _POSITION_FIELDS | {"organization"})
+    require_same_tenant(user, fields.get("organization"), fields.get("site"))
     for name, value in fields.items():
         setattr(position, name, value)
     position.full_clean()
     position.save(update_fields=[*fields, "updated_at"])
     return position
+
+
+@transaction.atomic
+def delete_position(user: User, position: Position) -> None:
+    """Delete a job entered by mistake (one that ended gets an end date instead)."""
+    require_writer(user)
+    if not _can_see(user, position.person):
+        raise ValidationError({"person": _("This person does not exist.")})
+    Position.objects.filter(pk=position.pk).delete()
 
 
 # ------------------------------------------------------------------------ private notes

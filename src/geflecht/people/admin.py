@@ -1,7 +1,22 @@
+"""People, organisations, sites and jobs in the admin, written through people.actions.
+
+A person's change is audited as the API's PATCH is; e-mail addresses and phone numbers
+are plain rows of the person (see lib.admin).
+"""
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from geflecht.lib.admin import TenantAdmin, TenantInline
+from geflecht.lib.admin import (
+    LOADED_VERSION,
+    ActionAdmin,
+    ActionInline,
+    TenantInline,
+    changes,
+    values,
+)
+from geflecht.lib.visibility import require_writer
+from geflecht.people import actions
 from geflecht.people.models import (
     ContactEmail,
     ContactPhone,
@@ -12,38 +27,69 @@ from geflecht.people.models import (
 )
 
 
-class SiteInline(TenantInline):
+class SiteInline(ActionInline):
     model = Site
     extra = 0
     fields = ["name", "street", "postal_code", "city", "country", "latitude", "longitude"]
     exclude = ["tenant"]
 
+    def create(self, request, parent, form):
+        fields = values(form, skip=["organization"])
+        return actions.create_site(request.user, parent, city=fields.pop("city"), **fields)
+
+    def update(self, request, obj, form):
+        return actions.update_site(request.user, obj, **changes(form, skip=["organization"]))
+
+    def delete(self, request, obj):
+        actions.delete_site(request.user, obj)
+
 
 @admin.register(Organization)
-class OrganizationAdmin(TenantAdmin):
+class OrganizationAdmin(ActionAdmin):
     list_display = ["name", "kind", "industry", "employees", "visibility", "tenant"]
     list_filter = ["kind", "industry", "tenant"]
     search_fields = ["name"]
     list_select_related = ["tenant"]
+    readonly_fields = ["owner"]  # the action sets it: who narrows who sees it owns it
     inlines = [SiteInline]
 
-    def save_formset(self, request, form, formset, change):
-        # Inline rows inherit the tenant of the organisation they are added to.
-        for obj in formset.save(commit=False):
-            obj.tenant_id = form.instance.tenant_id
-            obj.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
+    def version_of(self, obj):
+        return actions.organization_etag(obj)
+
+    def create(self, request, obj, form):
+        fields = values(form)
+        return actions.create_organization(request.user, name=fields.pop("name"), **fields)
+
+    def update(self, request, obj, form):
+        expected = str(form.cleaned_data[LOADED_VERSION])
+        return actions.update_organization(request.user, obj, expected=expected, **changes(form))
+
+    def delete(self, request, obj):
+        actions.delete_organization(request.user, obj)
 
 
 @admin.register(Site)
-class SiteAdmin(TenantAdmin):
+class SiteAdmin(ActionAdmin):
     list_display = ["name", "organization", "city", "country", "latitude", "longitude"]
     list_filter = ["country", "tenant"]
     search_fields = ["name", "city", "organization__name"]
     list_select_related = ["organization"]
     autocomplete_fields = ["organization"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A site stays with its organisation; another one's site is a new site.
+        return ["organization"] if obj is not None else []
+
+    def create(self, request, obj, form):
+        fields = values(form)
+        org, city = fields.pop("organization"), fields.pop("city")
+        return actions.create_site(request.user, org, city=city, **fields)
+
+    def update(self, request, obj, form):
+        return actions.update_site(request.user, obj, **changes(form))
+
+    def delete(self, request, obj):
+        actions.delete_site(request.user, obj)
 
 
 class EmailInline(TenantInline):
@@ -56,7 +102,7 @@ class PhoneInline(TenantInline):
     extra = 0
 
 
-class PositionInline(TenantInline):
+class PositionInline(ActionInline):
     model = Position
     fk_name = "person"
     extra = 0
@@ -71,9 +117,20 @@ class PositionInline(TenantInline):
     ]
     autocomplete_fields = ["organization", "site"]
 
+    def create(self, request, parent, form):
+        fields = values(form, skip=["person"])
+        org = fields.pop("organization")
+        return actions.add_position(request.user, parent, org, **fields)
+
+    def update(self, request, obj, form):
+        return actions.update_position(request.user, obj, **changes(form, skip=["person"]))
+
+    def delete(self, request, obj):
+        actions.delete_position(request.user, obj)
+
 
 @admin.register(Person)
-class PersonAdmin(TenantAdmin):
+class PersonAdmin(ActionAdmin):
     list_display = [
         "last_name",
         "first_name",
@@ -113,18 +170,30 @@ class PersonAdmin(TenantAdmin):
             % {"n": erased, "r": refused},
         )
 
-    def save_formset(self, request, form, formset, change):
-        for obj in formset.save(commit=False):
-            if hasattr(obj, "tenant_id"):
-                obj.tenant_id = form.instance.tenant_id
-            obj.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
+    def version_of(self, obj):
+        return str(obj.version)
+
+    def create(self, request, obj, form):
+        user = request.user
+        require_writer(user)  # as the API's POST asks before create_person
+        fields = values(form)
+        owner = fields.pop("owner", None) or user
+        return actions.create_person(tenant=user.tenant, owner=owner, **fields)
+
+    def update(self, request, obj, form):
+        from geflecht.privacy.actions import log_access
+
+        user = request.user
+        person = actions.update_person(
+            obj, by=user, expected_version=form.cleaned_data[LOADED_VERSION], **changes(form)
+        )
+        # The change is audited as the API's PATCH audits it.
+        log_access(user, "change", [person.pk], f"admin /admin/people/person/{person.pk}/")
+        return person
 
 
 @admin.register(Position)
-class PositionAdmin(TenantAdmin):
+class PositionAdmin(ActionAdmin):
     list_display = [
         "person",
         "organization",
@@ -138,3 +207,18 @@ class PositionAdmin(TenantAdmin):
     search_fields = ["person__last_name", "organization__name", "title", "department"]
     list_select_related = ["person", "organization", "site", "site__organization"]
     autocomplete_fields = ["person", "organization", "site"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A job stays with its person; someone else's job is a new position.
+        return ["person"] if obj is not None else []
+
+    def create(self, request, obj, form):
+        fields = values(form)
+        person, org = fields.pop("person"), fields.pop("organization")
+        return actions.add_position(request.user, person, org, **fields)
+
+    def update(self, request, obj, form):
+        return actions.update_position(request.user, obj, **changes(form))
+
+    def delete(self, request, obj):
+        actions.delete_position(request.user, obj)

@@ -43,8 +43,10 @@ from geflecht.projects.models import (
 __all__ = [
     "add_member",
     "create_project",
+    "delete_document",
     "delete_project",
     "remove_member",
+    "rename_document",
     "send_document",
     "update_project",
     "upload_document",
@@ -371,6 +373,29 @@ def upload_document(
         raise
     Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
     return version
+
+
+@transaction.atomic
+def rename_document(user: User, document: Document, title: str) -> Document:
+    """Give a document another title (its versions keep their file names)."""
+    _editable(user, document.project)
+    title = title.strip()[:200]
+    if not title or "\x00" in title:
+        raise ValidationError({"title": _("Give the document a title.")})
+    Document.objects.filter(pk=document.pk).update(title=title, updated_at=timezone.now())
+    document.refresh_from_db()
+    return document
+
+
+@transaction.atomic
+def delete_document(user: User, document: Document) -> None:
+    """Delete a document with every version (files after commit); its sends stay as the
+    interactions they were."""
+    _editable(user, document.project)
+    names = list(document.versions.values_list("file", flat=True))
+    Document.objects.filter(pk=document.pk).delete()
+    storage = DocumentVersion._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(n) for n in names if n])
 
 
 @transaction.atomic

@@ -33,6 +33,7 @@ from geflecht.skills.models import Endorsement, OrganizationCapability, PersonSk
 __all__ = [
     "EVIDENCE_SOURCES",
     "add_capability",
+    "change_endorsement",
     "clear_evidence",
     "create_skill",
     "declare_skill",
@@ -42,6 +43,7 @@ __all__ = [
     "load_starter_taxonomy",
     "merge_person_skills",
     "record_evidence",
+    "remove_endorsement",
     "remove_person_skill",
     "update_skill",
 ]
@@ -280,6 +282,44 @@ def withdraw_endorsement(user: User, person_id: int, skill_id: int) -> None:
     Endorsement.objects.filter(
         person_skill__person=person, person_skill__skill_id=skill_id, by=user
     ).delete()
+
+
+def _endorsement_of(user: User, endorsement: Endorsement) -> Endorsement:
+    """The endorsement, locked, if the user may see the person it is about."""
+    row = (
+        Endorsement.objects.select_for_update()
+        .select_related("person_skill")
+        .filter(pk=endorsement.pk, tenant_id=user.tenant_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(_("No such endorsement."))
+    _visible_person(user, row.person_skill.person_id)
+    return row
+
+
+@transaction.atomic
+def change_endorsement(user: User, endorsement: Endorsement, *, comment: str) -> Endorsement:
+    """Change the comment of one of the user's own endorsements (nobody else's: an
+    endorsement is what its author says)."""
+    require_writer(user)
+    row = _endorsement_of(user, endorsement)
+    if row.by_id != user.pk:
+        raise PermissionDenied(_("Only who gave an endorsement may change it."))
+    row.comment = comment.strip()[:300]
+    row.save(update_fields=["comment", "updated_at"])
+    return row
+
+
+@transaction.atomic
+def remove_endorsement(user: User, endorsement: Endorsement) -> None:
+    """Take an endorsement away: its author withdraws it, an admin of the company may
+    remove anyone's."""
+    require_writer(user)
+    row = _endorsement_of(user, endorsement)
+    if row.by_id != user.pk and not user.is_tenant_admin:
+        raise PermissionDenied(_("Only who gave an endorsement or an admin may remove it."))
+    row.delete()
 
 
 # --------------------------------------------------------------------- capabilities
