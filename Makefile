@@ -34,6 +34,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/geflecht makemigrations --check --dry-run -v 0
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_WORKERS)
 
 lint: $(STAMP)

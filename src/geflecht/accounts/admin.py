@@ -38,7 +38,7 @@ class UserAdmin(WritesThroughActions, TenantScoped, BaseUserAdmin):
     list_select_related = ["tenant", "person"]
     autocomplete_fields = ["person"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Geflecht"), {"fields": ("tenant", "person", "role")}),
     )
 
@@ -70,7 +70,8 @@ class UserAdmin(WritesThroughActions, TenantScoped, BaseUserAdmin):
         """The confirmation names the logins only: remove_user decides what goes with
         them (their private records, which the acting admin may not see, nor be shown)."""
         users = list(objs)
-        shown = [format_html("{}: {}", User._meta.verbose_name.capitalize(), u) for u in users]
+        label = str(User._meta.verbose_name).capitalize()
+        shown = [format_html("{}: {}", label, u) for u in users]
         return shown, {User._meta.verbose_name_plural: len(users)}, set(), []
 
     def get_queryset(self, request):

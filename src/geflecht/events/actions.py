@@ -178,7 +178,7 @@ def _attendance_of(user: User, attendance: Attendance) -> Attendance:
     row = (
         Attendance.objects.select_for_update()
         .select_related("person", "organization")
-        .filter(pk=attendance.pk, tenant_id=user.tenant_id)
+        .filter(pk=attendance.pk, tenant_id=user.tenant_pk)
         .first()
     )
     if row is None or any(

@@ -44,6 +44,7 @@ through the upload action, which checks type and size; nor are documents added h
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import admin, messages
@@ -60,6 +61,14 @@ from django.utils.translation import gettext as _
 
 from geflecht.lib.errors import classify, message_of
 from geflecht.lib.visibility import visible_q
+
+if TYPE_CHECKING:
+    # The mixins below call the admin's and the form's own methods through super(); the
+    # type checker learns of those methods from the classes the mixins are made for.
+    _AdminMixin = admin.ModelAdmin
+    _FormMixin = forms.ModelForm
+else:
+    _AdminMixin = _FormMixin = object
 
 #: Records a foreign key may point to that hide nothing themselves (a row's tenant,
 #: its author): the way to visibility does not go through them.
@@ -79,7 +88,7 @@ def _forward_relations(model):
 
 
 @functools.cache
-def visibility_paths(model) -> tuple[tuple[str, bool], ...]:
+def visibility_paths(model: type[models.Model]) -> tuple[tuple[str, bool], ...]:
     """Lookups from ``model`` to the records with an owner and a visibility that decide
     whether a row may be seen ("" for the row itself), each with whether the way there
     may be empty (a nullable foreign key on it)."""
@@ -107,7 +116,7 @@ def seen_rows(queryset: models.QuerySet, user) -> models.QuerySet:
     tenant_id = getattr(user, "tenant_id", None)
     if model._meta.label_lower == "accounts.tenant":
         return queryset if tenant_id is None else queryset.filter(pk=tenant_id)
-    paths = visibility_paths(model)
+    paths = visibility_paths(model)  # type: ignore[arg-type]  # a model class is hashable
     if tenant_id is not None:
         if any(f.name == "tenant" for f in model._meta.concrete_fields):
             queryset = queryset.filter(tenant_id=tenant_id)
@@ -143,7 +152,7 @@ class _ScopedRawIdWidget(widgets.ForeignKeyRawIdWidget):
         return super().label_and_url_for_value(value)
 
 
-class _KeepsHiddenMembers:
+class _KeepsHiddenMembers(_FormMixin):
     """A model form mixin: many-to-many fields show only the members the user may see,
     and saving keeps the others (a colleague's private contact stays on the project)."""
 
@@ -153,7 +162,11 @@ class _KeepsHiddenMembers:
         if self.instance.pk is None:
             return
         for name, field in self.fields.items():
-            if not isinstance(field, ModelMultipleChoiceField) or name not in self.initial:
+            if (
+                not isinstance(field, ModelMultipleChoiceField)
+                or field.queryset is None
+                or name not in self.initial
+            ):
                 continue
             current = [getattr(v, "pk", v) for v in self.initial[name]]
             allowed = set(field.queryset.filter(pk__in=current).values_list("pk", flat=True))
@@ -161,7 +174,7 @@ class _KeepsHiddenMembers:
             self._hidden_members[name] = [pk for pk in current if pk not in allowed]
 
     def _save_m2m(self):
-        super()._save_m2m()
+        super()._save_m2m()  # type: ignore[misc]  # ModelForm's, not in its stubs
         for name, pks in self._hidden_members.items():
             if pks and name in self.cleaned_data:
                 getattr(self.instance, name).add(*pks)
@@ -172,7 +185,7 @@ class _KeepsHiddenMembers:
         return [*chosen, *self._hidden_members.get(name, ())]
 
 
-class TenantScoped:
+class TenantScoped(_AdminMixin):
     """Scoping for every admin class (a mixin before Django's ModelAdmin or inline)."""
 
     def get_queryset(self, request):
@@ -234,7 +247,7 @@ class TenantAdmin(TenantScoped, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form)(form.__name__, (_KeepsHiddenMembers, form), {})
+        return type(form)(form.__name__, (_KeepsHiddenMembers, form), {})  # type: ignore[misc]
 
 
 class TenantInline(TenantScoped, admin.TabularInline):
@@ -272,7 +285,7 @@ def _add_refusal(form, error: BaseException) -> None:
         form.add_error(None, message_of(error))
 
 
-class _ShowsRefusal:
+class _ShowsRefusal(_FormMixin):
     """A form mixin for the second pass of a refused save: the action's refusal of the
     first pass, as errors on the form the user filled in."""
 
@@ -332,7 +345,7 @@ def _delete_selected_through_actions(modeladmin, request, queryset):
         return None
 
 
-class WritesThroughActions:
+class WritesThroughActions(_AdminMixin):
     """Saves and deletes of an admin page through the domain actions (see the module).
 
     A page says how in :meth:`create`, :meth:`update` and :meth:`delete` (each given the
@@ -384,7 +397,7 @@ class WritesThroughActions:
             attrs[LOADED_VERSION] = forms.IntegerField(
                 widget=forms.HiddenInput, initial=version, required=True
             )
-        return type(form)(form.__name__, (_ShowsRefusal, form), attrs)
+        return type(form)(form.__name__, (_ShowsRefusal, form), attrs)  # type: ignore[misc]
 
     def get_fields(self, request, obj=None):
         return [f for f in super().get_fields(request, obj) if f != LOADED_VERSION]
@@ -477,7 +490,7 @@ class WritesThroughActions:
     def get_actions(self, request):
         actions = super().get_actions(request)
         if "delete_selected" in actions:
-            _func, name, description = actions["delete_selected"]
+            _func, name, description = actions["delete_selected"]  # type: ignore[misc]
             actions[name] = (_delete_selected_through_actions, name, description)
         return actions
 

@@ -714,7 +714,7 @@ def _locked_relationship(user: User, relationship: Relationship) -> Relationship
     """The row, locked, if ``user`` may see it and both its people (else NotFound)."""
     locked = (
         Relationship.objects.select_for_update()
-        .filter(pk=relationship.pk, tenant_id=user.tenant_id)
+        .filter(pk=relationship.pk, tenant_id=user.tenant_pk)
         .first()
     )
     if locked is not None and can_see(user, locked):
@@ -793,7 +793,7 @@ def delete_relationship(user: User, relationship: Relationship) -> None:
 def _locked_interaction(user: User, interaction: Interaction) -> Interaction:
     locked = (
         Interaction.objects.select_for_update()
-        .filter(pk=interaction.pk, tenant_id=user.tenant_id)
+        .filter(pk=interaction.pk, tenant_id=user.tenant_pk)
         .first()
     )
     if locked is None or not can_see(user, locked):
@@ -850,7 +850,7 @@ def update_interaction(
     remove = {int(pid) for pid in remove}
     asked = {pid for pid, _role in add} | remove
     seen = set(
-        Person.objects.filter(tenant_id=user.tenant_id, pk__in=asked)
+        Person.objects.filter(tenant_id=user.tenant_pk, pk__in=asked)
         .filter(visible_q(user))
         .values_list("pk", flat=True)
     )

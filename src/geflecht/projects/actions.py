@@ -394,8 +394,7 @@ def delete_document(user: User, document: Document) -> None:
     _editable(user, document.project)
     names = list(document.versions.values_list("file", flat=True))
     Document.objects.filter(pk=document.pk).delete()
-    storage = DocumentVersion._meta.get_field("file").storage
-    transaction.on_commit(lambda: [storage.delete(n) for n in names if n])
+    delete_files_on_commit(names)
 
 
 @transaction.atomic

@@ -15,6 +15,16 @@ from geflecht.lib.admin import (
 from geflecht.projects import actions
 from geflecht.projects.models import Document, DocumentVersion, Project, ProjectMember
 
+_VERSION_FIELDS = (
+    "number",
+    "filename",
+    "content_type",
+    "size",
+    "sha256",
+    "uploaded_by",
+    "created_at",
+)
+
 
 class MemberInline(ActionInline):
     model = ProjectMember
@@ -79,8 +89,7 @@ class ProjectAdmin(ActionAdmin):
 class VersionInline(TenantInline):
     model = DocumentVersion
     extra = 0
-    fields = ["number", "filename", "content_type", "size", "sha256", "uploaded_by", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = _VERSION_FIELDS
     can_delete = False
 
     def has_add_permission(self, request, obj=None):

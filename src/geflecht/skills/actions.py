@@ -289,7 +289,7 @@ def _endorsement_of(user: User, endorsement: Endorsement) -> Endorsement:
     row = (
         Endorsement.objects.select_for_update()
         .select_related("person_skill")
-        .filter(pk=endorsement.pk, tenant_id=user.tenant_id)
+        .filter(pk=endorsement.pk, tenant_id=user.tenant_pk)
         .first()
     )
     if row is None:

@@ -79,7 +79,7 @@ def _form_data(page) -> dict:
                 continue
             key = form.add_prefix(name)
             if isinstance(field.widget, MultiWidget):  # date and time of a moment
-                for n, part in enumerate(field.widget.decompress(value)):
+                for n, part in enumerate(field.widget.decompress(value) or ()):
                     data[f"{key}_{n}"] = part
             else:
                 data[key] = value
@@ -355,7 +355,9 @@ def test_correcting_a_tie_or_deleting_its_meeting_in_the_admin_recomputes_its_st
 
     def seen() -> float:
         graph = snapshot.current_graph(tenant.id)
-        return graph.graph.edge_strength(graph.node(weber.pk), graph.node(kurz.pk))
+        a, b = graph.node(weber.pk), graph.node(kurz.pk)
+        assert a is not None and b is not None
+        return graph.graph.edge_strength(a, b)
 
     assert seen() == pytest.approx(met)
     client = _client(anna)
