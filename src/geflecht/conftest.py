@@ -11,6 +11,15 @@ from geflecht.accounts.models import Tenant, User
 from geflecht.people.models import Organization, Person
 
 
+def pytest_configure(config) -> None:
+    """Tests hash passwords with a fast hasher: Argon2 costs a tenth of a second or more
+    per password, and the suite sets thousands (accounts/tests/test_security checks that
+    the installation itself hashes with Argon2)."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def shared_data_dir() -> Path:
     """../shared/data next to the repository, or a skip (a failure in CI) when absent."""
     root = Path(__file__).resolve()
