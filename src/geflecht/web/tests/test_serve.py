@@ -57,10 +57,10 @@ class Server:
                     pytest.fail("server did not start:\n" + self.output())
                 time.sleep(0.3)
 
-    def get(self, path: str) -> http.client.HTTPResponse:
+    def get(self, path: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
         """One GET without following redirects (the raw answer of the server)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        conn.request("GET", path)
+        conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
         response.body = response.read()  # type: ignore[attr-defined]  # read before close
         conn.close()
@@ -130,6 +130,12 @@ def test_the_servers_own_error_pages_carry_the_security_headers(server):
     for header in SECURITY_HEADERS:
         assert too_long.getheader(header), header
     assert b"too long" in too_long.body.lower()
+    # A browser with a runaway cookie: the header field exceeds the server's limit.
+    too_big = server.get("/login/", headers={"Cookie": "junk=" + "a" * 20_000})
+    assert too_big.status == 431
+    for header in SECURITY_HEADERS:
+        assert too_big.getheader(header), header
+    assert b"cookies" in too_big.body.lower()
 
 
 def test_access_log_keeps_no_query_strings(server):
