@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from geflecht.lib.models import OwnedVisible, TenantOwned
+from geflecht.lib.visibility import VisibleQuerySet
 from geflecht.people.models import BuyingRole
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ class Side(models.TextChoices):
 
 class Project(OwnedVisible):
     """An opportunity or sub-project at a customer organisation and site."""
+
+    objects = VisibleQuerySet.as_manager()
 
     organization = models.ForeignKey(
         "people.Organization",

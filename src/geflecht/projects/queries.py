@@ -32,7 +32,7 @@ from geflecht.projects.models import (
 
 
 def visible_projects(user: User) -> QuerySet[Project]:
-    return Project.objects.filter(tenant_id=user.tenant_pk).filter(visible_q(user))
+    return Project.objects.visible_to(user)
 
 
 def visible_project(user: User, pk: int) -> Project:

@@ -54,6 +54,7 @@ def team_records(tenant, owner):
 
     from geflecht.network.models import Interaction, Relationship
     from geflecht.people.models import Organization, Position, Site
+    from geflecht.projects.models import Project
 
     firm = Organization.objects.create(
         tenant=tenant, name="Teamfirma", kind="customer", visibility="team", owner=owner
@@ -74,6 +75,9 @@ def team_records(tenant, owner):
         visibility="team",
         owner=owner,
     )
+    project = Project.objects.create(
+        tenant=tenant, organization=firm, name="Teamprojekt", visibility="team", owner=owner
+    )
     return {
         Organization: firm,
         Site: site,
@@ -81,6 +85,7 @@ def team_records(tenant, owner):
         Position: job,
         Relationship: rel,
         Interaction: meeting,
+        Project: project,
     }
 
 
@@ -96,9 +101,11 @@ def test_visible_to_hides_team_records_from_colleague_outside_the_team(
 
 def test_visible_queries_are_the_querysets_visible_to(team_records, colleague, tom):
     from geflecht.people import queries
+    from geflecht.projects.queries import visible_projects
 
     by_name = {model.__name__: model for model in team_records}
     pairs = {
+        "Project": visible_projects,
         "Person": queries.visible_people,
         "Organization": queries.visible_organizations,
         "Site": queries.visible_sites,
