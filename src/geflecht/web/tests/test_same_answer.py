@@ -168,3 +168,46 @@ def test_a_customers_key_person_risk_is_the_same_on_its_page_and_in_the_cli(clie
             assert risk.text() == by_org[org.name]
             compared += 1
     assert compared
+
+
+def _unique_name(user, person: Person) -> bool:
+    from geflecht.people.queries import find_people
+
+    return len(find_people(user, f"{person.first_name} {person.last_name}")) == 1
+
+
+def test_paths_avoiding_a_person_are_the_same_on_the_path_page_in_the_api_and_the_cli(client, anna):
+    """Anna avoids the first middle person of her best route to a contact two or more
+    hops away; the path finder page, the API and ``geflecht path`` then offer the same
+    paths in the same order (the page asks for five, so the others do too)."""
+    from geflecht.network.reach import PathOptions, introduction_paths
+
+    options = PathOptions(k=1, max_hops=4)
+    for target in (
+        Person.objects.filter(tenant_id=anna.tenant_id, visibility="company")
+        .exclude(pk=anna.person_id)
+        .order_by("id")[:200]
+    ):
+        best = introduction_paths(anna, target, options)
+        middle = best[0].steps[1].person if best and best[0].hops >= 2 else None
+        if middle is not None and _unique_name(anna, target) and _unique_name(anna, middle):
+            break
+    else:
+        pytest.fail("the demo has no contact two hops from Anna with a named middle person")
+
+    client.force_login(anna)
+    query = {"target": target.pk, "hops": 4, "min_strength": 0.0, "avoid": str(middle.pk)}
+    web = [p.text() for p in client.get(reverse("paths"), query).context["paths"]]
+    assert web, "another route exists"
+    assert all(middle.full_name not in text for text in web)
+
+    api = Api(anna).get(f"/api/v1/paths?target={target.pk}&k=5&max_hops=4&avoid={middle.pk}")
+    assert api.status_code == 200, api.content
+    from_api = [p["text"] for p in api.json()]
+
+    lines = _cli(
+        "path", anna.person.full_name, target.full_name, "--user", anna.username,
+        "-k", "5", "--max-hops", "4", "--avoid", middle.full_name,
+    )  # fmt: skip
+    from_cli = [m[1] for line in lines if (m := re.match(r"\d+\. strength .*?hops: (.*)$", line))]
+    assert web == from_api == from_cli
