@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from geflecht import graph as engine
 from geflecht.accounts.models import User
+from geflecht.lib.models import Visibility
 from geflecht.lib.visibility import visible_q
 from geflecht.network.models import Relationship
 from geflecht.network.params import strength_params
@@ -95,9 +96,19 @@ class PathOptions:
 
 
 def own_company_people(tenant_id: int) -> list[int]:
+    """Ids of "us": the company-visible people with a current job at our own company.
+
+    The starting points of team reach, team paths, radar, coverage and key-person risk.
+    A colleague's private (or team) person with a job here is their contact, not one of
+    us: as a starting point, a carrier or a key person they would be named to everyone.
+    The same for every user of the tenant, so whole-network answers may be cached.
+    """
     return list(
         Position.objects.filter(
-            tenant_id=tenant_id, organization__kind=Organization.Kind.OWN, end_date__isnull=True
+            tenant_id=tenant_id,
+            organization__kind=Organization.Kind.OWN,
+            end_date__isnull=True,
+            person__visibility=Visibility.COMPANY,
         ).values_list("person_id", flat=True)
     )
 
