@@ -172,11 +172,19 @@ def render_paths(
     hidden_hop = {h: snap.hidden_hop(user.pk, *h) for h in hops}
     shown = [h for h, hidden in hidden_hop.items() if not hidden]
     explained = explain_hops(user, snap, shown, lang) if explain else dict.fromkeys(shown, "")
-    owners = _owners_as_people(snap, hops, people)
+    # A caller may have searched from a person the user may not see (the first step is
+    # checked like every other): their owner is asked in their place. (s, s) stands for
+    # the lone node in the owners' lookup.
+    hidden_sources = {p.source for p in paths if not _person_visible(user, snap, p.source)}
+    owners = _owners_as_people(snap, hops | {(s, s) for s in hidden_sources}, people)
     out: list[IntroPath] = []
     for p in paths:
-        steps = [Step(person=people[snap.person(p.source)])]
+        steps: list[Step] = []
         hidden_by: Person | None = None
+        if p.source in hidden_sources:
+            hidden_by = owners.get((p.source, p.source))
+        else:
+            steps.append(Step(person=people[snap.person(p.source)]))
         known, complete = 1.0, True
         for i in range(p.hops):
             u, v = p.nodes[i], p.nodes[i + 1]
@@ -200,6 +208,9 @@ def render_paths(
                     steps.append(Step(person=None, ask=hidden_by))
                     steps.append(Step(person=person))
                     hidden_by = None
+        if not steps:  # nobody on it the user may see
+            steps.append(Step(person=None, ask=hidden_by))
+            complete = False
         # Over a hidden stretch no overall number: it and the visible hops would give
         # the hidden strength away.
         out.append(IntroPath(tuple(steps), known if complete else None, p.hops, known))
