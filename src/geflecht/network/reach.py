@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from geflecht import graph as engine
 from geflecht.accounts.models import User
+from geflecht.lib.models import Visibility
 from geflecht.lib.visibility import visible_q
 from geflecht.network.models import Relationship
 from geflecht.network.params import strength_params
@@ -95,9 +96,19 @@ class PathOptions:
 
 
 def own_company_people(tenant_id: int) -> list[int]:
+    """Ids of "us": the company-visible people with a current job at our own company.
+
+    The starting points of team reach, team paths, radar, coverage and key-person risk.
+    A colleague's private (or team) person with a job here is their contact, not one of
+    us: as a starting point, a carrier or a key person they would be named to everyone.
+    The same for every user of the tenant, so whole-network answers may be cached.
+    """
     return list(
         Position.objects.filter(
-            tenant_id=tenant_id, organization__kind=Organization.Kind.OWN, end_date__isnull=True
+            tenant_id=tenant_id,
+            organization__kind=Organization.Kind.OWN,
+            end_date__isnull=True,
+            person__visibility=Visibility.COMPANY,
         ).values_list("person_id", flat=True)
     )
 
@@ -161,11 +172,19 @@ def render_paths(
     hidden_hop = {h: snap.hidden_hop(user.pk, *h) for h in hops}
     shown = [h for h, hidden in hidden_hop.items() if not hidden]
     explained = explain_hops(user, snap, shown, lang) if explain else dict.fromkeys(shown, "")
-    owners = _owners_as_people(snap, hops, people)
+    # A caller may have searched from a person the user may not see (the first step is
+    # checked like every other): their owner is asked in their place. (s, s) stands for
+    # the lone node in the owners' lookup.
+    hidden_sources = {p.source for p in paths if not _person_visible(user, snap, p.source)}
+    owners = _owners_as_people(snap, hops | {(s, s) for s in hidden_sources}, people)
     out: list[IntroPath] = []
     for p in paths:
-        steps = [Step(person=people[snap.person(p.source)])]
+        steps: list[Step] = []
         hidden_by: Person | None = None
+        if p.source in hidden_sources:
+            hidden_by = owners.get((p.source, p.source))
+        else:
+            steps.append(Step(person=people[snap.person(p.source)]))
         known, complete = 1.0, True
         for i in range(p.hops):
             u, v = p.nodes[i], p.nodes[i + 1]
@@ -189,6 +208,9 @@ def render_paths(
                     steps.append(Step(person=None, ask=hidden_by))
                     steps.append(Step(person=person))
                     hidden_by = None
+        if not steps:  # nobody on it the user may see
+            steps.append(Step(person=None, ask=hidden_by))
+            complete = False
         # Over a hidden stretch no overall number: it and the visible hops would give
         # the hidden strength away.
         out.append(IntroPath(tuple(steps), known if complete else None, p.hops, known))

@@ -354,8 +354,10 @@ def team_builder(
     """Colleagues who should be on the team, best first, each with its reasons.
 
     The tie score is the mean, over the buying centre, of the colleague's best route
-    (direct or over one intermediary) in the user's own view of the graph, so a
-    colleague's private ties never raise a score someone else sees. ``skill_fit`` maps
+    (direct or over one intermediary), searched like paths on the user's ``paths_view``:
+    a hop the user may not see (a colleague's private tie, or any tie of a colleague's
+    private contact) counts at ``HIDDEN_STRETCH``, and a reason over it names nobody
+    behind it, so no score, order or reason follows from a hidden strength. ``skill_fit`` maps
     person ids to ``(score in [0, 1], reason)`` and weighs ``SKILL_WEIGHT`` against the
     ties; by default it is how well each colleague covers the project's
     ``skills_needed`` (:func:`geflecht.skills.queries.skill_fit`).
@@ -371,15 +373,21 @@ def team_builder(
         .values_list("pk", flat=True)
     )
     snap = current_graph(user.tenant_pk)
-    view = snap.view_for(user.pk)
+    # Not view_for: it holds the company-visible ties of a colleague's private contact at
+    # their real strength, and a route over that contact would lift the score by it.
+    view = snap.paths_view(user.pk)
     cand_nodes = snap.nodes(candidates)
-    strengths: dict[int, dict[int, tuple[float, int]]] = {}  # candidate node -> member pk
+    # candidate node -> member pk -> (strength, hops, whether a hop is hidden)
+    strengths: dict[int, dict[int, tuple[float, int, bool]]] = {}
     for t in theirs:
         node = snap.node(t.person_id)
         if node is None or not len(cand_nodes):
             continue
         for p in engine.best_group_paths(view, [node], cand_nodes, max_hops=2):
-            strengths.setdefault(p.target, {})[t.pk] = (p.strength, p.hops)
+            hidden = any(
+                snap.hidden_hop(user.pk, p.nodes[i], p.nodes[i + 1]) for i in range(p.hops)
+            )
+            strengths.setdefault(p.target, {})[t.pk] = (p.strength, p.hops, hidden)
     if skill_fit is None and needed:
         from geflecht.skills.queries import skill_fit as fit_of
 
@@ -392,20 +400,19 @@ def team_builder(
     for n in nodes:
         pid = snap.person(n)
         reached = strengths.get(n, {})
-        tie = sum(s for s, _h in reached.values()) / len(theirs) if theirs else 0.0
-        reaches = sorted(
-            (
-                (t.person, role_label[t.pk], reached[t.pk][0], reached[t.pk][1])
-                for t in theirs
-                if t.pk in reached
-            ),
+        tie = sum(s for s, _h, _x in reached.values()) / len(theirs) if theirs else 0.0
+        ranked = sorted(
+            ((t.person, role_label[t.pk], *reached[t.pk]) for t in theirs if t.pk in reached),
             key=lambda r: -r[2],
         )
+        reaches = tuple((person, role, st, hops) for person, role, st, hops, _x in ranked)
         reasons = [
-            (_("knows %(name)s (%(role)s) directly, %(s)s") if hops == 1 else
+            (_("reaches %(name)s (%(role)s) over a stretch a colleague keeps private, "
+               "counted at %(s)s") if hidden else
+             _("knows %(name)s (%(role)s) directly, %(s)s") if hops == 1 else
              _("reaches %(name)s (%(role)s) over one contact, %(s)s"))
-            % {"name": person.full_name, "role": role, "s": f"{s:.2f}"}
-            for person, role, s, hops in reaches[:4]
+            % {"name": person.full_name, "role": role, "s": f"{st:.2f}"}
+            for person, role, st, hops, hidden in ranked[:4]
         ]  # fmt: skip
         skill = None
         score = tie
@@ -417,7 +424,7 @@ def team_builder(
                 reasons.append(why)
         if score <= 0:
             continue
-        out.append(TeamSuggestion(people[pid], score, tie, skill, tuple(reaches), tuple(reasons)))
+        out.append(TeamSuggestion(people[pid], score, tie, skill, reaches, tuple(reasons)))
     out.sort(key=lambda s: (-s.score, s.person.last_name, s.person.pk))
     return out[:limit]
 

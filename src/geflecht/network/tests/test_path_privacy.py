@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import re
 from io import StringIO
+from itertools import pairwise
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from geflecht import graph as engine
 from geflecht.network.actions import bump_graph_version
 from geflecht.network.reach import (
     PathOptions,
     introduction_paths,
     key_person_risks,
+    render_paths,
     team_reach,
 )
+from geflecht.network.snapshot import current_graph
 from geflecht.network.team_paths import team_paths
 from geflecht.network.tests.test_reach import Net
 from geflecht.people.models import Person
@@ -235,3 +239,34 @@ def test_key_person_risk_gives_no_strength_of_a_hidden_stretch_away(tenant):
     assert _risk_seen(net.anna, net) == weak
     assert weak[0][3] == net["bernd"]  # 0.6 beats 0.9 x HIDDEN_STRETCH
     assert "Geheim" not in str(weak)
+
+
+def _secret_of_jana(net) -> Person:
+    secret = Person.objects.create(
+        tenant=net.tenant, first_name="Greta", last_name="Geheim", visibility="private",
+        owner=net.jana,
+    )  # fmt: skip
+    net.people["secret"] = secret
+    return secret
+
+
+@pytest.mark.parametrize("hops", [["weber"], ["mayr", "weber"]])
+def test_a_path_starting_at_a_hidden_person_names_only_whom_to_ask(net, hops):
+    # Whatever a caller searched from (a starting point it did not check), the first
+    # person of a path is shown only if the reader may see them: otherwise "ask Jana".
+    _secret_of_jana(net)
+    route = ["secret", *hops]
+    for a, b in pairwise(route):
+        net.tie(a, b, 0.9)
+    snap = current_graph(net.tenant.id)
+    source, target = snap.node(net["secret"].pk), snap.node(net[hops[-1]].pk)
+    (path,) = engine.best_group_paths(snap.paths_view(net.anna.pk), [source], [target])
+    assert path.source == source
+    (shown,) = render_paths(net.anna, snap, [path])
+    assert shown.steps[0].person is None and shown.steps[0].ask == net["jana"]
+    assert shown.text().startswith("ask Jana Becker")
+    assert shown.steps[-1].person == net[hops[-1]]
+    assert "Geheim" not in str(_seen([shown])) and "Greta" not in shown.text()
+    # The owner sees her own contact where the path starts.
+    (own,) = render_paths(net.jana, snap, [path])
+    assert own.steps[0].person == net["secret"]
