@@ -97,7 +97,7 @@ def test_team_builder_takes_a_skill_fit(world, project):
     assert ranked[0].skill_score == 1.0
 
 
-def test_team_builder_ignores_a_colleagues_private_ties(world, project):
+def test_team_builder_never_names_whom_a_colleagues_private_tie_reaches(world, project):
     actions.add_member(world.anna, project, world["bernd"], "application_engineer")
     # Lang is reached only over Anna's private Gerlinde: not part of Jana's view.
     ranked = team_builder(world.jana, project)
