@@ -524,6 +524,15 @@ def _build_doors() -> Doors:
         person=Person.objects.create(tenant=tenant, first_name="Rita", last_name="Roth"),
     )
     Team.objects.get(tenant=tenant, name="Vertrieb Süd").members.add(reader)
+    # Anna showed Rita around: Rita has paths to ask along (an introduction's form).
+    record_interaction(
+        tenant=tenant,
+        recorded_by=owner,
+        kind="meeting",
+        occurred_at=timezone.now() - timedelta(days=5),
+        participants=[(owner.person_id, "organiser"), (reader.person_id, "attendee")],
+        subject="Einarbeitung",
+    )
     colleague.is_staff = True
     colleague.save()
     colleague.user_permissions.set(
