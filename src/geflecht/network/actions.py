@@ -167,7 +167,10 @@ def record_interactions(
     Each result is the stored (or already known) interaction, or the ``ValidationError``
     that explains why that item was refused; refused items change nothing. Strengths of
     all touched pairs are recomputed once at the end, in a constant number of queries.
+    A read-only recorder is refused (``PermissionDenied``), whichever door called.
     """
+    if recorded_by is not None:
+        require_writer(recorded_by)
     now = now or timezone.now()
     params = strength_params()
     results: list[Interaction | ValidationError | None] = [None] * len(items)
