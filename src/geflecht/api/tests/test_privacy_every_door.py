@@ -670,14 +670,27 @@ class Walk:
             self._missing[key] = (response, body)
         return response, body
 
-    def like_missing(self, what: str, seen, absent) -> None:
+    def like_missing(self, what: str, seen, absent, swapped=()) -> None:
+        """``seen`` (answer, body) must be ``absent``'s: the same status and, for JSON,
+        the same body once the ``swapped`` ids are read as the missing id."""
+        (seen, seen_body), (absent, absent_body) = seen, absent
         if seen.status_code != absent.status_code:
             self.problems.append(
                 f"{self.persona} {what}: {seen.status_code}, a missing id {absent.status_code}"
             )
+        elif all(r.get("Content-Type", "").startswith("application/json") for r in (seen, absent)):
+            for pk in swapped:
+                seen_body = re.sub(rf"(?<!\d){pk}(?!\d)", str(MISSING_ID), seen_body)
+            if seen_body != absent_body:
+                self.problems.append(f"{self.persona} {what}: {seen_body} vs. {absent_body}")
 
     def report(self) -> str:
         return f"{len(self.problems)} problems:\n" + "\n".join(dict.fromkeys(self.problems))
+
+
+def _swapped(seen: dict, missing: dict) -> list:
+    """The ids in ``seen`` that ``missing`` has the missing id in place of."""
+    return [value for key, value in seen.items() if missing[key] == MISSING_ID]
 
 
 def _is_detail(route: str) -> bool:
@@ -721,9 +734,12 @@ def _read_walk(walk: Walk) -> None:
             if name in walk.hidden:
                 if _admin_delete(route):
                     continue
-                seen, _ = walk.call("get", f"/{_fill(route, seen_ids)}")
-                absent, _ = walk.call("get", f"/{_fill(route, missing_ids)}", cache=True)
-                walk.like_missing(f"GET {route} [{name}]", seen, absent)
+                walk.like_missing(
+                    f"GET {route} [{name}]",
+                    walk.call("get", f"/{_fill(route, seen_ids)}"),
+                    walk.call("get", f"/{_fill(route, missing_ids)}", cache=True),
+                    _swapped(seen_ids, missing_ids),
+                )
                 continue
             if _admin_delete(route) and name != "shared":
                 continue  # what a delete would take along is tried on shared records
@@ -771,23 +787,26 @@ def _write_walk(walk: Walk) -> None:
             else:
                 values = ({}, {})
             seen_ids, missing_ids = values
-            bodies = [
-                _body(method, path, doors.body_ids(name, user, missing=m)) if content else None
-                for m in (False, True)
-            ]
+            named = [doors.body_ids(name, user, missing=m) for m in (False, True)]
+            bodies = [_body(method, path, ids) if content else None for ids in named]
             if content and not multipart and bodies[0] is None:
                 walk.problems.append(f"add a valid body for {method.upper()} {path}")
                 continue
             # A write that names no record would only create one; a reader tries it once.
             if not _params(route) and bodies[0] == bodies[1] and not (reader and name == "shared"):
                 continue
-            seen, body = walk.call(method, _fill(path, seen_ids), bodies[0], multipart=multipart)
+            answer = walk.call(method, _fill(path, seen_ids), bodies[0], multipart=multipart)
+            seen = answer[0]
             walk.tried += 1
             if name in walk.hidden:
-                absent, _ = walk.call(
-                    method, _fill(path, missing_ids), bodies[1], multipart=multipart, cache=True
+                walk.like_missing(
+                    f"{method.upper()} {path} [{name}]",
+                    answer,
+                    walk.call(
+                        method, _fill(path, missing_ids), bodies[1], multipart=multipart, cache=True
+                    ),
+                    _swapped(seen_ids, missing_ids) + _swapped(*named),
                 )
-                walk.like_missing(f"{method.upper()} {path} [{name}]", seen, absent)
             elif (method, path) not in OPEN_TO_READERS and seen.status_code != 403:
                 walk.problems.append(
                     f"{walk.persona} {method.upper()} {path} [{name}]: {seen.status_code}"
@@ -820,7 +839,7 @@ def _write_walk(walk: Walk) -> None:
             body = seen.content.decode(errors="replace")
             walk.tried += 1
             if name in walk.hidden:
-                walk.like_missing(f"POST {route} [{name}]", seen, absent)
+                walk.like_missing(f"POST {route} [{name}]", (seen, body), (absent, ""))
             elif not _refused(seen, body) and walk.client.get(url).status_code != seen.status_code:
                 # (A page that answers a POST as it answers a GET only reads.)
                 walk.problems.append(f"{walk.persona} POST {route} [{name}]: {seen.status_code}")
