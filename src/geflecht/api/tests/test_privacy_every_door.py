@@ -822,30 +822,41 @@ def _write_walk(walk: Walk) -> None:
                 values = doors.route_ids(name, route)
                 if values is None:
                     continue
-            elif not (reader and name == "shared" and not admin):
-                continue  # a form that names no record: a reader tries it once
+            elif admin or name not in (*walk.hidden, "shared"):
+                continue  # a form without ids in its path: its fields name a record
             else:
-                values = None
-            seen_ids, missing_ids = values or ({}, {})
+                values = ({}, {})
+            seen_ids, missing_ids = values
             forms = [_form(doors.body_ids(name, user, missing=m)) for m in (False, True)]
             if admin:
                 forms = [{"post": "yes"}, {"post": "yes"}]
             url = f"/{_fill(route, seen_ids)}"
+            # A form that creates what it names no id of (a fair, an import) is undone.
+            post = walk.client.post if values[0] else functools.partial(_undone, walk.client)
             if name in walk.hidden:
-                absent = walk.client.post(f"/{_fill(route, missing_ids)}", forms[1])
+                absent = post(f"/{_fill(route, missing_ids)}", forms[1])
                 if absent.status_code == 405:
                     continue  # a page that is only read refuses the method before any lookup
-            seen = walk.client.post(url, forms[0])
+            seen = post(url, forms[0])
             body = seen.content.decode(errors="replace")
             walk.tried += 1
             if name in walk.hidden:
-                walk.like_missing(f"POST {route} [{name}]", (seen, body), (absent, ""))
+                gone = absent.content.decode(errors="replace")
+                walk.like_missing(f"POST {route} [{name}]", (seen, body), (absent, gone))
             elif not _refused(seen, body) and walk.client.get(url).status_code != seen.status_code:
                 # (A page that answers a POST as it answers a GET only reads.)
                 walk.problems.append(f"{walk.persona} POST {route} [{name}]: {seen.status_code}")
             for secret in walk.secrets:
                 if secret in body:
                     walk.problems.append(f"POST {url} shows {secret!r}")
+
+
+def _undone(client: Client, url: str, data: dict):
+    """POST ``data`` to ``url`` in a savepoint that is rolled back."""
+    with transaction.atomic():
+        response = client.post(url, data)
+        transaction.set_rollback(True)
+    return response
 
 
 def _form(ids: dict) -> dict:
