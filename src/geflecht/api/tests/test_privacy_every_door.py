@@ -642,13 +642,14 @@ class Walk:
         self.walked = ["shared"] if "shared" in self.hidden else list(SETS)
         self.problems: list[str] = []
         self.tried = 0
-        self._missing: dict = {}
+        self._answers: dict = {}
 
     def call(self, method: str, url: str, data=None, *, multipart=False, cache=False):
-        """Answer and body of one request; a 5xx or a hidden name is a problem."""
+        """Answer and body of one request; a 5xx or a hidden name is a problem. With
+        ``cache``, a request asked before is answered from memory."""
         key = (method, url, json.dumps(data, sort_keys=True, default=str))
-        if cache and key in self._missing:
-            return self._missing[key]
+        if cache and key in self._answers:
+            return self._answers[key]
         if multipart:
             response = self.client.post(url, {**(data or {}), "file": _pdf("angebot.pdf")})
         elif data is None:
@@ -667,7 +668,7 @@ class Walk:
             if secret in body:
                 self.problems.append(f"{method.upper()} {url} shows {secret!r}")
         if cache:
-            self._missing[key] = (response, body)
+            self._answers[key] = (response, body)
         return response, body
 
     def like_missing(self, what: str, seen, absent, swapped=()) -> None:
@@ -725,8 +726,14 @@ def _read_walk(walk: Walk) -> None:
         sets = {name: values for name, values in sets.items() if values is not None}
         if not sets:
             continue
-        absent, _ = walk.call("get", f"/{_fill(route, next(iter(sets.values()))[1])}", cache=True)
-        if absent.status_code == 405:
+        probe = f"?{probes[0]}" if probes else ""
+        seen_ids, missing_ids = next(iter(sets.values()))
+        first = (
+            f"/{_fill(route, missing_ids)}"
+            if any(name in walk.hidden for name in sets)
+            else f"/{_fill(route, seen_ids)}{probe}"
+        )
+        if walk.call("get", first, cache=True)[0].status_code == 405:
             continue  # a route only written to refuses a GET before it looks anything up
         walk.tried += 1
         shared_status = None
@@ -743,8 +750,7 @@ def _read_walk(walk: Walk) -> None:
                 continue
             if _admin_delete(route) and name != "shared":
                 continue  # what a delete would take along is tried on shared records
-            probe = f"?{probes[0]}" if probes else ""
-            seen, body = walk.call("get", f"/{_fill(route, seen_ids)}{probe}")
+            seen, body = walk.call("get", f"/{_fill(route, seen_ids)}{probe}", cache=True)
             if name == "shared":
                 shared_status = seen.status_code
             elif shared_status is not None and seen.status_code != shared_status:
