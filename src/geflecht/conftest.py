@@ -34,23 +34,19 @@ def shared_data_dir() -> Path:
     return path
 
 
-@pytest.fixture
-def tenant(db) -> Tenant:
+def create_tenant() -> Tenant:
     return Tenant.objects.create(name="Brenner Messtechnik", slug="brenner")
 
 
-@pytest.fixture
-def other_tenant(db) -> Tenant:
+def create_other_tenant() -> Tenant:
     return Tenant.objects.create(name="Konkurrenz AG", slug="konkurrenz")
 
 
-@pytest.fixture
-def own_company(tenant) -> Organization:
+def create_own_company(tenant: Tenant) -> Organization:
     return Organization.objects.create(tenant=tenant, name="Brenner Messtechnik GmbH", kind="own")
 
 
-@pytest.fixture
-def owner(tenant) -> User:
+def create_owner(tenant: Tenant) -> User:
     """Anna, a sales engineer who keeps a private address book."""
     person = Person.objects.create(tenant=tenant, first_name="Anna", last_name="Schmidt")
     return User.objects.create_user(
@@ -58,8 +54,7 @@ def owner(tenant) -> User:
     )
 
 
-@pytest.fixture
-def colleague(tenant) -> User:
+def create_colleague(tenant: Tenant) -> User:
     """Jana, Anna's colleague in the same tenant."""
     person = Person.objects.create(tenant=tenant, first_name="Jana", last_name="Becker")
     return User.objects.create_user(
@@ -67,12 +62,42 @@ def colleague(tenant) -> User:
     )
 
 
-@pytest.fixture
-def outsider(other_tenant) -> User:
+def create_outsider(other_tenant: Tenant) -> User:
     """Olaf, a user of another tenant on the same installation."""
     return User.objects.create_user(
         username="olaf", password="x-Geflecht-2026", tenant=other_tenant
     )
+
+
+# The personas as fixtures; the create_* functions build them for module-scoped worlds.
+@pytest.fixture
+def tenant(db) -> Tenant:
+    return create_tenant()
+
+
+@pytest.fixture
+def other_tenant(db) -> Tenant:
+    return create_other_tenant()
+
+
+@pytest.fixture
+def own_company(tenant) -> Organization:
+    return create_own_company(tenant)
+
+
+@pytest.fixture
+def owner(tenant) -> User:
+    return create_owner(tenant)
+
+
+@pytest.fixture
+def colleague(tenant) -> User:
+    return create_colleague(tenant)
+
+
+@pytest.fixture
+def outsider(other_tenant) -> User:
+    return create_outsider(other_tenant)
 
 
 @pytest.fixture(autouse=True)

@@ -168,7 +168,7 @@ def record_interactions(
     Each result is the stored (or already known) interaction, or the ``ValidationError``
     that explains why that item was refused; refused items change nothing. Strengths of
     all touched pairs are recomputed once at the end, in a constant number of queries.
-    A recorder who may not write (a read-only account) records nothing.
+    A read-only recorder is refused (``PermissionDenied``), whichever door called.
     """
     if recorded_by is not None:
         require_writer(recorded_by)

@@ -48,6 +48,10 @@ class Api:
 
 @pytest.fixture
 def world(tenant, own_company, owner, colleague, outsider):
+    return build_world(tenant, own_company, owner, colleague)
+
+
+def build_world(tenant, own_company, owner, colleague) -> dict:
     """A customer with a site and a buyer, Anna's private contact, and some interactions."""
     acme = Organization.objects.create(
         tenant=tenant, name="ACME Maschinenbau GmbH", kind="customer"
