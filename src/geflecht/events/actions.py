@@ -176,7 +176,8 @@ def add_attendance(
 def _attendance_of(user: User, attendance: Attendance) -> Attendance:
     """The attendance, locked, if the user may see whom it names (else NotFound)."""
     row = (
-        Attendance.objects.select_for_update()
+        # Only the attendance's own row: PostgreSQL locks no nullable side of a join.
+        Attendance.objects.select_for_update(of=("self",))
         .select_related("person", "organization")
         .filter(pk=attendance.pk, tenant_id=user.tenant_pk)
         .first()
