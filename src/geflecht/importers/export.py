@@ -19,8 +19,9 @@ from django.db.models import Prefetch, Q
 from geflecht.accounts.models import User
 from geflecht.importers.parsers import Address, ContactRecord, Labelled, write_vcard4
 from geflecht.lib.spreadsheet import safe_row
+from geflecht.network.queries import visible_relationships
 from geflecht.people.models import Person, Position
-from geflecht.people.queries import visible_organizations, visible_people, visible_relationships
+from geflecht.people.queries import visible_organizations, visible_people
 
 __all__ = ["EXPORT_FORMATS", "export_people", "person_record"]
 

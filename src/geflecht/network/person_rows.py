@@ -19,10 +19,9 @@ from geflecht.accounts.models import User
 from geflecht.lib.visibility import visible_q
 from geflecht.network.models import Interaction, InteractionParticipant, Relationship
 from geflecht.network.params import strength_params
-from geflecht.network.queries import pair_histories, visible_relationships_of
+from geflecht.network.queries import pair_histories, visible_interactions, visible_relationships_of
 from geflecht.network.strength import compute_strength
 from geflecht.people.models import Person, Position
-from geflecht.people.queries import visible_interactions
 
 __all__ = [
     "RELATIONSHIPS_PER_PAGE",

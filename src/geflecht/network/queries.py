@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -10,11 +11,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import connection
-from django.db.models import Case, Count, Q, When
+from django.db.models import Case, Count, Q, QuerySet, When
 from django.utils import timezone
 
 from geflecht.accounts.models import User
-from geflecht.lib.visibility import audience_covers, visible_q
+from geflecht.lib.remember import remembered
+from geflecht.lib.visibility import audience_covers, can_see, visible_q
 from geflecht.network.models import Interaction, InteractionParticipant, Relationship
 from geflecht.network.params import strength_params
 from geflecht.network.strength import (
@@ -24,7 +26,8 @@ from geflecht.network.strength import (
     assess_reconnect,
     compute_strength,
 )
-from geflecht.people.models import Person
+from geflecht.people.models import Organization, Person
+from geflecht.people.queries import Audience, index_signature
 
 if TYPE_CHECKING:
     from geflecht.network.actions import _Rel
@@ -242,3 +245,79 @@ def reconnect_list(
         )
     )
     return items[:limit]
+
+
+def visible_relationships(user: User) -> QuerySet[Relationship]:
+    return Relationship.objects.visible_to(user)
+
+
+def visible_interactions(user: User) -> QuerySet[Interaction]:
+    return Interaction.objects.visible_to(user)
+
+
+@dataclass(frozen=True)
+class TenantOverview:
+    people: int
+    organizations: int
+    relationships: int
+    interactions: int
+    organizations_by_kind: list[tuple[str, int]]
+
+
+def tenant_overview(user: User) -> TenantOverview:
+    """The tenant's counts as ``user`` sees them.
+
+    Counting a 100,000-person network reads every row, so the rows are counted once per
+    tenant by who may see them (visibility and owner) and kept while the network stands
+    (at most a minute); each user's figures are then a sum over those groups.
+    """
+    from geflecht.network.snapshot import graph_version
+
+    tenant_id = user.tenant_pk
+    version = (
+        graph_version(tenant_id),
+        index_signature(tenant_id),
+        int(time.time() // 60),
+    )
+    groups = remembered(f"overview:{tenant_id}", version, lambda: _audience_counts(tenant_id))
+
+    def seen(table: str) -> list[tuple[str, int]]:
+        return [
+            (kind, n)
+            for kind, visibility, owner, n in groups[table]
+            if can_see(user, Audience(tenant_id, visibility, owner))
+        ]
+
+    by_kind: dict[str, int] = defaultdict(int)
+    for kind, n in seen("organizations"):
+        by_kind[kind] += n
+    labels = dict(Organization.Kind.choices)
+    return TenantOverview(
+        people=sum(n for _, n in seen("people")),
+        organizations=sum(by_kind.values()),
+        relationships=sum(n for _, n in seen("relationships")),
+        interactions=sum(n for _, n in seen("interactions")),
+        organizations_by_kind=[(str(labels[k]), by_kind[k]) for k in labels if k in by_kind],
+    )
+
+
+def _audience_counts(tenant_id: int) -> dict[str, list[tuple[str, str, int | None, int]]]:
+    """Rows per table as (kind, visibility, owner, count): one grouped scan per table."""
+    out = {}
+    for table, model, kind in (
+        ("people", Person, None),
+        ("relationships", Relationship, None),
+        ("interactions", Interaction, None),
+        ("organizations", Organization, "kind"),
+    ):
+        fields = [kind] if kind else []
+        rows = (
+            model.objects.filter(tenant_id=tenant_id)
+            .values(*fields, "visibility", "owner_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        out[table] = [
+            (r.get(kind, "") if kind else "", r["visibility"], r["owner_id"], r["n"]) for r in rows
+        ]
+    return out

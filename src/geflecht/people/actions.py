@@ -12,20 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import Tenant, User
 from geflecht.lib.errors import Conflict, NotAllowed
 from geflecht.lib.models import Visibility
 from geflecht.lib.visibility import can_see, covers, require_writer
-from geflecht.network.actions import bump_graph_version, canonical, recompute_pairs
-from geflecht.network.models import (
-    Interaction,
-    InteractionParticipant,
-    Relationship,
-    RelationshipKind,
-)
 from geflecht.people.models import (
     ContactEmail,
     ContactPhone,
@@ -38,7 +31,6 @@ from geflecht.people.models import (
 )
 
 __all__ = [
-    "KIND_PRECEDENCE",
     "add_position",
     "add_private_note",
     "create_organization",
@@ -56,15 +48,6 @@ __all__ = [
     "update_site",
 ]
 
-#: When two relationships fold into one, the kind that says more about the tie wins.
-KIND_PRECEDENCE = (
-    RelationshipKind.FAMILY,
-    RelationshipKind.FRIEND,
-    RelationshipKind.COLLEAGUE,
-    RelationshipKind.FORMER_COLLEAGUE,
-    RelationshipKind.BUSINESS,
-    RelationshipKind.INTRODUCED,
-)
 _VISIBILITY_RANK: dict[str, int] = {
     Visibility.PRIVATE: 0,
     Visibility.TEAM: 1,
@@ -180,28 +163,11 @@ def _add_contacts(person: Person, emails: Iterable[str], phones: Iterable[str]) 
     ContactPhone.objects.bulk_create(new_phones)
 
 
-def _better(a: Relationship, b: Relationship) -> Relationship:
-    """Of two relationships of the same pair and scope, the one to keep."""
-    rating_a, rating_b = a.rating or 0, b.rating or 0
-    if rating_a != rating_b:
-        return a if rating_a > rating_b else b
-    rank_a = KIND_PRECEDENCE.index(a.kind) if a.kind in KIND_PRECEDENCE else len(KIND_PRECEDENCE)
-    rank_b = KIND_PRECEDENCE.index(b.kind) if b.kind in KIND_PRECEDENCE else len(KIND_PRECEDENCE)
-    if rank_a != rank_b:
-        return a if rank_a < rank_b else b
-    return a if a.pk < b.pk else b
-
-
-def _scope(rel: Relationship) -> tuple[bool, int | None]:
-    private = rel.visibility == Visibility.PRIVATE
-    return (private, rel.owner_id if private else None)
-
-
 #: What apps above this one keep about a person and move on a merge: each step is
 #: ``step(keep_id, gone_id)``, run inside the merge's transaction, before the duplicate
 #: is deleted, in the order registered. An app registers its step in its
-#: ``AppConfig.ready`` (skills: a person's skills and endorsements), so that people,
-#: below them in the layers, never imports them.
+#: ``AppConfig.ready`` (network: ties and meetings; skills: a person's skills and
+#: endorsements), so that people, below them in the layers, never imports them.
 _merge_steps: list[Callable[[int, int], None]] = []
 
 
@@ -253,23 +219,11 @@ def merge_people(survivor: Person, other: Person, *, by: User | None = None) -> 
     _merge_fields(keep, gone)
     _move_contacts(keep, gone)
     _move_positions(keep, gone)
-    # Every tie of the person who goes away leaves the graph (re-pointed or dropped).
-    removed = [
-        (a, b, owner if visibility == Visibility.PRIVATE else None)
-        for a, b, visibility, owner in Relationship.objects.filter(
-            Q(person_a_id=gone.pk) | Q(person_b_id=gone.pk)
-        ).values_list("person_a_id", "person_b_id", "visibility", "owner_id")
-    ]
-    touched = _move_relationships(keep, gone)
-    _move_participations(keep, gone)
-    for step in _merge_steps:  # skills and whatever else apps above keep of a person
+    for step in _merge_steps:  # ties, meetings, skills: what apps above keep of a person
         step(keep.pk, gone.pk)
     if gone.pk in users:
         User.objects.filter(pk=users[gone.pk].pk).update(person=keep)
     gone.delete()
-    if touched:
-        recompute_pairs(keep.tenant_id, touched)
-    bump_graph_version(keep.tenant_id, removed=removed)
     keep.refresh_from_db()
     return keep
 
@@ -328,60 +282,6 @@ def _move_positions(keep: Person, gone: Person) -> None:
         if not covers(org, keep):
             org.visibility, org.owner_id = keep.visibility, keep.owner_id or org.owner_id
             org.save(update_fields=["visibility", "owner", "updated_at"])
-
-
-def _move_relationships(keep: Person, gone: Person) -> set[tuple[int, int]]:
-    """Re-point ``gone``'s relationships at ``keep``; return the pairs to recompute."""
-    ids = [keep.pk, gone.pk]
-    rels = list(Relationship.objects.filter(Q(person_a_id__in=ids) | Q(person_b_id__in=ids)))
-    mine: dict[tuple[int, tuple[bool, int | None]], Relationship] = {}
-    theirs: list[Relationship] = []
-    for rel in rels:
-        ends = {rel.person_a_id, rel.person_b_id}
-        if ends == {keep.pk, gone.pk}:
-            rel.delete()
-        elif keep.pk in ends:
-            (third,) = ends - {keep.pk}
-            mine[(third, _scope(rel))] = rel
-        else:
-            theirs.append(rel)
-    touched: set[tuple[int, int]] = set()
-    for rel in theirs:
-        (third,) = {rel.person_a_id, rel.person_b_id} - {gone.pk}
-        pair = canonical(keep.pk, third)
-        touched.add(pair)
-        twin = mine.get((third, _scope(rel)))
-        if twin is None:
-            rel.person_a_id, rel.person_b_id = pair
-            rel.save(update_fields=["person_a", "person_b", "updated_at"])
-            mine[(third, _scope(rel))] = rel
-            continue
-        winner = _better(twin, rel)
-        loser = rel if winner is twin else twin
-        loser.delete()
-        if winner is rel:
-            rel.person_a_id, rel.person_b_id = pair
-            rel.save(update_fields=["person_a", "person_b", "updated_at"])
-            mine[(third, _scope(rel))] = rel
-    return touched
-
-
-def _move_participations(keep: Person, gone: Person) -> None:
-    both = InteractionParticipant.objects.filter(
-        person=gone, interaction__participations__person=keep
-    ).values_list("interaction_id", flat=True)
-    shared = list(both)
-    if shared:
-        InteractionParticipant.objects.filter(person=gone, interaction_id__in=shared).delete()
-        counts = dict(
-            InteractionParticipant.objects.filter(interaction_id__in=shared)
-            .values("interaction_id")
-            .annotate(n=Count("id"))
-            .values_list("interaction_id", "n")
-        )
-        for interaction_id, n in counts.items():
-            Interaction.objects.filter(pk=interaction_id).update(participant_count=n)
-    InteractionParticipant.objects.filter(person=gone).update(person=keep)
 
 
 # ------------------------------------------------------------ organisations, sites, jobs

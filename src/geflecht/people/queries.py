@@ -18,9 +18,7 @@ from rapidfuzz import fuzz, process
 from geflecht.accounts.models import User
 from geflecht.lib.errors import NotFound
 from geflecht.lib.models import Visibility
-from geflecht.lib.remember import remembered
 from geflecht.lib.visibility import RESTRICTED, can_see, covers, teammates, visible_sql
-from geflecht.network.models import Interaction, Relationship
 from geflecht.people.models import (
     ContactEmail,
     ContactPhone,
@@ -35,82 +33,6 @@ from geflecht.people.models import (
 def visible_people(user: User) -> QuerySet[Person]:
     """People of the user's tenant the user may see (company, their team's, their own)."""
     return Person.objects.visible_to(user)
-
-
-def visible_relationships(user: User) -> QuerySet[Relationship]:
-    return Relationship.objects.visible_to(user)
-
-
-def visible_interactions(user: User) -> QuerySet[Interaction]:
-    return Interaction.objects.visible_to(user)
-
-
-@dataclass(frozen=True)
-class TenantOverview:
-    people: int
-    organizations: int
-    relationships: int
-    interactions: int
-    organizations_by_kind: list[tuple[str, int]]
-
-
-def tenant_overview(user: User) -> TenantOverview:
-    """The tenant's counts as ``user`` sees them.
-
-    Counting a 100,000-person network reads every row, so the rows are counted once per
-    tenant by who may see them (visibility and owner) and kept while the network stands
-    (at most a minute); each user's figures are then a sum over those groups.
-    """
-    from geflecht.network.snapshot import graph_version
-
-    tenant_id = user.tenant_pk
-    version = (
-        graph_version(tenant_id),
-        _index_signature(tenant_id),
-        int(time.time() // 60),
-    )
-    groups = remembered(f"overview:{tenant_id}", version, lambda: _audience_counts(tenant_id))
-
-    def seen(table: str) -> list[tuple[str, int]]:
-        return [
-            (kind, n)
-            for kind, visibility, owner, n in groups[table]
-            if can_see(user, _Audience(tenant_id, visibility, owner))
-        ]
-
-    by_kind: dict[str, int] = defaultdict(int)
-    for kind, n in seen("organizations"):
-        by_kind[kind] += n
-    labels = dict(Organization.Kind.choices)
-    return TenantOverview(
-        people=sum(n for _, n in seen("people")),
-        organizations=sum(by_kind.values()),
-        relationships=sum(n for _, n in seen("relationships")),
-        interactions=sum(n for _, n in seen("interactions")),
-        organizations_by_kind=[(str(labels[k]), by_kind[k]) for k in labels if k in by_kind],
-    )
-
-
-def _audience_counts(tenant_id: int) -> dict[str, list[tuple[str, str, int | None, int]]]:
-    """Rows per table as (kind, visibility, owner, count): one grouped scan per table."""
-    out = {}
-    for table, model, kind in (
-        ("people", Person, None),
-        ("relationships", Relationship, None),
-        ("interactions", Interaction, None),
-        ("organizations", Organization, "kind"),
-    ):
-        fields = [kind] if kind else []
-        rows = (
-            model.objects.filter(tenant_id=tenant_id)
-            .values(*fields, "visibility", "owner_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        out[table] = [
-            (r.get(kind, "") if kind else "", r["visibility"], r["owner_id"], r["n"]) for r in rows
-        ]
-    return out
 
 
 _TITLES = {"dr.", "prof.", "dipl.-ing.", "ing.", "mag.", "dr", "prof"}
@@ -208,7 +130,7 @@ class SearchHit:
 
 
 @dataclass(frozen=True, slots=True)
-class _Audience:
+class Audience:
     """Who may see an indexed row: its visibility and owner (the rule of lib.visibility)."""
 
     tenant_id: int
@@ -235,15 +157,15 @@ class _TenantIndex:
     postings: dict[str, np.ndarray]
     name_words: dict[str, np.ndarray]  # words of the name alone: a name hit ranks first
     vocabulary: list[str]
-    orgs: list[tuple[int, str, str, str, _Audience]]  # id, folded name, label, detail, who sees
-    sites: list[tuple[int, str, str, str, _Audience]]
+    orgs: list[tuple[int, str, str, str, Audience]]  # id, folded name, label, detail, who sees
+    sites: list[tuple[int, str, str, str, Audience]]
 
 
 _search_cache: dict[int, _TenantIndex] = {}
 _search_lock = threading.Lock()
 
 
-def _index_signature(tenant_id: int) -> tuple:
+def index_signature(tenant_id: int) -> tuple:
     """A cheap fingerprint of what the index holds: the highest row ids (new rows) read
     from the primary keys in O(1) per table."""
     return tuple(
@@ -274,7 +196,7 @@ def _build_index(tenant_id: int, signature: tuple) -> _TenantIndex:
         .order_by("id")
         .values_list("id", "title", "first_name", "last_name", "visibility", "owner_id")
     )
-    audience = {r[0]: _Audience(tenant_id, r[4], r[5]) for r in rows}
+    audience = {r[0]: Audience(tenant_id, r[4], r[5]) for r in rows}
     at: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
     for pid, org, site, city, job, org_visibility, org_owner in (
         Position.objects.filter(tenant_id=tenant_id, end_date__isnull=True)
@@ -290,7 +212,7 @@ def _build_index(tenant_id: int, signature: tuple) -> _TenantIndex:
         )
     ):
         # Whoever finds the person must be able to see the employer named with them.
-        employer = _Audience(tenant_id, org_visibility, org_owner)
+        employer = Audience(tenant_id, org_visibility, org_owner)
         if pid in audience and covers(employer, audience[pid]):
             at[pid].append((org, site or "", city or "", job))
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -319,7 +241,7 @@ def _build_index(tenant_id: int, signature: tuple) -> _TenantIndex:
             " ".join(_words(name)),
             name,
             str(Organization.Kind(kind).label),
-            _Audience(tenant_id, v, o),
+            Audience(tenant_id, v, o),
         )
         for oid, name, kind, v, o in Organization.objects.filter(tenant_id=tenant_id).values_list(
             "id", "name", "kind", "visibility", "owner_id"
@@ -331,7 +253,7 @@ def _build_index(tenant_id: int, signature: tuple) -> _TenantIndex:
             " ".join(_words(f"{org} {name} {city}")),
             f"{org}, {name or city}",
             city,
-            _Audience(tenant_id, v, o),
+            Audience(tenant_id, v, o),
         )
         for sid, org, name, city, v, o in Site.objects.filter(tenant_id=tenant_id).values_list(
             "id",
@@ -361,7 +283,7 @@ def _build_index(tenant_id: int, signature: tuple) -> _TenantIndex:
 
 def tenant_search_index(tenant_id: int) -> _TenantIndex:
     """The tenant's word index, built on first use and rebuilt when the data moved."""
-    signature = _index_signature(tenant_id)
+    signature = index_signature(tenant_id)
     index = _search_cache.get(tenant_id)
     if index is not None and index.signature == signature:
         if time.monotonic() - index.checked_at < SEARCH_RECHECK_SECONDS:

@@ -21,8 +21,9 @@ def prepare(tenant_ids: list[int] | None = None) -> dict[int, float]:
     """Build the per-process caches of each tenant; return the seconds spent per tenant."""
     from geflecht.accounts.models import Tenant, User
     from geflecht.network.communities import communities_of
+    from geflecht.network.queries import tenant_overview
     from geflecht.network.snapshot import current_graph
-    from geflecht.people.queries import tenant_overview, tenant_search_index
+    from geflecht.people.queries import tenant_search_index
 
     spent = {}
     if tenant_ids is None:

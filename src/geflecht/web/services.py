@@ -28,6 +28,7 @@ from geflecht.network.person_rows import (
 )
 from geflecht.network.queries import (
     relationship_between,
+    visible_interactions,
 )
 from geflecht.network.reach import (
     IntroPath,
@@ -41,7 +42,6 @@ from geflecht.people.models import Organization, Person, Position
 from geflecht.people.queries import (
     SearchHit,
     search,
-    visible_interactions,
     visible_organizations,
     visible_people,
 )

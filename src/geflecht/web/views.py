@@ -23,12 +23,12 @@ from geflecht.lib.remember import PENDING
 from geflecht.network.communities import community_choices
 from geflecht.network.models import InteractionKind
 from geflecht.network.person_rows import new_ties, person_relationships, timeline
+from geflecht.network.queries import tenant_overview
 from geflecht.network.slices import network_graph
 from geflecht.people.actions import add_private_note, delete_private_note
 from geflecht.people.models import Organization, Person, PrivateNote
 from geflecht.people.queries import (
     my_private_notes,
-    tenant_overview,
     visible_organizations,
     visible_people,
     visible_sites,

@@ -27,6 +27,7 @@ ALLOWED = {
     "network/actions.py": "which relationship row a write goes to",
     "network/snapshot.py": "the snapshot's owner key per row (SQL)",
     "people/actions.py": "merging rows of different scopes",
+    "network/merge.py": "merging ties of different scopes",
     "importers/load.py": "which rows an import reuses or creates",
     "privacy/actions.py": "erasure recomputes the pairs it leaves",
     "privacy/leaving.py": "a removed user's own records are erased or handed over",
@@ -38,6 +39,7 @@ ALLOWED = {
     "projects/evidence.py": "evidence is derived from company-wide projects only",
     "events/actions.py": "fair imports reuse company-wide firms only",
     "network/queries.py": "which of a user's rows of one pair is theirs",
+    "network/reach.py": "'us' are the colleagues everyone sees, the same for every reader",
     "people/queries.py": "the search index keeps each person's scope in an array",
     "privacy/queries.py": "only the owner of a private contact may erase it",
 }

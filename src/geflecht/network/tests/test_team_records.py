@@ -49,8 +49,7 @@ def test_a_team_meeting_is_no_evidence_of_a_tie_a_colleague_outside_the_team_see
     tenant, owner, colleague
 ):
     from geflecht.network.actions import recompute_all_strengths
-    from geflecht.network.queries import pair_histories
-    from geflecht.people.queries import visible_relationships
+    from geflecht.network.queries import pair_histories, visible_relationships
 
     weber = Person.objects.create(tenant=tenant, first_name="Klaus", last_name="Weber")
     record_interaction(

@@ -16,13 +16,13 @@ from django.core.exceptions import ValidationError
 from geflecht.accounts.actions import add_to_team
 from geflecht.importers.export import export_people
 from geflecht.importers.load import import_file
+from geflecht.network.queries import tenant_overview
 from geflecht.network.reach import key_person_risks
 from geflecht.people import actions
 from geflecht.people.models import Organization, Person, Position
 from geflecht.people.queries import (
     forget_search_index,
     search,
-    tenant_overview,
     visible_organizations,
     visible_sites,
 )

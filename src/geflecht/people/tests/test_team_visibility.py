@@ -100,6 +100,7 @@ def test_visible_to_hides_team_records_from_colleague_outside_the_team(
 
 
 def test_visible_queries_are_the_querysets_visible_to(team_records, colleague, tom):
+    from geflecht.network import queries as network_queries
     from geflecht.people import queries
     from geflecht.projects.queries import visible_projects
 
@@ -110,8 +111,8 @@ def test_visible_queries_are_the_querysets_visible_to(team_records, colleague, t
         "Organization": queries.visible_organizations,
         "Site": queries.visible_sites,
         "Position": queries.visible_positions,
-        "Relationship": queries.visible_relationships,
-        "Interaction": queries.visible_interactions,
+        "Relationship": network_queries.visible_relationships,
+        "Interaction": network_queries.visible_interactions,
     }
     for user in (colleague, tom):
         for name, fn in pairs.items():
