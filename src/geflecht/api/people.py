@@ -295,8 +295,7 @@ def get_person(request, person_id: Id, response: HttpResponse):
 @router.post("/persons", response={201: PersonOut}, summary="Create a person")
 def create_person(request, payload: PersonIn):
     user = request.auth
-    actions.require_writer(user)
-    person = actions.create_person(tenant=user.tenant, owner=user, **payload.dict())
+    person = actions.create_person(user, owner=user, **payload.dict())
     return Status(201, _people_with_details(Person.objects.filter(pk=person.pk)).get())
 
 

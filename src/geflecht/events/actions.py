@@ -477,7 +477,7 @@ def _import_row(
         report.matched += 1
     else:
         person = people_actions.create_person(
-            tenant=user.company,
+            user,
             title=prep.title,
             first_name=prep.first,
             last_name=prep.last,

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from geflecht.accounts.models import Tenant, User
+from geflecht.accounts.models import User
 from geflecht.lib.errors import Conflict, NotAllowed
 from geflecht.lib.models import Visibility
 from geflecht.lib.visibility import can_see, covers, require_writer
@@ -63,8 +63,8 @@ def _can_see(user: User | None, person: Person) -> bool:
 
 @transaction.atomic
 def create_person(
+    user: User,
     *,
-    tenant: Tenant,
     last_name: str,
     first_name: str = "",
     title: str = "",
@@ -79,11 +79,13 @@ def create_person(
 ) -> Person:
     """Create a person with e-mail addresses and phone numbers (normalised, deduplicated).
 
-    Raises ``ValidationError`` for a missing last name, a bad address or number, or a
-    private person without an owner; nothing is stored then.
+    ``user`` is who creates it (a writer of the tenant it joins); ``owner`` is whose it
+    is, if anyone's. Raises ``ValidationError`` for a missing last name, a bad address or
+    number, or a private person without an owner; nothing is stored then.
     """
+    require_writer(user)
     person = Person(
-        tenant=tenant,
+        tenant=user.company,
         title=title.strip(),
         first_name=first_name.strip(),
         last_name=last_name.strip(),

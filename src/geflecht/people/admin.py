@@ -15,7 +15,6 @@ from geflecht.lib.admin import (
     changes,
     values,
 )
-from geflecht.lib.visibility import require_writer
 from geflecht.people import actions
 from geflecht.people.models import (
     ContactEmail,
@@ -175,10 +174,9 @@ class PersonAdmin(ActionAdmin):
 
     def create(self, request, obj, form):
         user = request.user
-        require_writer(user)  # as the API's POST asks before create_person
         fields = values(form)
         owner = fields.pop("owner", None) or user
-        return actions.create_person(tenant=user.tenant, owner=owner, **fields)
+        return actions.create_person(user, owner=owner, **fields)
 
     def update(self, request, obj, form):
         from geflecht.privacy.actions import log_access

@@ -17,9 +17,9 @@ from geflecht.people.models import ContactEmail, ContactPhone, Organization, Per
 WHEN = datetime(2025, 3, 4, 10, tzinfo=UTC)
 
 
-def test_create_person_normalises_and_deduplicates(tenant):
+def test_create_person_normalises_and_deduplicates(owner):
     p = create_person(
-        tenant=tenant,
+        owner,
         first_name="Jürgen",
         last_name="Müller",
         emails=["J.Mueller@Example.de ", "j.mueller@example.de"],
@@ -29,16 +29,16 @@ def test_create_person_normalises_and_deduplicates(tenant):
     assert list(p.phones.values_list("number", flat=True)) == ["+49731123450"]
 
 
-def test_create_person_refuses_bad_input_and_stores_nothing(tenant):
+def test_create_person_refuses_bad_input_and_stores_nothing(owner):
     with pytest.raises(ValidationError):
-        create_person(tenant=tenant, last_name="")
+        create_person(owner, last_name="")
     with pytest.raises(ValidationError):
-        create_person(tenant=tenant, last_name="X", phones=["kein Telefon"])
-    assert not Person.objects.exists()
+        create_person(owner, last_name="X", phones=["kein Telefon"])
+    assert not Person.objects.exclude(pk=owner.person_id).exists()
 
 
-def test_update_person_raises_version_and_adds_contacts(tenant):
-    p = create_person(tenant=tenant, last_name="Roth")
+def test_update_person_raises_version_and_adds_contacts(owner):
+    p = create_person(owner, last_name="Roth")
     p = update_person(p, first_name="Eva", emails=["eva@roth.example"])
     assert (p.first_name, p.version) == ("Eva", 2)
     assert p.emails.get().email == "eva@roth.example"
@@ -169,3 +169,13 @@ def test_merge_runs_the_steps_apps_above_registered_before_the_duplicate_goes(
     actions.register_merge_step(step)  # once only
     merge_people(survivor, other)
     assert seen == [(survivor.pk, other.pk, True)]
+
+
+def test_create_person_asks_who_creates_it_and_refuses_a_reader(owner):
+    from django.core.exceptions import PermissionDenied
+
+    owner.role = User.Role.READ_ONLY
+    owner.save()
+    with pytest.raises(PermissionDenied):
+        create_person(owner, last_name="Leser")
+    assert not Person.objects.filter(last_name="Leser").exists()

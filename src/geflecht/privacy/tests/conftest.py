@@ -57,7 +57,7 @@ class World:
 def world(tenant, owner, colleague) -> World:
     acme = Organization.objects.create(tenant=tenant, name="ACME Maschinenbau", kind="customer")
     subject = create_person(
-        tenant=tenant,
+        owner,
         first_name="Maximilian",
         last_name="Zwölfhaus",
         emails=["max.zwoelfhaus@acme.example"],
@@ -68,10 +68,10 @@ def world(tenant, owner, colleague) -> World:
     Position.objects.create(
         tenant=tenant, person=subject, organization=acme, title="Leiter Einkauf"
     )
-    weber = create_person(tenant=tenant, first_name="Klaus", last_name="Weber")
-    kuehn = create_person(tenant=tenant, first_name="Ute", last_name="Kühn")
+    weber = create_person(owner, first_name="Klaus", last_name="Weber")
+    kuehn = create_person(owner, first_name="Ute", last_name="Kühn")
     secret = create_person(
-        tenant=tenant,
+        owner,
         first_name="Sebastian",
         last_name="Heimlich",
         owner=owner,

@@ -75,7 +75,7 @@ def test_a_last_name_shared_with_someone_else_is_erased_only_with_the_first_name
     from geflecht.projects.actions import create_project, upload_document
     from geflecht.projects.models import DocumentVersion
 
-    maria = create_person(tenant=tenant, first_name="Maria", last_name="Weber")
+    maria = create_person(colleague, first_name="Maria", last_name="Weber")
     note = add_private_note(colleague, world.kuehn, "Klaus Weber und Maria Weber sind Geschwister.")
     acme = Organization.objects.get(name="ACME Maschinenbau")
     project = create_project(owner, acme, name="Retrofit")

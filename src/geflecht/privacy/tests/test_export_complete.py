@@ -123,7 +123,7 @@ def test_team_only_records_of_the_owner_are_not_in_a_colleagues_export(
         tenant, "meeting", [owner.person, world.subject], days_ago=3, by=owner,
         visibility="team", subject="Teamrunde Preisfindung",
     )  # fmt: skip
-    friend = create_person(tenant=tenant, first_name="Paul", last_name="Teamfreund")
+    friend = create_person(owner, first_name="Paul", last_name="Teamfreund")
     create_relationship(owner, friend, world.subject, kind="friend", visibility="team")
     jana = export_person_data(colleague, world.subject, now=NOW)
     assert "Teamrunde" not in text_of(jana) and "Teamfreund" not in text_of(jana)
