@@ -68,13 +68,8 @@ def direct_coverage(user: User, staff_ids: list[int]) -> list[dict]:
     by_target: dict[int, list[tuple[Person, float]]] = defaultdict(list)
     for (theirs, mine), st in ties.items():
         by_target[theirs].append((people[mine], st))
-    out = [
-        {
-            "person": people[t],
-            "ours": sorted(v, key=lambda x: -x[1])[:4],
-            "best": max(s for _, s in v),
-        }
-        for t, v in by_target.items()
+    best = {t: max(s for _, s in v) for t, v in by_target.items()}
+    return [
+        {"person": people[t], "ours": sorted(v, key=lambda x: -x[1])[:4], "best": best[t]}
+        for t, v in sorted(by_target.items(), key=lambda item: -best[item[0]])
     ]
-    out.sort(key=lambda row: -float(row["best"]))  # type: ignore[arg-type]
-    return out

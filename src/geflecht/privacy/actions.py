@@ -599,6 +599,7 @@ def _erase_from_documents(tenant_id: int, traces: re.Pattern | None) -> tuple[in
     versions is deleted. Every version of the tenant is read: an erasure is rare, and
     a file may name someone who is on no team of its project.
     """
+    from geflecht.projects.actions import delete_files_on_commit
     from geflecht.projects.models import Document, DocumentVersion
 
     if traces is None:
@@ -625,16 +626,8 @@ def _erase_from_documents(tenant_id: int, traces: re.Pattern | None) -> tuple[in
     if doomed:
         DocumentVersion.objects.filter(pk__in=[pk for pk, _d, _f in doomed]).delete()
         Document.objects.filter(pk__in={d for _p, d, _f in doomed}, versions__isnull=True).delete()
-        storage = DocumentVersion._meta.get_field("file").storage
-        names = [name for _p, _d, name in doomed]
-
-        def delete_files() -> None:
-            for name in names:
-                if name:
-                    storage.delete(name)
-
         # Files go once the rows are gone for good: a rollback keeps both.
-        transaction.on_commit(delete_files)
+        delete_files_on_commit(name for _p, _d, name in doomed)
     return len(redacted), len(doomed)
 
 

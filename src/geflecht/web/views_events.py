@@ -24,7 +24,7 @@ from geflecht.events.models import AttendanceRole, EventKind
 from geflecht.intros import actions as intro_actions
 from geflecht.intros import queries as intro_queries
 from geflecht.lib.errors import Conflict, NotFound
-from geflecht.network.reach import PathOptions, introduction_paths
+from geflecht.network.reach import PathOptions, introduction_paths, own_company_people
 from geflecht.people.models import Organization
 from geflecht.people.queries import visible_organizations, visible_people
 from geflecht.web.http import AuthedRequest
@@ -137,7 +137,7 @@ MeetingFormSet = forms.formset_factory(MeetingForm, extra=MEETING_ROWS, max_num=
 def _meeting_formset(request, event, data=None):
     user = request.user
     rows = list(event_queries.attendances(user, event).filter(person__isnull=False))
-    ours = set(event_queries.own_company_people(user.tenant_id))
+    ours = set(own_company_people(user.tenant_pk))
     colleagues = sorted(
         {(a.person.pk, a.person.full_name) for a in rows if a.person and a.person.pk in ours}
         | ({(user.person_id, user.person.full_name)} if user.person_id in ours else set()),
