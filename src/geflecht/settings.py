@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "geflecht.projects",
     "geflecht.events",
     "geflecht.intros",
+    "geflecht.capture",
     "geflecht.skills",
     "geflecht.partners",
     "geflecht.demo",
