@@ -18,6 +18,13 @@ def pytest_configure(config) -> None:
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Background jobs pass through the real queue, run by whoever queued them; each test
+    # process has a queue of its own (the suite runs in several).
+    settings.GEFLECHT_TASKS_AT_ONCE = True
+    settings.GEFLECHT_QUEUE_NAME = "test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+    from geflecht.jobs import queue
+
+    queue.reset()
 
 
 def shared_data_dir() -> Path:
@@ -106,7 +113,6 @@ def _audit_reads_at_once(settings):
     whole-network answers for the current data and finished imports (no background work)."""
     settings.GEFLECHT_AUDIT_READ_BUFFER_SECONDS = 0
     settings.GEFLECHT_REFRESH_IN_BACKGROUND = False
-    settings.GEFLECHT_IMPORT_IN_BACKGROUND = False
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "geflecht.accounts",
+    "geflecht.jobs",
     "geflecht.people",
     "geflecht.network",
     "geflecht.importers",
@@ -257,8 +258,14 @@ GEFLECHT_AUDIT_READ_BUFFER_SECONDS = env_int("GEFLECHT_AUDIT_READ_BUFFER_SECONDS
 # Whole-network answers (counts, communities, key-person risk, duplicates) move on to a
 # new graph version in a background thread, serving the previous answer meanwhile.
 GEFLECHT_REFRESH_IN_BACKGROUND = env_bool("GEFLECHT_REFRESH_IN_BACKGROUND", True)
-# Uploaded files are imported in a background thread while the page shows the progress.
-GEFLECHT_IMPORT_IN_BACKGROUND = env_bool("GEFLECHT_IMPORT_IN_BACKGROUND", True)
+# The task queue of background jobs (see geflecht/jobs/queue.py): sqlite:///path,
+# postgres://… or redis://…; empty takes the app's own PostgreSQL, else queue.sqlite3 in
+# the data directory. Workers and web processes of one installation share one queue name.
+GEFLECHT_QUEUE_URL = env_str("GEFLECHT_QUEUE_URL", "")
+GEFLECHT_QUEUE_NAME = env_str("GEFLECHT_QUEUE_NAME", "geflecht")
+# Whoever queues a job also runs it before going on (tests; a one-off script without a
+# worker). Off in a served installation: a worker runs the jobs.
+GEFLECHT_TASKS_AT_ONCE = env_bool("GEFLECHT_TASKS_AT_ONCE", False)
 # Excel workbooks are zip files: refused before they are opened when their members unpack
 # to more than this, or their sheet spans more cells (a 500 KB upload can unpack to GBs).
 GEFLECHT_XLSX_MAX_UNPACKED_BYTES = env_int("GEFLECHT_XLSX_MAX_UNPACKED_MB", 100) * 1024 * 1024

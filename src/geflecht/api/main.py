@@ -9,6 +9,7 @@ from geflecht.api import (
     errors,
     events,
     intros,
+    jobs,
     network,
     partners,
     people,
@@ -127,3 +128,4 @@ api.add_router("/", events.router, tags=["events"])
 api.add_router("/", intros.router, tags=["introductions"])
 api.add_router("/", skills.router, tags=["skills"])
 api.add_router("/", partners.router, tags=["partners"])
+api.add_router("/", jobs.router, tags=["jobs"])

@@ -33,6 +33,15 @@ class ImportJob(TenantOwned):
     report = models.JSONField(_("report"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    #: The background job that runs it (its attempts, heartbeat and worker).
+    job = models.OneToOneField(
+        "jobs.Job",
+        verbose_name=_("job"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_run",
+    )
 
     class Meta:
         verbose_name = _("import")

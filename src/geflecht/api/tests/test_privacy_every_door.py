@@ -601,7 +601,6 @@ def _doors(django_db_setup, django_db_blocker, tmp_path_factory):
             STORAGES={**settings.STORAGES, "documents": documents},
             GEFLECHT_AUDIT_READ_BUFFER_SECONDS=0,
             GEFLECHT_REFRESH_IN_BACKGROUND=False,
-            GEFLECHT_IMPORT_IN_BACKGROUND=False,
             # Thousands of requests: the session lives in its cookie, not a table.
             SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",
         ),

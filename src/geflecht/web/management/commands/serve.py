@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -48,13 +51,28 @@ class Command(BaseCommand):
             "--workers", type=int, default=int(os.environ.get("GEFLECHT_WORKERS", "2"))
         )
         parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument(
+            "--no-worker",
+            dest="worker",
+            action="store_false",
+            help="start no background worker beside it (run `geflecht worker` on its own)",
+        )
 
-    def handle(self, *args, host, port, workers, threads, **options):
+    def handle(self, *args, host, port, workers, threads, worker, **options):
         call_command("collectstatic", interactive=False, verbosity=0)
         # Requests gunicorn refuses itself (a line or header beyond the limits) get an
         # error page with the security headers, like every answer of the app.
         gunicorn_util.write_error = write_server_error
         self.stdout.write(f"Geflecht is serving on http://{host}:{port}/ (Ctrl+C stops it)")
+        # One worker for the background jobs beside the web server, stopped with it.
+        jobs = _start_worker() if worker else None
+        try:
+            self._serve(host, port, workers, threads)
+        finally:
+            if jobs is not None:
+                _stop(jobs)
+
+    def _serve(self, host, port, workers, threads) -> None:
         _Gunicorn(
             {
                 "bind": f"{host}:{port}",
@@ -67,3 +85,23 @@ class Command(BaseCommand):
                 "timeout": 60,
             }
         ).run()
+
+
+def _start_worker() -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "geflecht.cli", "worker"])
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    """Ctrl+C reached the worker too (one process group); otherwise ask it to stop. It
+    finishes the jobs it runs, within half a minute, else it is killed (and its jobs are
+    queued again by the next worker)."""
+    try:
+        worker.wait(timeout=1)
+        return
+    except subprocess.TimeoutExpired:
+        worker.send_signal(signal.SIGINT)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
