@@ -232,10 +232,12 @@ class DavResource:
         return (el.text or "").strip() if el is not None else ""
 
     def hrefs(self, ns: str, name: str) -> list[str]:
+        """The hrefs inside a property (a principal, a home set), as decoded paths like
+        :attr:`href`: the server sends them percent-encoded (``jana%40firma.de``)."""
         el = self.props.get(_clark(ns, name))
         if el is None:
             return []
-        return [(h.text or "").strip() for h in el.iter(_clark(DAV, "href")) if h.text]
+        return [_path_of(h.text.strip()) for h in el.iter(_clark(DAV, "href")) if h.text]
 
     def is_a(self, ns: str, name: str) -> bool:
         el = self.props.get(_clark(DAV, "resourcetype"))

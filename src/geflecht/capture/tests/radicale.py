@@ -22,12 +22,16 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
 
 USER = "jana"
 PASSWORD = "Geheim-4711"
+#: A second user named by e-mail, as many hosted servers name them: Radicale writes the
+#: "@" of its paths as "%40".
+EMAIL_USER = "jana.kuehn@mueller-metall.de"
 
 _MKCALENDAR = """<?xml version="1.0" encoding="utf-8"?>
 <C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
@@ -79,7 +83,7 @@ class RadicaleServer:
 
     def _write_config(self) -> Path:
         users = self.root / "users"
-        users.write_text(f"{USER}:{PASSWORD}\n", encoding="utf-8")
+        users.write_text(f"{USER}:{PASSWORD}\n{EMAIL_USER}:{PASSWORD}\n", encoding="utf-8")
         ssl_lines = ""
         if self.tls:
             cert, key = self.tls
@@ -147,13 +151,15 @@ mask_passwords = True
 
     # -- what a user's calendar app does -----------------------------------------------
 
-    def collection_url(self, name: str) -> str:
-        return f"{self.url}{USER}/{name}/"
+    def collection_url(self, name: str, *, user: str = USER) -> str:
+        return f"{self.url}{quote(user)}/{name}/"
 
-    def make_calendar(self, name: str | None = None) -> str:
+    def make_calendar(self, name: str | None = None, *, user: str = USER) -> str:
         name = name or f"cal-{uuid.uuid4().hex[:10]}"
-        url = self.collection_url(name)
-        resp = self.http.request("MKCALENDAR", url, data=_MKCALENDAR.format(name=name))
+        url = self.collection_url(name, user=user)
+        resp = self.http.request(
+            "MKCALENDAR", url, data=_MKCALENDAR.format(name=name), auth=(user, self.password)
+        )
         resp.raise_for_status()
         return url
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
 
 import pytest
 
@@ -17,7 +18,7 @@ from geflecht.capture.dav import (
 )
 from geflecht.importers.tests.conftest import shared_path
 
-from .radicale import radicale_server  # noqa: F401  (the session-scoped server)
+from .radicale import EMAIL_USER, radicale_server  # noqa: F401  (the session-scoped server)
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -266,6 +267,15 @@ def test_calendars_are_found_from_the_server_address(account, calendar, radicale
 
     _, state = sync_calendar(account, now=NOW)  # no URL: the first calendar
     assert state.url in calendars
+
+
+def test_calendar_of_a_user_named_by_e_mail_is_found(radicale_server):  # noqa: F811
+    url = radicale_server.make_calendar(user=EMAIL_USER)
+    account = DavAccount(radicale_server.url, EMAIL_USER, radicale_server.password)
+
+    _, state = sync_calendar(account, now=NOW)  # principal /jana.kuehn%40mueller-metall.de/
+
+    assert unquote(state.url) == unquote(url)
 
 
 def test_an_address_book_or_a_missing_collection_is_not_a_calendar(account, radicale_server):  # noqa: F811
