@@ -107,7 +107,9 @@ def run_import(job: Job, progress: Progress) -> dict:
 
     try:
         user = User.objects.get(pk=imp.owner_id)
-        report = import_file(path, user=user, private=imp.private, on_progress=on_progress)
+        report = import_file(
+            path, user=user, private=imp.private, on_progress=on_progress, name=imp.file_name
+        )
     except Exception as exc:  # the page says what went wrong; nothing half-written stays
         imp.status = ImportJob.Status.FAILED
         imp.error = _("The import stopped: %(reason)s") % {"reason": exc}
@@ -115,7 +117,6 @@ def run_import(job: Job, progress: Progress) -> dict:
         imp.save()
         path.unlink(missing_ok=True)
         raise
-    report.file = imp.file_name
     imp.report = report_data(report)
     imp.entries_done, imp.bytes_done = report.entries, imp.bytes_total or 0
     imp.status = ImportJob.Status.DONE

@@ -19,9 +19,10 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -58,7 +59,14 @@ from geflecht.network.models import Interaction, InteractionParticipant, Relatio
 from geflecht.people.actions import merge_people
 from geflecht.people.models import ContactEmail, ContactPhone, Organization, Person, Position, Site
 
-__all__ = ["CONTACT_FORMATS", "Counts", "ImportReport", "import_file"]
+__all__ = [
+    "CONTACT_FORMATS",
+    "CREATED_KINDS",
+    "Counts",
+    "ImportReport",
+    "import_file",
+    "load_records",
+]
 
 CONTACT_FORMATS = ("vcard", "csv", "xlsx")
 MAIL_FORMATS = ("mbox", "maildir", "eml")
@@ -70,6 +78,10 @@ CALENDAR_START = datetime(1990, 1, 1, tzinfo=UTC)
 
 #: ``on_progress(entries_done, bytes_done, bytes_total)``, as the parsers report it.
 Progress = Callable[[int, int, int | None], None]
+#: The keys of :attr:`ImportReport.created_ids`: what a load can create.
+CREATED_KINDS = ("people", "organizations", "interactions", "upcoming_meetings", "relationships")
+#: load_records reports progress every this many entries (it knows no byte counts).
+RECORDS_PROGRESS_EVERY = 500
 
 _COUNTRIES = {
     "de": "DE", "deutschland": "DE", "germany": "DE", "brd": "DE", "d": "DE",
@@ -127,6 +139,14 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     #: Interactions left out on purpose (not errors), counted by reason.
     ignored: Counter = field(default_factory=Counter)
+    #: "contacts" or "interactions": what the input held.
+    kind: str = ""
+    #: The ids of the rows this load created, by kind (see :data:`CREATED_KINDS`), so a
+    #: caller can remember what an account brought in and forget it again later
+    #: (:func:`geflecht.importers.actions.forget_records`). Empty after a dry run.
+    created_ids: dict[str, list[int]] = field(
+        default_factory=lambda: {kind: [] for kind in CREATED_KINDS}
+    )
 
     @property
     def ok(self) -> bool:
@@ -138,7 +158,7 @@ class ImportReport:
         lines.append(f"  people: {self.people}")
         if self.organizations.created:
             lines.append(f"  organisations: {self.organizations.created} created")
-        if self.format not in CONTACT_FORMATS:
+        if self.kind == "interactions":
             lines.append(f"  interactions: {self.interactions}")
         for reason, n in sorted(self.ignored.items()):
             lines.append(f"  left out: {n} x {reason}")
@@ -159,6 +179,7 @@ def import_file(
     private: bool = False,
     on_progress: Progress | None = None,
     calendar_start: datetime = CALENDAR_START,
+    name: str | None = None,
 ) -> ImportReport:
     """Import one file (vCard, CSV, XLSX, iCalendar, mbox, maildir, .eml) for ``user``.
 
@@ -169,21 +190,20 @@ def import_file(
     company, or only to ``user`` with ``private=True``. Broken entries are skipped and
     listed in :attr:`ImportReport.problems`; with ``dry_run`` everything is rolled back
     and the report says what would have changed. ``on_progress`` gets
-    ``(entries_done, bytes_done, bytes_total)`` while the file is read.
+    ``(entries_done, bytes_done, bytes_total)`` while the file is read. ``name`` is what
+    the report calls the file (the name the user uploaded, not a temporary path).
 
     Raises :class:`~django.core.exceptions.PermissionDenied` for a read-only user (a dry
     run too: it writes and rolls back, and nobody needs it who may not import).
     """
-    if user.tenant_id is None:
-        raise ValueError("the importing user belongs to no tenant")
-    require_writer(user)
+    _check_importer(user)
     path = Path(path)
     fmt = format or detect_format(path)
-    report = ImportReport(file=str(path), format=fmt, dry_run=dry_run)
+    label = name or path.name
+    report = ImportReport(file=label, format=fmt, dry_run=dry_run)
     if fmt not in FORMATS:
-        report.problems.append(ParseProblem(str(path), None, None, "unknown file format"))
+        report.problems.append(ParseProblem(label, None, None, "unknown file format"))
         return report
-    visibility = "private" if private else "company"
     me_emails = _me_addresses(user, me)
     options: dict = {
         "me": sorted(me_emails),
@@ -193,31 +213,104 @@ def import_file(
     }
     if fmt == "ics":
         options.update(window_start=calendar_start, window_end=timezone.now())
-    if fmt in CONTACT_FORMATS:
+    items = parse_file(path, format=fmt, **options)
+    kind: Literal["contacts", "interactions"] = (
+        "contacts" if fmt in CONTACT_FORMATS else "interactions"
+    )
+    source = "mail" if fmt in MAIL_FORMATS else fmt
+    _load(items, user, report, kind, source, private, me_emails, dry_run)
+    return report
+
+
+def load_records(
+    records: Iterable[ContactRecord | InteractionRecord | ParseProblem],
+    *,
+    user: User,
+    kind: Literal["contacts", "interactions"],
+    source: str,
+    name: str,
+    private: bool = True,
+    me: Iterable[str] = (),
+    own_address_book: bool = False,
+    on_progress: Progress | None = None,
+) -> ImportReport:
+    """Load parsed records for ``user``: the loaders of :func:`import_file`, without a file.
+
+    For the mailbox, calendar and address-book connectors: ``records`` are what a parser
+    yields (:class:`ContactRecord` for ``kind="contacts"``, :class:`InteractionRecord` for
+    ``kind="interactions"``, :class:`ParseProblem` for broken entries). ``source`` becomes
+    :attr:`Interaction.source <geflecht.network.models.Interaction.source>` (``"imap:12"``;
+    at most 30 characters) and, with the external ids, makes a repeated load create
+    nothing; ``name`` is what the report calls the input. Records are private to ``user``
+    unless ``private=False``. ``on_progress(entries, 0, None)`` is called every few
+    hundred entries. The report's :attr:`~ImportReport.created_ids` name what was created.
+    """
+    _check_importer(user)
+    if kind not in ("contacts", "interactions"):
+        raise ValueError(f"kind must be 'contacts' or 'interactions', not {kind!r}")
+    if not source or len(source) > 30:
+        raise ValueError("source must be 1 to 30 characters")
+    report = ImportReport(file=name, format=None)
+    items: Iterable = records
+    if on_progress is not None:
+        items = _counted(records, on_progress)
+    _load(items, user, report, kind, source, private, _me_addresses(user, me), False)
+    return report
+
+
+def _check_importer(user: User) -> None:
+    if user.tenant_id is None:
+        raise ValueError("the importing user belongs to no tenant")
+    require_writer(user)
+
+
+def _counted(records: Iterable, on_progress: Progress) -> Iterator:
+    n = 0
+    for n, item in enumerate(records, 1):
+        if n % RECORDS_PROGRESS_EVERY == 0:
+            on_progress(n, 0, None)
+        yield item
+    on_progress(n, 0, None)
+
+
+def _load(
+    items: Iterable,
+    user: User,
+    report: ImportReport,
+    kind: str,
+    source: str,
+    private: bool,
+    me_emails: set[str],
+    dry_run: bool,
+) -> None:
+    """Feed ``items`` to the loader of ``kind``; fill ``report``."""
+    report.kind = kind
+    visibility = "private" if private else "company"
+    if kind == "contacts":
         loader: _ContactLoader | _InteractionLoader = _ContactLoader(user, report, visibility)
     else:
-        source = "mail" if fmt in MAIL_FORMATS else fmt
         loader = _InteractionLoader(user, report, visibility, source, me_emails)
     if connection.vendor == "sqlite":
         # SQLite's default 2 MB page cache makes index inserts of a big import go to the
         # OS for every page; 64 MB keeps the hot part of the indexes in memory.
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -65536")
-    items = parse_file(path, format=fmt, **options)
     try:
         with transaction.atomic() if dry_run else _nothing():
-            _run(items, loader, report)
+            _run(iter(items), loader, report)
             if dry_run:
                 transaction.set_rollback(True)
     finally:
         gc.unfreeze()
-    return report
+    if dry_run:
+        report.created_ids = {k: [] for k in CREATED_KINDS}
 
 
 def _run(items: Iterator, loader: _ContactLoader | _InteractionLoader, report) -> None:
     for item in items:
         if isinstance(item, ParseProblem):
-            report.problems.append(item)
+            # Named as the user knows the input (an upload lives under a temporary name).
+            report.problems.append(replace(item, file=report.file))
             if item.entry_no is not None:
                 report.entries += 1
                 loader.counts.skipped += 1
@@ -428,6 +521,7 @@ class _Delta:
     people: Counts = field(default_factory=Counts)
     organizations: Counts = field(default_factory=Counts)
     flagged: list[tuple[Known, Known, float, str, tuple[str, ...]]] = field(default_factory=list)
+    created: dict[str, list[int]] = field(default_factory=dict)
 
 
 class _ContactLoader:
@@ -521,6 +615,7 @@ class _ContactLoader:
             return
         self.counts.add(delta.people)
         self.report.organizations.add(delta.organizations)
+        _note_created(self.report, delta.created)
         for cand, new, score, level, reasons in delta.flagged:
             if cand.pid is not None and new.pid is not None and cand.pid != new.pid:
                 self.report.duplicates.append(
@@ -626,6 +721,7 @@ class _ContactLoader:
             )
             self.orgs.update(zip(missing_orgs, ids, strict=True))
             delta.organizations.created += len(ids)
+            delta.created.setdefault("organizations", []).extend(ids)
         shared = {self.orgs[p.prep.norm_org] for p in plans if p.position} & self.to_share
         if shared:
             Organization.objects.filter(pk__in=shared).update(
@@ -680,6 +776,7 @@ class _ContactLoader:
             stamp,
         )
         ids_of = dict(zip(pending, ids, strict=True))
+        delta.created.setdefault("people", []).extend(ids)
         for plan in plans:
             if plan.target.pid is None:
                 plan.target.pid = ids_of[id(plan.target)]
@@ -746,6 +843,12 @@ POSITION_FIELDS = [
     "tenant", "person", "organization", "site", "title", "department", "buying_role",
     "created_at", "updated_at",
 ]  # fmt: skip
+
+
+def _note_created(report: ImportReport, created: dict[str, list[int]]) -> None:
+    """Add the ids a committed batch created to the report."""
+    for kind, ids in created.items():
+        report.created_ids[kind].extend(ids)
 
 
 def _stamp():
@@ -869,7 +972,7 @@ class _InteractionLoader:
                 if _lock_imports(self.user.tenant_pk) != self.generation:
                     # Another import may have created people for these addresses since.
                     self.pid_of.clear()
-                people, counts, problems, ignored = self._write(batch)
+                people, counts, problems, ignored, created = self._write(batch)
                 self.generation += 1
         except (DatabaseError, ValidationError) as exc:
             self.pid_of = known_before
@@ -889,6 +992,7 @@ class _InteractionLoader:
         self.counts.add(counts)
         self.report.problems.extend(problems)
         self.report.ignored.update(ignored)
+        _note_created(self.report, created)
 
     def _resolve(self, addresses: set[str]) -> None:
         unknown = sorted(addresses - self.pid_of.keys())
@@ -917,6 +1021,7 @@ class _InteractionLoader:
         people, counts = Counts(), Counts()
         problems: list[ParseProblem] = []
         ignored: Counter[str] = Counter()
+        created: dict[str, list[int]] = {}
         # Messages and events stored before (a re-import) change nothing: leave them out
         # before any other work, so that a re-import costs one query per batch.
         ids = [rec.external_id[:300] for rec in batch if rec.external_id]
@@ -950,6 +1055,7 @@ class _InteractionLoader:
             )
             self.pid_of.update(zip(fresh, new_ids, strict=True))
             people.created += len(fresh)
+            created["people"] = list(new_ids)
 
         items: list[InteractionInput] = []
         records: list[InteractionRecord] = []
@@ -983,8 +1089,16 @@ class _InteractionLoader:
             )
             records.append(rec)
         if not items:
-            return people, counts, problems, ignored
-        results = record_interactions(tenant=self.user.company, items=items, recorded_by=self.user)
+            return people, counts, problems, ignored, created
+        new_ties: list[int] = []
+        results = record_interactions(
+            tenant=self.user.company,
+            items=items,
+            recorded_by=self.user,
+            new_relationship_ids=new_ties,
+        )
+        created["relationships"] = new_ties
+        new_interactions: list[int] = created.setdefault("interactions", [])
         seen: set[int] = set()
         for rec, result in zip(records, results, strict=True):
             if isinstance(result, ValidationError):
@@ -996,7 +1110,8 @@ class _InteractionLoader:
             else:
                 seen.add(id(result))
                 counts.created += 1
-        return people, counts, problems, ignored
+                new_interactions.append(result.pk)
+        return people, counts, problems, ignored, created
 
     def _minimal_person(self, email: str, display_name: str) -> tuple:
         title, first, last = _names_from_text(display_name) if display_name else ("", "", "")

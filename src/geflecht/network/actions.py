@@ -162,6 +162,7 @@ def record_interactions(
     items: Sequence[InteractionInput],
     recorded_by: User | None = None,
     now: datetime | None = None,
+    new_relationship_ids: list[int] | None = None,
 ) -> list[Interaction | ValidationError]:
     """Store many interactions in one transaction (imports); one result per item.
 
@@ -169,6 +170,8 @@ def record_interactions(
     that explains why that item was refused; refused items change nothing. Strengths of
     all touched pairs are recomputed once at the end, in a constant number of queries.
     A read-only recorder is refused (``PermissionDenied``), whichever door called.
+    ``new_relationship_ids``, when given, is extended by the ids of the relationship rows
+    this call created (an importer remembers them to forget them again).
     """
     if recorded_by is not None:
         require_writer(recorded_by)
@@ -256,7 +259,14 @@ def record_interactions(
     rels = _relationships_of(tenant.id, touched)
     for private, pairs in new_ties.items():
         if pairs:
-            rels += _ensure_relationships(tenant, pairs, recorded_by, private=private, have=rels)
+            rels += _ensure_relationships(
+                tenant,
+                pairs,
+                recorded_by,
+                private=private,
+                have=rels,
+                created_ids=new_relationship_ids,
+            )
     _add_evidence(tenant.id, rels, touched, now=now)
     return results  # type: ignore[return-value]
 
@@ -478,11 +488,14 @@ def _ensure_relationships(
     *,
     private: bool,
     have: list[_Rel],
+    created_ids: list[int] | None = None,
 ) -> list[_Rel]:
     """Create the relationship rows of ``pairs`` missing in ``have``; return the new rows.
 
     Shared pairs get one company-visible row, private ones a row of ``owner``; the kind
     comes from the current employers (colleagues when they work at the same place).
+    ``created_ids`` is extended by the ids of the rows this call inserted (not those a
+    concurrent writer inserted first).
     """
     owner_id = owner.pk if owner else None
     present = {
@@ -547,6 +560,8 @@ def _ensure_relationships(
                     [tenant.pk, owner_id, *fixed, fixed[1], json.dumps(chunk)],
                 )
             created.extend(_rel_rows(cursor))
+    if created_ids is not None:
+        created_ids.extend(rel.id for rel in created)
     if len(created) < len(missing):
         # Rows a concurrent writer created in the meantime: they get the evidence too.
         known = {rel.id for rel in have} | {rel.id for rel in created}
