@@ -271,6 +271,20 @@ GEFLECHT_TASKS_AT_ONCE = env_bool("GEFLECHT_TASKS_AT_ONCE", False)
 GEFLECHT_XLSX_MAX_UNPACKED_BYTES = env_int("GEFLECHT_XLSX_MAX_UNPACKED_MB", 100) * 1024 * 1024
 GEFLECHT_XLSX_MAX_CELLS = env_int("GEFLECHT_XLSX_MAX_CELLS", 2_000_000)
 
+# Connected mailboxes, calendars and address books (geflecht/capture). Their passwords are
+# encrypted with GEFLECHT_CREDENTIALS_KEY (Fernet keys, comma-separated: the first
+# encrypts, all decrypt), else with a key generated into a file outside the database.
+GEFLECHT_CREDENTIALS_KEY = env_str("GEFLECHT_CREDENTIALS_KEY", "")
+GEFLECHT_CREDENTIALS_KEY_FILE = env_path(
+    "GEFLECHT_CREDENTIALS_KEY_FILE", DATA_DIR / "credentials.key"
+)
+# Minutes between two automatic syncs of an account (users may choose more, not fewer).
+GEFLECHT_SYNC_INTERVAL_MINUTES = env_int("GEFLECHT_SYNC_INTERVAL_MINUTES", 15)
+# A CA bundle that signs the self-hosted mail and calendar servers (empty: the system's).
+GEFLECHT_CAPTURE_CA_FILE = env_str("GEFLECHT_CAPTURE_CA_FILE", "")
+# A calendar event with more attendees than this is one event, not a meeting with each.
+GEFLECHT_LARGE_EVENT_ATTENDEES = env_int("GEFLECHT_LARGE_EVENT_ATTENDEES", 25)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -3,7 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from geflecht.api.main import api
-from geflecht.web import views, views_events, views_jobs, views_projects, views_skills
+from geflecht.web import (
+    views,
+    views_capture,
+    views_events,
+    views_jobs,
+    views_projects,
+    views_skills,
+)
 
 # Styled error pages in the app's layout; the same page a service's error becomes
 # (web.middleware.DomainErrorMiddleware).
@@ -44,6 +51,17 @@ urlpatterns = [
     path("import/", views.import_page, name="import"),
     path("import/jobs/<int:job_id>/", views.import_job, name="import_job"),
     path("jobs/", views_jobs.jobs_page, name="jobs"),
+    path("settings/connections/", views_capture.connections_page, name="connections"),
+    path(
+        "settings/connections/sharing/",
+        views_capture.connections_sharing,
+        name="connections_sharing",
+    ),
+    path(
+        "settings/connections/<int:account_id>/<str:action>/",
+        views_capture.connection_action,
+        name="connection_action",
+    ),
     path("import/duplicates/", views.duplicates_page, name="duplicates"),
     path("projects/", views_projects.projects_list, name="projects"),
     path("projects/<int:project_id>/", views_projects.project_page, name="project"),

@@ -1,0 +1,73 @@
+"""The connectors for an account's fields: build their account objects, and sign in
+once to check a new account before it is stored."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from .models import AccountKind, ConnectedAccount
+
+__all__ = ["dav_account", "imap_account", "probe"]
+
+
+def _verify() -> bool | str:
+    return settings.GEFLECHT_CAPTURE_CA_FILE or True
+
+
+def _fields(account: ConnectedAccount | dict) -> dict:
+    if isinstance(account, dict):
+        return account
+    return {k: getattr(account, k) for k in ("server", "port", "username", "security")}
+
+
+def dav_account(account: ConnectedAccount | dict, password: str):
+    from .dav import DavAccount
+
+    f = _fields(account)
+    return DavAccount(
+        url=str(f["server"]), username=str(f["username"]), password=password, verify=_verify()
+    )
+
+
+def imap_account(account: ConnectedAccount | dict, password: str):
+    from .imap import ImapAccount
+
+    f = _fields(account)
+    return ImapAccount(
+        host=str(f["server"]),
+        port=f.get("port"),
+        username=str(f["username"]),
+        password=password,
+        security=str(f.get("security") or "ssl"),
+        ca_file=settings.GEFLECHT_CAPTURE_CA_FILE or None,
+    )
+
+
+def probe(fields: dict, password: str) -> None:
+    """Sign in with ``fields`` (as connect_account cleaned them) and look at what the
+    account holds; raises a ConnectorError in words when the server cannot be used."""
+    kind = fields["kind"]
+    if kind == AccountKind.MAIL:
+        from .imap import list_folders
+
+        folders = {f.name for f in list_folders(imap_account(fields, password))}
+        missing = [f for f in fields["options"].get("folders", []) if f not in folders]
+        if missing:
+            from .errors import FolderNotFound
+
+            raise FolderNotFound(
+                _("The mailbox has no folder %(names)s.") % {"names": ", ".join(missing)}
+            )
+        return
+    from .dav import ADDRESS_BOOKS, CALENDARS, DavClient, find_collections
+
+    with DavClient(dav_account(fields, password)) as client:
+        found = find_collections(
+            client, CALENDARS if kind == AccountKind.CALENDAR else ADDRESS_BOOKS
+        )
+    wanted = fields["options"].get("collection")
+    if wanted and wanted not in {c.url for c in found}:
+        from .errors import CollectionNotFound
+
+        raise CollectionNotFound(_("The server has no collection at %(url)s.") % {"url": wanted})
