@@ -3,7 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from geflecht.api.main import api
-from geflecht.web import views, views_events, views_jobs, views_projects, views_skills
+from geflecht.web import (
+    views,
+    views_events,
+    views_jobs,
+    views_projects,
+    views_settings,
+    views_skills,
+)
 
 # Styled error pages in the app's layout; the same page a service's error becomes
 # (web.middleware.DomainErrorMiddleware).
@@ -13,7 +20,8 @@ handler500 = "geflecht.web.middleware.handler500"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    # The sign-in that also links a login to its person by e-mail (views_settings).
+    path("login/", views_settings.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
