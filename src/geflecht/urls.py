@@ -33,6 +33,13 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="web/pages/password_done.html"),
         name="password_change_done",
     ),
+    path("settings/", views_settings.settings_page, name="settings"),
+    path("settings/person/", views_settings.settings_person, name="settings_person"),
+    path(
+        "settings/person/suggest/",
+        views_settings.settings_person_suggest,
+        name="settings_person_suggest",
+    ),
     path("dashboard/overview/", views.dashboard_overview, name="dashboard_overview"),
     path("dashboard/reconnect/", views.dashboard_reconnect, name="dashboard_reconnect"),
     path("dashboard/new-ties/", views.dashboard_new_ties, name="dashboard_new_ties"),
