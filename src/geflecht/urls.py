@@ -9,6 +9,7 @@ from geflecht.web import (
     views_events,
     views_jobs,
     views_projects,
+    views_settings,
     views_skills,
 )
 
@@ -20,7 +21,8 @@ handler500 = "geflecht.web.middleware.handler500"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    # The sign-in that also links a login to its person by e-mail (views_settings).
+    path("login/", views_settings.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
@@ -31,6 +33,13 @@ urlpatterns = [
         "password/done/",
         auth_views.PasswordChangeDoneView.as_view(template_name="web/pages/password_done.html"),
         name="password_change_done",
+    ),
+    path("settings/", views_settings.settings_page, name="settings"),
+    path("settings/person/", views_settings.settings_person, name="settings_person"),
+    path(
+        "settings/person/suggest/",
+        views_settings.settings_person_suggest,
+        name="settings_person_suggest",
     ),
     path("dashboard/overview/", views.dashboard_overview, name="dashboard_overview"),
     path("dashboard/reconnect/", views.dashboard_reconnect, name="dashboard_reconnect"),
