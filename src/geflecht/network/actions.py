@@ -11,10 +11,9 @@ import dataclasses
 import hashlib
 import itertools
 import json
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -977,83 +976,6 @@ def recompute_all_strengths(
         _write_strengths(rels.ids, values, sums[:, 6])
         bump_graph_version(tenant_id, full=True)
     return n
-
-
-@dataclass
-class RecomputeJob:
-    """A full recomputation running in a background thread; poll it for progress."""
-
-    tenant_id: int
-    state: str = "running"  # running, done or failed
-    done: int = 0  # interactions read
-    total: int = 0
-    relationships: int = 0  # written, when done
-    error: str = ""
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    _thread: threading.Thread | None = field(default=None, repr=False)
-
-    def wait(self, timeout: float | None = None) -> RecomputeJob:
-        """Block until the job ends (or ``timeout`` seconds passed); return it."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return self
-
-    def as_dict(self) -> dict:
-        return {
-            "tenant_id": self.tenant_id,
-            "state": self.state,
-            "done": self.done,
-            "total": self.total,
-            "relationships": self.relationships,
-            "error": self.error,
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
-        }
-
-
-_JOBS: dict[int, RecomputeJob] = {}
-_JOBS_LOCK = threading.Lock()
-
-
-def start_strength_recomputation(tenant_id: int, *, now: datetime | None = None) -> RecomputeJob:
-    """Start :func:`recompute_all_strengths` for a tenant in a background thread.
-
-    Returns the job to poll (``state``, ``done`` of ``total`` interactions). While one is
-    running for the tenant, the running job is returned instead of starting a second.
-    The thread uses its own database connection and closes it at the end.
-    """
-    with _JOBS_LOCK:
-        running = _JOBS.get(tenant_id)
-        if running is not None and running.state == "running":
-            return running
-        job = RecomputeJob(tenant_id=tenant_id, started_at=timezone.now())
-
-        def progress(done: int, total: int) -> None:
-            job.done, job.total = done, total
-
-        def work() -> None:
-            try:
-                job.relationships = recompute_all_strengths(tenant_id, now=now, progress=progress)
-                job.state = "done"
-            except Exception as exc:  # reported on the job: nobody waits on this thread
-                job.error = f"{type(exc).__name__}: {exc}"
-                job.state = "failed"
-            finally:
-                job.finished_at = timezone.now()
-                connection.close()
-
-        job._thread = threading.Thread(
-            target=work, name=f"strength-recompute-{tenant_id}", daemon=True
-        )
-        _JOBS[tenant_id] = job
-        job._thread.start()
-        return job
-
-
-def strength_recomputation(tenant_id: int) -> RecomputeJob | None:
-    """The tenant's latest background recomputation (running or ended), if any."""
-    return _JOBS.get(tenant_id)
 
 
 _VISIBILITY_CODE = "CASE visibility WHEN 'private' THEN 1 WHEN 'team' THEN 2 ELSE 0 END"
