@@ -3,8 +3,9 @@ once to check a new account before it is stored."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from .models import AccountKind, ConnectedAccount
 
@@ -13,6 +14,10 @@ __all__ = ["dav_account", "imap_account", "probe"]
 
 def _verify() -> bool | str:
     return settings.GEFLECHT_CAPTURE_CA_FILE or True
+
+
+def _host_of(server: str) -> str:
+    return urlsplit(server).netloc or server
 
 
 def _fields(account: ConnectedAccount | dict) -> dict:
@@ -49,16 +54,11 @@ def probe(fields: dict, password: str) -> None:
     account holds; raises a ConnectorError in words when the server cannot be used."""
     kind = fields["kind"]
     if kind == AccountKind.MAIL:
-        from .imap import list_folders
+        from .imap import sync_mailbox
 
-        folders = {f.name for f in list_folders(imap_account(fields, password))}
-        missing = [f for f in fields["options"].get("folders", []) if f not in folders]
-        if missing:
-            from .errors import FolderNotFound
-
-            raise FolderNotFound(
-                _("The mailbox has no folder %(names)s.") % {"names": ", ".join(missing)}
-            )
+        # Signs in and finds the folders (INBOX in any case), reading no message.
+        folders = fields["options"].get("folders") or None
+        sync_mailbox(imap_account(fields, password), None, folders=folders, me=()).close()
         return
     from .dav import ADDRESS_BOOKS, CALENDARS, DavClient, find_collections
 
@@ -66,8 +66,8 @@ def probe(fields: dict, password: str) -> None:
         found = find_collections(
             client, CALENDARS if kind == AccountKind.CALENDAR else ADDRESS_BOOKS
         )
-    wanted = fields["options"].get("collection")
-    if wanted and wanted not in {c.url for c in found}:
+    wanted = fields["options"].get("collection", "").rstrip("/")
+    if wanted and wanted not in {c.url.rstrip("/") for c in found}:
         from .errors import CollectionNotFound
 
-        raise CollectionNotFound(_("The server has no collection at %(url)s.") % {"url": wanted})
+        raise CollectionNotFound(host=_host_of(fields["server"]), path=wanted)

@@ -211,21 +211,21 @@ def _sync_mail(account: ConnectedAccount, password: str, tally: _Tally, progress
 
     me = me_addresses(account.owner, account)
     policy = policy_for(account.owner)
-    changes = sync_mailbox(
+    done = 0
+    with sync_mailbox(
         imap_account(account, password),
         account.state or None,
         folders=account.options.get("folders") or None,
         me=me,
         keep_subject=bool(account.options.get("keep_subject")),
-    )
-    done = 0
-    for batch in changes.batches():
-        _load(account, batch.records, kind="interactions", tally=tally, me=me, policy=policy)
-        # The state moves on only after its batch is stored (see the module docstring).
-        ConnectedAccount.objects.filter(pk=account.pk).update(state=batch.state)
-        done += len(batch.records)
-        progress(done, None, _("%(n)d messages read") % {"n": done})
-    tally.notes.extend(changes.notes)
+    ) as changes:
+        for batch in changes:
+            _load(account, batch.items, kind="interactions", tally=tally, me=me, policy=policy)
+            # The state moves on only after its batch is stored (see the module docstring).
+            ConnectedAccount.objects.filter(pk=account.pk).update(state=batch.state)
+            done += len(batch.items)
+            progress(done, None, _("%(n)d messages read") % {"n": done})
+        tally.notes.extend(changes.notices)
 
 
 # -- calendar ----------------------------------------------------------------------------

@@ -12,6 +12,9 @@ from django.utils import timezone
 
 from geflecht.capture import actions, secrets
 from geflecht.capture.models import AccountStatus, CapturedRecord, ConnectedAccount
+from geflecht.capture.tests.dovecot import PASSWORD as IMAP_PASSWORD
+from geflecht.capture.tests.dovecot import dovecot_server  # noqa: F401
+from geflecht.capture.tests.dovecot import message as mail
 from geflecht.capture.tests.radicale import PASSWORD, USER, radicale_server  # noqa: F401
 from geflecht.capture.tests.test_caldav_sync import vcalendar
 from geflecht.capture.tests.test_carddav_sync import vcard
@@ -294,3 +297,100 @@ def test_periodic_schedule_starts_only_due_accounts(anna, book):
     assert Job.objects.count() == jobs + 1
     # The position on a customer is what the company knows; the sync changed nothing of it.
     assert not Position.objects.exists()
+
+
+# -- mailbox -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mailbox(dovecot_server, settings):
+    """A fresh Dovecot user (an e-mail address) whose mail Anna syncs, the test CA trusted."""
+    settings.GEFLECHT_CAPTURE_CA_FILE = str(dovecot_server.cert)
+    return dovecot_server, dovecot_server.new_user()
+
+
+def connect_mail(user, server, login: str, **kw) -> ConnectedAccount:
+    account = actions.connect_account(
+        user,
+        actions.AccountInput(
+            kind="imap",
+            server="127.0.0.1",
+            port=server.port,
+            security="starttls",
+            username=login,
+            password=IMAP_PASSWORD,
+            **kw,
+        ),
+    )
+    account.refresh_from_db()
+    return account
+
+
+def test_mail_brings_ties_to_real_correspondents_only(anna, colleague, mailbox):
+    server, login = mailbox
+    server.append(
+        login,
+        "INBOX",
+        mail(sender="Klaus Berger <klaus@kunde-ag.de>", to=[login], message_id="<1@k>"),
+        mail(
+            sender="Newsletter <news@shop.de>",
+            to=[login],
+            message_id="<2@s>",
+            extra=["List-Unsubscribe: <mailto:off@shop.de>"],
+        ),
+        mail(sender="noreply@portal.de", to=[login], message_id="<3@p>"),
+    )
+    server.append(
+        login,
+        "Sent",
+        mail(sender=login, to=["klaus@kunde-ag.de"], message_id="<4@me>", in_reply_to="<1@k>"),
+    )
+    account = connect_mail(anna, server, login)
+    assert account.status == AccountStatus.OK, account.last_error
+    klaus = Person.objects.get(emails__email="klaus@kunde-ag.de")
+    assert klaus.visibility == "private" and klaus.owner_id == anna.pk
+    assert not Person.objects.filter(emails__email__in=["news@shop.de", "noreply@portal.de"])
+    # The login's address is Anna herself, never a contact.
+    assert not Person.objects.filter(emails__email=login).exclude(pk=anna.person_id).exists()
+    source = f"imap:{account.pk}"
+    assert Interaction.objects.filter(source=source).count() == 2
+    assert all(i.subject == "" for i in Interaction.objects.filter(source=source))
+    rel = Relationship.objects.get(
+        person_a_id=min(klaus.pk, anna.person_id), person_b_id=max(klaus.pk, anna.person_id)
+    )
+    assert rel.evidence.get("reciprocity") == "both_ways", rel.evidence
+    assert not visible_interactions(colleague).filter(source=source).exists()
+    # The next sync reads only what came since.
+    server.append(login, "INBOX", mail(sender="klaus@kunde-ag.de", to=[login], message_id="<5@k>"))
+    account = sync(anna, account)
+    assert account.last_result["counts"]["read"] == 1
+    assert Interaction.objects.filter(source=source).count() == 3
+
+
+def test_mail_wrong_password_is_refused_before_anything_is_stored(anna, mailbox):
+    server, login = mailbox
+    with pytest.raises(Exception) as caught:
+        actions.connect_account(
+            anna,
+            actions.AccountInput(
+                kind="imap",
+                server="127.0.0.1",
+                port=server.port,
+                security="starttls",
+                username=login,
+                password="falsch",
+            ),
+        )
+    assert "password" in str(caught.value).lower() and "falsch" not in str(caught.value)
+    assert not ConnectedAccount.objects.exists()
+
+
+def test_mail_forget_removes_every_message_and_person_it_brought(anna, mailbox):
+    server, login = mailbox
+    server.append(login, "INBOX", mail(sender="klaus@kunde-ag.de", to=[login], message_id="<1@k>"))
+    people = set(Person.objects.values_list("pk", flat=True))
+    account = connect_mail(anna, server, login)
+    assert Person.objects.count() == len(people) + 1
+    actions.disconnect_account(anna, account, forget=True)
+    assert set(Person.objects.values_list("pk", flat=True)) == people
+    assert not Interaction.objects.filter(source=f"imap:{account.pk}").exists()
