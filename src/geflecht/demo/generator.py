@@ -1011,8 +1011,9 @@ class DemoGenerator:
         self._unlinked_login(tenant, plan, result)
 
     def _unlinked_login(self, tenant: Tenant, plan: _Plan, result: DemoResult) -> None:
-        """Tom, a new colleague whose login has no person yet but the e-mail address of
-        one: his first sign-in links it (accounts.link_on_sign_in) and says so."""
+        """The login "tom" of a new colleague (the third person of the own company, by
+        id): it has no person yet but that person's e-mail address, so its first sign-in
+        links it (accounts.link_on_sign_in) and says so."""
         User = get_user_model()
         username = "tom" if tenant.slug == "demo" else f"tom@{tenant.slug}"
         third = (
