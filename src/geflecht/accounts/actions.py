@@ -262,10 +262,15 @@ def _person_model() -> Any:
     return User._meta.get_field("person").related_model
 
 
-def _may_link(actor: User, user: User) -> None:
-    """A user links their own login; an admin of the company links any of its logins."""
+def _may_link(actor: User, user: User, *, at_sign_in: bool = False) -> None:
+    """A user links their own login; an admin of the company links any of its logins.
+    A read-only user changes nothing through a door, this link included (an admin links
+    them); only the sign-in's own match by e-mail links a read-only login."""
     if actor.tenant_id is None or user.tenant_id is None:
         raise NotAllowed(_("This login belongs to no company."))
+    if not at_sign_in and not actor.can_write:
+        # NotAllowed, the message of lib.visibility.require_writer, so every door maps it.
+        raise NotAllowed(_("Your account is read-only."))
     if actor.pk == user.pk:
         return
     if not (actor.is_tenant_admin and actor.can_write and actor.tenant_id == user.tenant_id):
@@ -274,7 +279,6 @@ def _may_link(actor: User, user: User) -> None:
         )
 
 
-@transaction.atomic
 def link_person(actor: User, user: User, person: Model | int) -> Model:
     """Make ``person`` (an instance or its id) the person ``user``'s login is in the
     network, and return it.
@@ -284,7 +288,14 @@ def link_person(actor: User, user: User, person: Model | int) -> Model:
     Invalid), and not the person of another login (Conflict, naming nobody). Linking the
     person a login already has changes nothing.
     """
-    _may_link(actor, user)
+    return _link_person(actor, user, person)
+
+
+@transaction.atomic
+def _link_person(
+    actor: User, user: User, person: Model | int, *, at_sign_in: bool = False
+) -> Model:
+    _may_link(actor, user, at_sign_in=at_sign_in)
     person_id = person.pk if isinstance(person, Model) else int(person)
     # The person's row is locked first: two logins racing for one person queue here, and
     # the second sees the first's link once it commits (the unique column is the net).
@@ -393,7 +404,7 @@ def link_on_sign_in(user: User) -> SignInLink:
     if person is None:
         return SignInLink()
     try:
-        link_person(user, user, person)
+        _link_person(user, user, person, at_sign_in=True)
     except (Conflict, NotFound, NotAllowed, ValidationError):
         return SignInLink()
     return SignInLink(person=person)

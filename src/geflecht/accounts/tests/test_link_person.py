@@ -215,3 +215,18 @@ def test_sign_in_with_several_matches_links_none_and_says_so(tenant, tom, toms_p
     outcome = link_on_sign_in(tom)
     assert outcome.person is None and outcome.choices == 2
     assert User.objects.get(pk=tom.pk).person_id is None
+
+
+def test_a_read_only_user_cannot_link_themselves_but_an_admin_can(tenant, admin, toms_person):
+    reader = _login(tenant, "leser", role=User.Role.READ_ONLY)
+    with pytest.raises(NotAllowed, match="read-only"):
+        link_person(reader, reader, toms_person)
+    with pytest.raises(NotAllowed, match="read-only"):
+        unlink_person(reader, reader)
+    link_person(admin, reader, toms_person)
+    assert User.objects.get(pk=reader.pk).person_id == toms_person.pk
+
+
+def test_the_sign_in_match_links_a_read_only_login_too(tenant, toms_person):
+    reader = _login(tenant, "leser", role=User.Role.READ_ONLY, email="tom.wagner@brenner.de")
+    assert link_on_sign_in(reader).person == toms_person

@@ -111,6 +111,7 @@ def _body(method: str, path: str, ids: dict[str, int]):
             "participants": [{"person_id": person}, {"person_id": ids.get("other_person_id")}],
         },
         ("put", "/api/v1/persons/{person_id}/legal-basis"): {"legal_basis": "consent"},
+        ("put", "/api/v1/me/person"): {"person_id": person},
         ("post", "/api/v1/projects"): {"organization_id": org, "name": "Neu"},
         ("patch", "/api/v1/projects/{project_id}"): {"version": 1, "name": "x"},
         ("post", "/api/v1/projects/{project_id}/members"): {"person_id": person, "role": "sales"},

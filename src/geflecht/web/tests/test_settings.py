@@ -113,3 +113,14 @@ def test_the_person_search_lists_only_visible_unlinked_people(tenant, owner, tom
 def test_the_settings_answer_only_get_and_post(owner):
     assert _client(owner).post("/settings/").status_code == 405
     assert _client(owner).get("/settings/person/").status_code == 405
+
+
+def test_the_demos_unlinked_login_is_linked_at_its_first_sign_in(demo):
+    password = dict(demo.logins)["tom@web"]
+    client = Client()
+    page = client.post("/login/", {"username": "tom@web", "password": password}, follow=True)
+    tom = User.objects.select_related("person").get(username="tom@web")
+    assert tom.person is not None
+    assert f"Your login is now linked to {tom.person.full_name}" in page.content.decode()
+    settings_page = client.get("/settings/").content.decode()
+    assert f'href="/people/{tom.person_id}/"' in settings_page
