@@ -486,12 +486,16 @@ def _rebuilt_by_a_worker(tenant_id: int, index: _ExpertIndex, signature: tuple) 
 
 def stale_index(tenant_id: int) -> bool:
     """Whether the tenant's stored index misses a change (the worker's periodic check)."""
-    stored = _load_stored(tenant_id, remember=False)
-    return (
-        stored is None
-        or stored.signature != _signature(tenant_id)
-        or stored.full_signature != _full_signature(tenant_id)
-    )
+    # The signatures are stored beside the index, so checking costs no unpickling.
+    try:
+        stored = _index_path(tenant_id).with_suffix(".sig").read_text()
+    except FileNotFoundError:
+        return True
+    return stored != _signatures_text(_signature(tenant_id), _full_signature(tenant_id))
+
+
+def _signatures_text(signature: tuple, full_signature: tuple) -> str:
+    return repr((signature, full_signature))
 
 
 def rebuild_stored_index(tenant_id: int) -> _ExpertIndex:
@@ -526,9 +530,15 @@ def store_index(tenant_id: int, index: _ExpertIndex) -> None:
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as out:
         pickle.dump(index, out, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(out.name, path)
+    # Written after the index: a reader of a new signature finds the new index too.
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8"
+    ) as sig:
+        sig.write(_signatures_text(index.signature, index.full_signature))
+    os.replace(sig.name, path.with_suffix(".sig"))
 
 
-def _load_stored(tenant_id: int, *, remember: bool = True) -> _ExpertIndex | None:
+def _load_stored(tenant_id: int) -> _ExpertIndex | None:
     path = _index_path(tenant_id)
     try:
         mtime = path.stat().st_mtime_ns
@@ -543,8 +553,7 @@ def _load_stored(tenant_id: int, *, remember: bool = True) -> _ExpertIndex | Non
     if not isinstance(index, _ExpertIndex):
         return None
     index.checked_at = time.monotonic()
-    if remember:
-        _loaded_mtime[tenant_id] = mtime
+    _loaded_mtime[tenant_id] = mtime
     return index
 
 
