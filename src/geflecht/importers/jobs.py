@@ -49,9 +49,11 @@ def report_data(report: ImportReport) -> dict:
 
 
 def start_import(
-    user: User, chunks: Iterable[bytes], file_name: str, *, private: bool
+    user: User, chunks: Iterable[bytes], file_name: str, *, private: bool = True
 ) -> ImportJob:
     """Store the upload and queue its import; the returned row shows how far it got.
+
+    The import is the user's alone unless they share it (``private=False``).
 
     A read-only user is refused here already (PermissionDenied), before the upload is
     stored or a job is created; :func:`import_file` refuses them again for every door.

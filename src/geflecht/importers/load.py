@@ -176,7 +176,7 @@ def import_file(
     format: str | None = None,
     me: Iterable[str] = (),
     dry_run: bool = False,
-    private: bool = False,
+    private: bool = True,
     on_progress: Progress | None = None,
     calendar_start: datetime = CALENDAR_START,
     name: str | None = None,
@@ -186,8 +186,8 @@ def import_file(
     Contacts become people (matched to known ones, see :mod:`~geflecht.importers.identity`)
     with their organisation, position and work site; calendar events and e-mails become
     interactions between the people they name, the user being "me" (their own person
-    plus the ``me`` addresses). Imported people and interactions are visible to the
-    company, or only to ``user`` with ``private=True``. Broken entries are skipped and
+    plus the ``me`` addresses). Imported people and interactions are visible to ``user``
+    only (a personal address book or mailbox), or to the company with ``private=False``. Broken entries are skipped and
     listed in :attr:`ImportReport.problems`; with ``dry_run`` everything is rolled back
     and the report says what would have changed. ``on_progress`` gets
     ``(entries_done, bytes_done, bytes_total)`` while the file is read. ``name`` is what

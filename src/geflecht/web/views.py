@@ -400,7 +400,8 @@ def network_data(request: AuthedRequest) -> JsonResponse:
 # ----------------------------------------------------------------------------- import
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("File"))
-    private = forms.BooleanField(label=_("Only for me (private)"), required=False)
+    # Opt-in: a personal address book or mailbox stays private unless its user shares it.
+    share = forms.BooleanField(label=_("Share with my company"), required=False)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -420,7 +421,7 @@ def import_page(request: AuthedRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             job = start_import(
-                request.user, upload.chunks(), upload.name, private=form.cleaned_data["private"]
+                request.user, upload.chunks(), upload.name, private=not form.cleaned_data["share"]
             )
         except PermissionDenied as exc:
             refused = str(exc)
