@@ -250,6 +250,7 @@ def sync_now(user: User, account: ConnectedAccount) -> Job:
     "Sync now" also tries an account whose password was refused: the user asked for it,
     once; automatic syncs stay stopped until the password is changed.
     """
+    require_writer(user)
     if account.owner_id != user.pk:
         raise NotFound(_("No such connected account."))
     if account.status == AccountStatus.PAUSED:
@@ -268,6 +269,7 @@ def disconnect_account(user: User, account: ConnectedAccount, *, forget: bool = 
     """Disconnect ``account``. With ``forget`` everything it brought in is removed (the
     interactions, upcoming meetings, ties and the people nobody else knows) and the
     graph forgets them; returns how many records were removed."""
+    require_writer(user)
     if account.owner_id != user.pk:
         raise NotFound(_("No such connected account."))
     from .sync import forget_account

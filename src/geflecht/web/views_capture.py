@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from geflecht.capture import actions
 from geflecht.capture.models import AccountKind, ConnectedAccount, Exclusion, Security, SharingRule
 from geflecht.lib.errors import DomainError, message_of
+from geflecht.lib.visibility import require_writer
 from geflecht.people.models import Organization
 from geflecht.web.http import AuthedRequest
 
@@ -90,6 +91,8 @@ def _context(request: AuthedRequest, form: ConnectForm | None = None) -> dict:
 
 @login_required
 def connections_page(request: AuthedRequest) -> HttpResponse:
+    if request.method == "POST":
+        require_writer(request.user)  # before the form: a reader connects nothing
     form = ConnectForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
