@@ -26,6 +26,7 @@ __all__ = [
     "CertificateNotTrusted",
     "CollectionNotFound",
     "ConnectorError",
+    "EncryptionNotAvailable",
     "FolderNotFound",
     "InvalidServerAddress",
     "NotSupported",
@@ -105,6 +106,13 @@ class FolderNotFound(CollectionNotFound):
     default_message = _(
         "There is no folder %(path)s on %(host)s. Choose one of the account's folders."
     )
+
+
+class EncryptionNotAvailable(ConnectorError):
+    """The server does not offer the connection security the account asks for."""
+
+    field = "security"
+    default_message = _("The server %(host)s does not offer this kind of encryption.")
 
 
 class NotSupported(ConnectorError):

@@ -48,6 +48,7 @@ from .errors import (
     AuthenticationFailed,
     CertificateNotTrusted,
     ConnectorError,
+    EncryptionNotAvailable,
     FolderNotFound,
     InvalidServerAddress,
     NotSupported,
@@ -538,7 +539,7 @@ class _Session:
                 self.conn = imaplib.IMAP4(account.host, port, timeout=account.timeout)
                 if account.security == "starttls":
                     if "STARTTLS" not in self.conn.capabilities:
-                        raise ServerError(_NO_STARTTLS, host=self.host)
+                        raise EncryptionNotAvailable(_NO_STARTTLS, host=self.host)
                     self.conn.starttls(ssl_context=self._context())
         try:
             self._login()
@@ -552,7 +553,7 @@ class _Session:
         assert conn is not None
         account = self.account
         if "LOGINDISABLED" in conn.capabilities:
-            raise ServerError(_LOGIN_DISABLED, host=self.host)
+            raise EncryptionNotAvailable(_LOGIN_DISABLED, host=self.host)
         with self._errors():
             try:
                 if "AUTH=PLAIN" in conn.capabilities:

@@ -221,7 +221,7 @@ service anvil {{
 
     def _add_user(self, name: str, password: str) -> str:
         home = self.mail / name
-        home.mkdir()
+        home.mkdir(exist_ok=True)  # a benchmark may bring a prepared maildir
         os.chown(home, self.uid, self.gid)
         with self.users_file.open("a", encoding="utf-8") as fh:
             fh.write(f"{name}:{{PLAIN}}{password}:{self.uid}:{self.gid}::{home}\n")

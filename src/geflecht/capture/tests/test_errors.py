@@ -23,6 +23,7 @@ from geflecht.lib.errors import INVALID, UNAVAILABLE, classify
         (errors.FolderNotFound(host="mail.example.com", path="Gesendet"), INVALID),
         (errors.InvalidServerAddress(), INVALID),
         (errors.NotSupported(host="mail.example.com"), INVALID),
+        (errors.EncryptionNotAvailable(host="mail.example.com"), INVALID),
         (errors.ServerUnreachable(host="mail.example.com"), UNAVAILABLE),
         (errors.ServerError(host="mail.example.com", status="BAD"), UNAVAILABLE),
         (dav.AuthenticationFailed(host="dav.example.com"), INVALID),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import time
 import traceback
 
 import pytest
@@ -55,10 +56,16 @@ def test_wrong_password_is_reported_at_once_without_the_password(dovecot_server)
     assert classify(got.value) is INVALID and got.value.field == "password"
     assert _leaks(got.value, WRONG, user) == []
     # One attempt, no retry loop: the server saw a single failed login for this user.
-    log = (dovecot_server.root / "dovecot.log").read_text(errors="replace")
-    failed = [
-        line for line in log.splitlines() if f"user=<{user}>" in line and "auth failed" in line
-    ]
+    # (Dovecot logs the disconnect a moment after the client left.)
+    deadline = time.monotonic() + 10
+    while True:
+        log = (dovecot_server.root / "dovecot.log").read_text(errors="replace")
+        failed = [
+            line for line in log.splitlines() if f"user=<{user}>" in line and "auth failed" in line
+        ]
+        if failed or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert len(failed) == 1 and "1 attempts" in failed[0]
 
 
