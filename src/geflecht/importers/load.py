@@ -187,11 +187,12 @@ def import_file(
     with their organisation, position and work site; calendar events and e-mails become
     interactions between the people they name, the user being "me" (their own person
     plus the ``me`` addresses). Imported people and interactions are visible to ``user``
-    only (a personal address book or mailbox), or to the company with ``private=False``. Broken entries are skipped and
-    listed in :attr:`ImportReport.problems`; with ``dry_run`` everything is rolled back
-    and the report says what would have changed. ``on_progress`` gets
-    ``(entries_done, bytes_done, bytes_total)`` while the file is read. ``name`` is what
-    the report calls the file (the name the user uploaded, not a temporary path).
+    only (a personal address book or mailbox), or to the company with ``private=False``.
+    Broken entries are skipped and listed in :attr:`ImportReport.problems`; with
+    ``dry_run`` everything is rolled back and the report says what would have changed.
+    ``on_progress`` gets ``(entries_done, bytes_done, bytes_total)`` while the file is
+    read. ``name`` is what the report calls the file (the name the user uploaded, not a
+    temporary path).
 
     Raises :class:`~django.core.exceptions.PermissionDenied` for a read-only user (a dry
     run too: it writes and rolls back, and nobody needs it who may not import).
