@@ -44,6 +44,8 @@ def report_data(report: ImportReport) -> dict:
         "interactions": asdict(report.interactions),
         "problems": [str(p) for p in report.problems],
         "warnings": list(report.warnings),
+        "ignored": dict(sorted(report.ignored.items())),
+        "kind": report.kind,
         "duplicates": [[d.survivor_id, d.person_id] for d in report.duplicates],
     }
 

@@ -29,6 +29,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from geflecht.accounts.models import User
 from geflecht.importers.identity import (
@@ -114,10 +116,13 @@ class Counts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def __str__(self) -> str:
-        return (
-            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.merged} merged, {self.skipped} skipped"
-        )
+        return _(
+            "%(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(merged)d merged, %(skipped)d skipped"
+        ) % {
+            name: getattr(self, name)
+            for name in ("created", "updated", "unchanged", "merged", "skipped")
+        }
 
 
 @dataclass
@@ -153,19 +158,41 @@ class ImportReport:
         return not self.problems
 
     def summary(self) -> str:
-        head = "Dry run, nothing was written. " if self.dry_run else ""
-        lines = [f"{head}{self.file} ({self.format}): {self.entries} entries read"]
-        lines.append(f"  people: {self.people}")
+        """The report in a few lines of the active language (the CLI prints it)."""
+        head = _("Dry run, nothing was written.") + " " if self.dry_run else ""
+        what = f"{self.file} ({self.format})" if self.format else self.file
+        read = ngettext("%(n)d entry read", "%(n)d entries read", self.entries) % {
+            "n": self.entries
+        }
+        lines = [f"{head}{what}: {read}"]
+        lines.append("  " + _("people: %(counts)s") % {"counts": self.people})
         if self.organizations.created:
-            lines.append(f"  organisations: {self.organizations.created} created")
+            n = self.organizations.created
+            lines.append(
+                "  "
+                + ngettext("%(n)d organisation created", "%(n)d organisations created", n)
+                % {"n": n}
+            )
         if self.kind == "interactions":
-            lines.append(f"  interactions: {self.interactions}")
+            lines.append("  " + _("interactions: %(counts)s") % {"counts": self.interactions})
         for reason, n in sorted(self.ignored.items()):
-            lines.append(f"  left out: {n} x {reason}")
+            lines.append(
+                "  " + ngettext("left out: %(n)d entry, %(reason)s",
+                                "left out: %(n)d entries, %(reason)s", n)
+                % {"n": n, "reason": _(reason)}
+            )  # fmt: skip
         if self.duplicates:
-            lines.append(f"  possible duplicates to review: {len(self.duplicates)}")
+            n = len(self.duplicates)
+            lines.append(
+                "  " + ngettext("%(n)d possible duplicate to review",
+                                "%(n)d possible duplicates to review", n) % {"n": n}
+            )  # fmt: skip
         if self.problems:
-            lines.append(f"  problems: {len(self.problems)} entries skipped")
+            n = len(self.problems)
+            lines.append(
+                "  " + ngettext("problems: %(n)d entry skipped",
+                                "problems: %(n)d entries skipped", n) % {"n": n}
+            )  # fmt: skip
         return "\n".join(lines)
 
 
@@ -187,11 +214,12 @@ def import_file(
     with their organisation, position and work site; calendar events and e-mails become
     interactions between the people they name, the user being "me" (their own person
     plus the ``me`` addresses). Imported people and interactions are visible to ``user``
-    only (a personal address book or mailbox), or to the company with ``private=False``. Broken entries are skipped and
-    listed in :attr:`ImportReport.problems`; with ``dry_run`` everything is rolled back
-    and the report says what would have changed. ``on_progress`` gets
-    ``(entries_done, bytes_done, bytes_total)`` while the file is read. ``name`` is what
-    the report calls the file (the name the user uploaded, not a temporary path).
+    only (a personal address book or mailbox), or to the company with ``private=False``.
+    Broken entries are skipped and listed in :attr:`ImportReport.problems`; with
+    ``dry_run`` everything is rolled back and the report says what would have changed.
+    ``on_progress`` gets ``(entries_done, bytes_done, bytes_total)`` while the file is
+    read. ``name`` is what the report calls the file (the name the user uploaded, not a
+    temporary path).
 
     Raises :class:`~django.core.exceptions.PermissionDenied` for a read-only user (a dry
     run too: it writes and rolls back, and nobody needs it who may not import).
@@ -421,9 +449,15 @@ class _Prepared:
     norm_org: str = ""
 
 
-def prepare_contact(rec: ContactRecord, warnings: list[str]) -> _Prepared | ParseProblem:
-    """Validate and shape one contact; a ParseProblem when it cannot become a person."""
-    where = f"{rec.source_file}, entry {rec.entry_no}"
+def prepare_contact(
+    rec: ContactRecord, warnings: list[str], *, file: str | None = None
+) -> _Prepared | ParseProblem:
+    """Validate and shape one contact; a ParseProblem when it cannot become a person.
+
+    ``file`` is what problems and warnings call the input (default: the record's own
+    ``source_file``)."""
+    file = rec.source_file if file is None else file
+    where = f"{file}, entry {rec.entry_no}"
     notes_extra: list[str] = []
     local: list[str] = []
     title = rec.prefix
@@ -450,7 +484,7 @@ def prepare_contact(rec: ContactRecord, warnings: list[str]) -> _Prepared | Pars
     if not last and first:
         first, last = "", first
     if not last:
-        return ParseProblem(rec.source_file, rec.entry_no, rec.line_no, "missing name")
+        return ParseProblem(file, rec.entry_no, rec.line_no, "missing name")
     if rec.suffix:
         last = f"{last} {rec.suffix}"
     phones: list[tuple[str, str]] = []
@@ -484,7 +518,7 @@ def prepare_contact(rec: ContactRecord, warnings: list[str]) -> _Prepared | Pars
     if notes_extra:
         notes = "\n".join([notes, *notes_extra]).strip()
     prep = _Prepared(
-        file=rec.source_file,
+        file=file,
         entry_no=rec.entry_no,
         line_no=rec.line_no,
         title=_cut(title, 50, "title", local),
@@ -567,9 +601,9 @@ class _ContactLoader:
 
     def feed(self, rec: ContactRecord | InteractionRecord) -> None:
         if not isinstance(rec, ContactRecord):
-            self._skip(ParseProblem(rec.source_file, rec.entry_no, rec.line_no, "not a contact"))
+            self._skip(ParseProblem(self.report.file, rec.entry_no, rec.line_no, "not a contact"))
             return
-        prep = prepare_contact(rec, self.report.warnings)
+        prep = prepare_contact(rec, self.report.warnings, file=self.report.file)
         if isinstance(prep, ParseProblem):
             self._skip(prep)
             return
@@ -925,7 +959,7 @@ class _InteractionLoader:
     def feed(self, rec: ContactRecord | InteractionRecord) -> None:
         if not isinstance(rec, InteractionRecord):
             self.report.problems.append(
-                ParseProblem(rec.source_file, rec.entry_no, rec.line_no, "not an interaction")
+                ParseProblem(self.report.file, rec.entry_no, rec.line_no, "not an interaction")
             )
             self.counts.skipped += 1
             return
@@ -981,7 +1015,7 @@ class _InteractionLoader:
                 rec = batch[0]
                 reason = f"not stored: {exc}"
                 self.report.problems.append(
-                    ParseProblem(rec.source_file, rec.entry_no, rec.line_no, reason)
+                    ParseProblem(self.report.file, rec.entry_no, rec.line_no, reason)
                 )
                 self.counts.skipped += 1
                 return
@@ -1103,7 +1137,7 @@ class _InteractionLoader:
         for rec, result in zip(records, results, strict=True):
             if isinstance(result, ValidationError):
                 reason = "; ".join(result.messages)
-                problems.append(ParseProblem(rec.source_file, rec.entry_no, rec.line_no, reason))
+                problems.append(ParseProblem(self.report.file, rec.entry_no, rec.line_no, reason))
                 counts.skipped += 1
             elif id(result) in seen:  # the same message twice in this file
                 counts.unchanged += 1

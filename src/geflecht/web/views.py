@@ -453,6 +453,10 @@ def _import_context(request: AuthedRequest, job: ImportJob | None) -> dict:
     return {
         "job": job,
         "report": done.report if done else None,
+        # The reasons are stored in English and said in the reader's language.
+        "left_out": [(_(r), n) for r, n in (done.report or {}).get("ignored", {}).items()]
+        if done
+        else [],
         "people": services.imported_people(request.user, done.created_at) if done else [],
         "contact_formats": CONTACT_FORMATS,
     }
