@@ -109,9 +109,8 @@ def outsider(other_tenant) -> User:
 
 @pytest.fixture(autouse=True)
 def _audit_reads_at_once(settings):
-    """Tests read the audit trail right after the request (no buffering), see
-    whole-network answers for the current data and finished imports (no background work)."""
-    settings.GEFLECHT_AUDIT_READ_BUFFER_SECONDS = 0
+    """Tests see whole-network answers for the current data and finished imports (no
+    background work)."""
     settings.GEFLECHT_REFRESH_IN_BACKGROUND = False
 
 

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Writes the request's read-audit entries (one INSERT) before its response leaves.
+    "geflecht.privacy.middleware.AuditReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -252,9 +254,6 @@ GEFLECHT_DOCUMENT_TYPES = env_list(
 
 # Interactions older than this many days are deleted by `geflecht retention`; 0 keeps them.
 GEFLECHT_RETENTION_DAYS = env_int("GEFLECHT_RETENTION_DAYS", 0)
-# Audit entries for reads are written in batches, at most this many seconds late
-# (0 writes each at once). Changes, exports and erasures are always written at once.
-GEFLECHT_AUDIT_READ_BUFFER_SECONDS = env_int("GEFLECHT_AUDIT_READ_BUFFER_SECONDS", 1)
 # Whole-network answers (counts, communities, key-person risk, duplicates) move on to a
 # new graph version in a background thread, serving the previous answer meanwhile.
 GEFLECHT_REFRESH_IN_BACKGROUND = env_bool("GEFLECHT_REFRESH_IN_BACKGROUND", True)

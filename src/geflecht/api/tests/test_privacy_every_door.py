@@ -609,7 +609,6 @@ def _doors(django_db_setup, django_db_blocker, tmp_path_factory):
         django_db_blocker.unblock(),
         override_settings(
             STORAGES={**settings.STORAGES, "documents": documents},
-            GEFLECHT_AUDIT_READ_BUFFER_SECONDS=0,
             GEFLECHT_REFRESH_IN_BACKGROUND=False,
             # Thousands of requests: the session lives in its cookie, not a table.
             SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",
