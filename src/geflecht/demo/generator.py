@@ -33,6 +33,7 @@ from faker.providers.person.de_DE import Provider as GermanNames
 
 from geflecht.accounts.actions import add_to_team, link_person
 from geflecht.accounts.models import Tenant
+from geflecht.capture import actions as capture_actions
 from geflecht.demo import data
 from geflecht.demo.events import add_events_and_intros
 from geflecht.demo.projects import build_projects, link_project_skills
@@ -1008,7 +1009,16 @@ class DemoGenerator:
             add_to_team(user, "Vertrieb Süd")
             self._private_book(tenant, user, person, plan)
             self._private_note(tenant, user, plan)
+            if staff:
+                self._capture_rules(user)
         self._unlinked_login(tenant, plan, result)
+
+    def _capture_rules(self, admin) -> None:
+        """What a connected mailbox or calendar may share: the admin shares what she
+        captures with customers and partners, and the company never shares the mail of
+        its law firm (the settings' Connected accounts section shows both)."""
+        capture_actions.set_sharing(admin, ["customer", "partner"])
+        capture_actions.set_exclusions(admin, ["kanzlei-hofmann.de"], company=True)
 
     def _unlinked_login(self, tenant: Tenant, plan: _Plan, result: DemoResult) -> None:
         """The login "tom" of a new colleague (the third person of the own company, by
