@@ -127,6 +127,13 @@ def _documents_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _snapshot_files_in_tmp(settings, tmp_path):
+    """Graph snapshot files go to the test's own folder: a file written by one test is
+    never found by another (ids and versions repeat across tests)."""
+    settings.GEFLECHT_SNAPSHOT_DIR = tmp_path / "snapshots"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_graph_cache():
     """Graph snapshots are per-process caches; each test starts without any."""
     from geflecht.accounts.actions import _forget_token

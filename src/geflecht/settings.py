@@ -257,6 +257,9 @@ GEFLECHT_RETENTION_DAYS = env_int("GEFLECHT_RETENTION_DAYS", 0)
 # Whole-network answers (counts, communities, key-person risk, duplicates) move on to a
 # new graph version in a background thread, serving the previous answer meanwhile.
 GEFLECHT_REFRESH_IN_BACKGROUND = env_bool("GEFLECHT_REFRESH_IN_BACKGROUND", True)
+# Memory-mapped graph snapshot files, one folder per tenant and graph version, shared by
+# every process of this machine (see geflecht/network/snapshot.py).
+GEFLECHT_SNAPSHOT_DIR = env_path("GEFLECHT_SNAPSHOT_DIR", DATA_DIR / "snapshots")
 # The task queue of background jobs (see geflecht/jobs/queue.py): sqlite:///path,
 # postgres://… or redis://…; empty takes the app's own PostgreSQL, else queue.sqlite3 in
 # the data directory. Workers and web processes of one installation share one queue name.

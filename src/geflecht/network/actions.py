@@ -34,6 +34,7 @@ from geflecht.lib.visibility import (
     require_writer,
     visible_q,
 )
+from geflecht.network import snapshot
 from geflecht.network.models import (
     GraphChange,
     GraphState,
@@ -105,6 +106,8 @@ def bump_graph_version(
         ["tenant", "version", "person_a_id", "person_b_id", "strength", "owner_id", "full"],
         rows,
     )
+    # The worker writes a new snapshot file when the newest lags far enough behind.
+    transaction.on_commit(lambda: snapshot.request_file(tenant_id))
     return version
 
 

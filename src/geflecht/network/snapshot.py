@@ -6,26 +6,54 @@ the tenant's graph version. A request first reads the version (one indexed query
 when it moved, the snapshot applies the logged changes since its own version on top of
 itself (milliseconds for a few hundred changes, even at a million people), so a write is
 visible to the next query. A logged full rebuild, or a long backlog, rebuilds from the
-database; once a snapshot exists, that rebuild runs in a background thread while
-requests keep using the current snapshot plus the changes.
+database.
+
+Snapshot files. Building a snapshot from the database takes ~30 s and ~0.4 GB at a
+million people, too much for every web process to pay for itself. So snapshots are also
+kept on disk, one directory per tenant and graph version under
+``settings.GEFLECHT_SNAPSHOT_DIR / <tenant id> / <version>`` (:mod:`geflecht.graph.store`):
+a process that needs a snapshot maps the newest complete file of its tenant (the pages
+are shared by all processes through the page cache) and replays the change log from that
+file's version to the database's, so its answers are as fresh as a build. The worker
+writes a new file in a job (:data:`SNAPSHOT_JOB`) once the graph version has moved far
+enough from the newest file, or after a logged full rebuild; a process that finds no
+usable file (a fresh installation, a worker that is down) builds from the database as
+before and writes the file itself for the next one. Superseded files are deleted after
+:data:`FILE_GRACE_SECONDS` (a process that mapped one keeps it valid while it uses it).
+Each file carries its tenant and a fingerprint of the database it came from; a file of
+another tenant, another database or a damaged one is never used (and a damaged one is
+deleted).
 
 Private relationships are part of the snapshot, marked with their owner, so that a
 path may go through a colleague's private tie; what a user is shown of them is decided
-in ``geflecht.network.reach``.
+in ``geflecht.network.reach``. A file holds exactly what the snapshot in memory holds
+(the owner of every private row included) and is rebuilt into the same
+:class:`TenantGraph`, so the same per-user views decide what each user sees; the files
+live with the database in the data directory, readable only by the server's account.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, pairwise
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import connection
+from django.db.models import Max
+from django.utils.translation import gettext_lazy
 
-from geflecht.graph import Graph
+from geflecht.accounts.models import Tenant
+from geflecht.graph import Graph, store
+from geflecht.jobs.models import Job
+from geflecht.jobs.runner import Progress, handler, start_job
 from geflecht.lib.visibility import RESTRICTED
 from geflecht.network.models import GraphChange, GraphState, Relationship
 from geflecht.people.models import Person
@@ -41,6 +69,18 @@ HIDDEN_STRETCH = 0.5
 # Past this many logged changes a rebuild is cheaper than replaying them.
 MAX_REPLAY = 50_000
 _CHUNK = 200_000
+
+#: The kind of job that writes a tenant's snapshot file (one per tenant at a time).
+SNAPSHOT_JOB = "graph-snapshot"
+#: The worker writes a new file once this many changes are logged after the newest one
+#: (replaying a thousand changes costs a process milliseconds; writing a file at a
+#: million people about a second of disk time), or after a logged full rebuild.
+FILE_AFTER_CHANGES = 1000
+#: A superseded file is deleted once a newer one has existed this long (seconds).
+FILE_GRACE_SECONDS = 600.0
+#: A process that asked the worker for a rebuild and still has no usable file after this
+#: long (seconds) builds it itself: the worker may be down.
+WORKER_WAIT_SECONDS = 120.0
 
 
 @dataclass
@@ -62,9 +102,19 @@ class TenantGraph:
     shared: Graph
     private: dict[tuple[int, int], dict[int, float]] = field(default_factory=dict)
     built_at: float = field(default_factory=time.monotonic)
+    #: The version of the database build this snapshot descends from (by replays and
+    #: files); a file is never written from a lineage older than the tenant's floor.
+    built_version: int = -1
+    #: The snapshot file this one was mapped from (and caught up since), or "" when it
+    #: was built in this process.
+    from_file: str = ""
     _paths_views: dict[int, Graph] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+
+    def __post_init__(self) -> None:
+        if self.built_version < 0:
+            self.built_version = self.version
 
     @property
     def n(self) -> int:
@@ -173,7 +223,8 @@ class _Cache:
     def __init__(self) -> None:
         self.graphs: dict[int, TenantGraph] = {}
         self.lock = threading.Lock()
-        self.rebuilding: set[int] = set()
+        #: tenant -> when this process asked the worker for a rebuilt file (monotonic).
+        self.asked: dict[int, float] = {}
 
 
 _cache = _Cache()
@@ -192,60 +243,314 @@ def current_graph(tenant_id: int) -> TenantGraph:
     """The tenant's snapshot, brought up to the database's graph version."""
     version = graph_version(tenant_id)
     snap = _cache.graphs.get(tenant_id)
-    if snap is None:
-        snap = build_graph(tenant_id)
-        _cache.graphs[tenant_id] = snap
+    if snap is not None and snap.version >= version:
         return snap
+    fresh = _refreshed(tenant_id, snap, version)
+    _cache.graphs[tenant_id] = fresh
+    return fresh
+
+
+def _refreshed(
+    tenant_id: int, snap: TenantGraph | None, version: int, *, wait: bool = False
+) -> TenantGraph:
+    """``snap`` (None: nothing yet) brought to ``version``, by the cheapest way there is.
+
+    A newer file than ``snap`` is preferred (its pages are shared with the other
+    processes), then replaying the log on ``snap``. When neither reaches ``version`` (a
+    logged full rebuild, a long backlog), a process that has a snapshot keeps serving it
+    and asks the worker for a file (``wait``: builds it now, as the worker itself does);
+    one that has none builds from the database and writes the file for the others.
+    """
+    filed = _open_newest_file(tenant_id, newer_than=snap.version if snap else -1, upto=version)
+    if filed is not None and (caught := _caught_up(filed, version)) is not None:
+        _cache.asked.pop(tenant_id, None)
+        return caught
+    if snap is not None and (caught := _caught_up(snap, version)) is not None:
+        return caught
+    if snap is not None and not wait:
+        asked = _cache.asked.get(tenant_id)
+        if asked is None:
+            _cache.asked[tenant_id] = time.monotonic()
+            request_file(tenant_id, due=True)
+            # With GEFLECHT_TASKS_AT_ONCE the job has run inside request_file.
+            filed = _open_newest_file(tenant_id, newer_than=snap.version, upto=version)
+            if filed is not None and (caught := _caught_up(filed, version)) is not None:
+                _cache.asked.pop(tenant_id, None)
+                return caught
+        if asked is None or time.monotonic() - asked < WORKER_WAIT_SECONDS:
+            return snap  # the previous answer until the worker's file is there
+        log.warning("no snapshot file of tenant %s from the worker: building it here", tenant_id)
+    built = build_graph(tenant_id)
+    _cache.asked.pop(tenant_id, None)
+    write_file(built)
+    return built
+
+
+def _caught_up(snap: TenantGraph, version: int) -> TenantGraph | None:
+    """``snap`` with the logged changes up to ``version`` applied, or None when the log
+    asks for a rebuild (a full change, or more changes than a rebuild costs)."""
     if snap.version >= version:
         return snap
     changes = list(
-        GraphChange.objects.filter(tenant_id=tenant_id, version__gt=snap.version)
+        GraphChange.objects.filter(tenant_id=snap.tenant_id, version__gt=snap.version)
         .order_by("version", "id")
         .values_list("version", "person_a_id", "person_b_id", "strength", "owner_id", "full")[
             : MAX_REPLAY + 1
         ]
     )
     if len(changes) > MAX_REPLAY or any(row[5] for row in changes):
-        # Serve the snapshot we have (plus nothing) while a fresh one is built.
-        _rebuild_in_background(tenant_id)
-        return snap
-    snap = apply_changes(snap, changes, version)
-    _cache.graphs[tenant_id] = snap
-    return snap
-
-
-def _rebuild_in_background(tenant_id: int) -> None:
-    with _cache.lock:
-        if tenant_id in _cache.rebuilding:
-            return
-        _cache.rebuilding.add(tenant_id)
-
-    def work() -> None:
-        try:
-            _cache.graphs[tenant_id] = build_graph(tenant_id)
-        except Exception:  # a failed rebuild must not kill the process; the next one retries
-            log.exception("rebuilding the graph of tenant %s failed", tenant_id)
-        finally:
-            connection.close()
-            with _cache.lock:
-                _cache.rebuilding.discard(tenant_id)
-
-    threading.Thread(target=work, name=f"graph-rebuild-{tenant_id}", daemon=True).start()
+        return None
+    return apply_changes(snap, changes, version)
 
 
 def wait_for_rebuilds(timeout: float = 60.0) -> None:
-    """Block until background rebuilds are done (tests and benchmarks)."""
-    deadline = time.monotonic() + timeout
-    while _cache.rebuilding and time.monotonic() < deadline:
-        time.sleep(0.01)
+    """Kept for callers of the thread-based rebuilds: rebuilds are jobs now (or run in
+    the caller), so there is nothing left to wait for in this process."""
 
 
 def forget(tenant_id: int | None = None) -> None:
-    """Drop cached snapshots (all, or one tenant's)."""
+    """Drop cached snapshots (all, or one tenant's).
+
+    For one tenant the snapshot files go as well, and no file older than the tenant's
+    graph version now is used again: an erasure calls this, and the files of earlier
+    versions hold the erased person's ties.
+    """
     if tenant_id is None:
         _cache.graphs.clear()
-    else:
-        _cache.graphs.pop(tenant_id, None)
+        _cache.asked.clear()
+        return
+    _cache.graphs.pop(tenant_id, None)
+    _cache.asked.pop(tenant_id, None)
+    folder = tenant_dir(tenant_id)
+    if folder.is_dir():
+        _write_floor(tenant_id, graph_version(tenant_id))
+        for entry in folder.iterdir():
+            if entry.name != _FLOOR:
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+# -- snapshot files ----------------------------------------------------------------------
+
+_FLOOR = "floor"
+
+
+def tenant_dir(tenant_id: int) -> Path:
+    """The folder of the tenant's snapshot files, one sub-folder per graph version."""
+    return Path(settings.GEFLECHT_SNAPSHOT_DIR) / str(int(tenant_id))
+
+
+def _floor(tenant_id: int) -> int:
+    """Files of versions below this are never used (set when a tenant's files are
+    discarded, see :func:`forget`)."""
+    try:
+        return int((tenant_dir(tenant_id) / _FLOOR).read_text())
+    except (OSError, ValueError):
+        return 0
+
+
+def _write_floor(tenant_id: int, version: int) -> None:
+    folder = tenant_dir(tenant_id)
+    tmp = folder / f".{_FLOOR}.{os.getpid()}"
+    tmp.write_text(str(version))
+    os.replace(tmp, folder / _FLOOR)
+
+
+def _file_versions(tenant_id: int) -> list[int]:
+    """Versions of the tenant's complete file folders, newest first."""
+    try:
+        names = os.listdir(tenant_dir(tenant_id))
+    except OSError:
+        return []
+    return sorted((int(x) for x in names if x.isdigit()), reverse=True)
+
+
+def _fingerprint(tenant_id: int, version: int) -> list:
+    """What ties a file to this database: the tenant's creation time and the last log
+    row of the file's version. A restored backup or a re-created tenant that reuses the
+    id and version numbers does not match, so its process builds afresh."""
+    created = Tenant.objects.filter(pk=tenant_id).values_list("created_at", flat=True).first()
+    last = GraphChange.objects.filter(tenant_id=tenant_id, version=version).aggregate(
+        last=Max("id")
+    )["last"]
+    return [created.isoformat() if created else None, last]
+
+
+def _open_newest_file(tenant_id: int, *, newer_than: int, upto: int) -> TenantGraph | None:
+    """The newest usable file of the tenant with ``newer_than < version <= upto``."""
+    floor = _floor(tenant_id)
+    for version in _file_versions(tenant_id):
+        if version > upto:
+            continue  # written for a database that is ahead of ours (or not ours)
+        if version <= newer_than or version < floor:
+            return None
+        path = tenant_dir(tenant_id) / str(version)
+        try:
+            loaded = _load_file(path, tenant_id, version)
+        except store.StoreError as exc:
+            # Damaged or foreign: never used; deleted so that no one pays to check it again.
+            log.warning("ignoring snapshot file %s: %s", path, exc)
+            shutil.rmtree(path, ignore_errors=True)
+            continue
+        if loaded is not None:
+            return loaded
+    return None
+
+
+def _load_file(path: Path, tenant_id: int, version: int) -> TenantGraph | None:
+    stored = store.load(path)
+    meta = stored.meta
+    if meta.get("tenant_id") != tenant_id or meta.get("version") != version:
+        raise store.StoreError(f"written for tenant {meta.get('tenant_id')} v{meta.get('version')}")
+    if meta.get("fingerprint") != _fingerprint(tenant_id, version):
+        log.info("snapshot file %s is of another database: not used", path)
+        return None
+    a = stored.arrays
+    graph = stored.graphs["graph"]
+    shared = stored.graphs.get("shared", graph)
+    private: dict[tuple[int, int], dict[int, float]] = {}
+    rows = zip(
+        a["private_a"].tolist(),
+        a["private_b"].tolist(),
+        a["private_owner_user"].tolist(),
+        a["private_strength"].tolist(),
+        strict=True,
+    )
+    for x, y, o, st in rows:
+        private.setdefault((x, y), {})[o] = st
+    return TenantGraph(
+        tenant_id,
+        version,
+        a["person_ids"],
+        a["private_owner"],
+        graph,
+        shared,
+        private,
+        built_version=int(meta["built_version"]),
+        from_file=str(path),
+    )
+
+
+def write_file(snap: TenantGraph) -> bool:
+    """Write ``snap`` as the tenant's file of its version; return whether it wrote one.
+
+    Never raises for a disk problem (the snapshot in memory is still good): it logs.
+    """
+    if snap.built_version < _floor(snap.tenant_id):
+        return False  # descends from data an erasure removed since
+    folder = tenant_dir(snap.tenant_id)
+    pairs = list(snap.private.items())
+    rows = [(x, y, o, st) for (x, y), owners in pairs for o, st in owners.items()]
+    cols = np.array(rows, dtype=np.float64).reshape(-1, 4)
+    graphs = {"graph": snap.graph}
+    if snap.shared is not snap.graph:
+        graphs["shared"] = snap.shared
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return store.save(
+            folder / str(snap.version),
+            graphs,
+            arrays={
+                "person_ids": np.asarray(snap.person_ids, dtype=np.int64),
+                "private_owner": np.asarray(snap.private_owner, dtype=np.int64),
+                "private_a": cols[:, 0].astype(np.int64),
+                "private_b": cols[:, 1].astype(np.int64),
+                "private_owner_user": cols[:, 2].astype(np.int64),
+                "private_strength": cols[:, 3],
+            },
+            meta={
+                "tenant_id": snap.tenant_id,
+                "version": snap.version,
+                "built_version": snap.built_version,
+                "fingerprint": _fingerprint(snap.tenant_id, snap.version),
+            },
+        )
+    except OSError:
+        log.exception("writing the snapshot file of tenant %s failed", snap.tenant_id)
+        return False
+
+
+def prune_files(tenant_id: int, *, grace: float | None = None) -> int:
+    """Delete the tenant's files superseded for longer than ``grace`` seconds (default
+    :data:`FILE_GRACE_SECONDS`), and temporary folders of writers that died; return how
+    many folders it deleted. The newest file always stays."""
+    grace = FILE_GRACE_SECONDS if grace is None else grace
+    folder = tenant_dir(tenant_id)
+    now = time.time()
+    deleted = 0
+    versions = _file_versions(tenant_id)
+    for newer, older in pairwise(versions):
+        try:
+            superseded_at = (folder / str(newer)).stat().st_mtime
+        except OSError:
+            continue
+        if now - superseded_at >= grace:
+            shutil.rmtree(folder / str(older), ignore_errors=True)
+            deleted += 1
+    for entry in folder.glob(".*.tmp-*"):
+        try:
+            if now - entry.stat().st_mtime >= max(grace, 3600):
+                shutil.rmtree(entry, ignore_errors=True)
+                deleted += 1
+        except OSError:
+            continue
+    return deleted
+
+
+def _file_due(tenant_id: int, version: int) -> bool:
+    """Whether the newest usable file lags ``version`` enough for a new one."""
+    newest = next((v for v in _file_versions(tenant_id) if v <= version), None)
+    if newest is None or newest < _floor(tenant_id):
+        return True
+    if newest >= version:
+        return False
+    later = GraphChange.objects.filter(tenant_id=tenant_id, version__gt=newest)
+    return later.filter(full=True).exists() or (
+        later[:FILE_AFTER_CHANGES].count() >= FILE_AFTER_CHANGES
+    )
+
+
+def request_file(tenant_id: int, *, due: bool = False) -> Job | None:
+    """Ask the worker for a new file of the tenant when the newest one lags (``due``:
+    without checking); one job per tenant at a time. Called after every commit that
+    moved the graph version."""
+    try:
+        if not due and not _file_due(tenant_id, graph_version(tenant_id)):
+            return None
+        return start_job(
+            SNAPSHOT_JOB,
+            tenant_id=tenant_id,
+            label=str(gettext_lazy("Graph snapshot")),
+            unique=True,
+        )
+    except Exception:  # a file is an optimisation: no write or read may fail for it
+        log.exception("asking for a snapshot file of tenant %s failed", tenant_id)
+        return None
+
+
+def write_current_file(tenant_id: int) -> dict[str, Any]:
+    """Bring this process's snapshot to the database's version and write it as a file
+    unless a recent enough one exists: the worker's job. Returns what it did."""
+    written = None
+    for _attempt in range(3):
+        version = graph_version(tenant_id)
+        if not _file_due(tenant_id, version):
+            break
+        snap = _refreshed(tenant_id, _cache.graphs.get(tenant_id), version, wait=True)
+        if snap.built_version < _floor(tenant_id):
+            snap = build_graph(tenant_id)
+        _cache.graphs[tenant_id] = snap
+        if write_file(snap):
+            written = snap.version
+        # A full rebuild logged while this one ran needs another round.
+    pruned = prune_files(tenant_id)
+    return {"written": written, "pruned": pruned}
+
+
+@handler(SNAPSHOT_JOB, title=gettext_lazy("Graph snapshot"), max_attempts=2)
+def _snapshot_job(job: Job, progress: Progress) -> dict[str, Any]:
+    if job.tenant_id is None:
+        raise ValueError("a graph snapshot job needs a tenant")
+    return write_current_file(job.tenant_id)
 
 
 def build_graph(tenant_id: int) -> TenantGraph:
@@ -388,7 +693,17 @@ def apply_changes(snap: TenantGraph, changes: list[tuple], version: int) -> Tena
         elif snap.graph.n > max(x, y) and snap.graph.has_edge(x, y):
             del_all.append((x, y))
     graph = _changed(snap.graph, up_all, del_all, n)
-    return TenantGraph(snap.tenant_id, version, person_ids, private_owner, graph, shared, private)
+    return TenantGraph(
+        snap.tenant_id,
+        version,
+        person_ids,
+        private_owner,
+        graph,
+        shared,
+        private,
+        built_version=snap.built_version,
+        from_file=snap.from_file,
+    )
 
 
 def _changed(g: Graph, ups: list, dels: list, n: int) -> Graph:

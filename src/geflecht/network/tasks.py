@@ -4,6 +4,7 @@ from huey import crontab
 
 from geflecht.jobs import queue
 from geflecht.network import jobs
+from geflecht.network import snapshot  # noqa: F401 - defines the "graph-snapshot" kind
 
 
 @queue.periodic("geflecht.recompute_strengths", crontab(minute="15", hour="2"))

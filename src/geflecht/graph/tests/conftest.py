@@ -6,6 +6,8 @@ Nothing here touches Django; the engine's tests run without a database.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
-from geflecht.graph import Graph
+from geflecht.graph import Graph, store
 
 
 def shared_data_dir() -> Path:
@@ -80,3 +82,53 @@ def small_graphs(draw, min_n: int = 2, max_n: int = 9, ties: bool = True, max_st
     u = np.array([p[0] for p in chosen], dtype=np.int64)
     v = np.array([p[1] for p in chosen], dtype=np.int64)
     return Graph.from_edges(n, u, v, np.array(s, dtype=np.float64))
+
+
+# -- every algorithm test runs on in-memory and on memory-mapped snapshots ---------------
+
+#: Test modules whose graphs are also built through a file (save, map, then delete the
+#: directory: a mapped file stays valid after unlinking, as a web process relies on).
+ON_BOTH_STORAGES = {
+    "test_centrality",
+    "test_communities",
+    "test_neighbourhood",
+    "test_paths",
+    "test_recommend",
+    "test_risk",
+    "test_snapshot",
+}
+
+
+def pytest_generate_tests(metafunc):
+    if "graph_storage" in metafunc.fixturenames:
+        module = metafunc.module.__name__.rpartition(".")[2]
+        both = module in ON_BOTH_STORAGES
+        metafunc.parametrize(
+            "graph_storage", ["memory", "file"] if both else ["memory"], indirect=True
+        )
+
+
+@pytest.fixture(autouse=True)
+def graph_storage(request):
+    """``"file"``: every snapshot the engine builds from edges is written to disk and
+    memory-mapped back before the test sees it; ``"memory"``: as built."""
+    storage = getattr(request, "param", "memory")
+    if storage == "memory":
+        yield storage
+        return
+    build = Graph.__dict__["_from_canonical"]
+
+    def through_a_file(cls, n, a, b, s):
+        G = build.__func__(cls, n, a, b, s)
+        folder = Path(tempfile.mkdtemp(prefix="geflecht-graph-"))
+        try:
+            store.save(folder / "g", {"g": G})
+            return store.load(folder / "g").graphs["g"]
+        finally:
+            shutil.rmtree(folder)
+
+    Graph._from_canonical = classmethod(through_a_file)
+    try:
+        yield storage
+    finally:
+        Graph._from_canonical = build
