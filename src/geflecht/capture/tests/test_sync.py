@@ -20,7 +20,7 @@ from geflecht.capture.tests.test_caldav_sync import vcalendar
 from geflecht.capture.tests.test_carddav_sync import vcard
 from geflecht.jobs.models import Job
 from geflecht.network.models import Interaction, Relationship, UpcomingMeeting
-from geflecht.network.queries import visible_interactions
+from geflecht.network.queries import explain_relationship, visible_interactions
 from geflecht.network.snapshot import graph_version
 from geflecht.people.models import ContactEmail, Organization, Person, Position
 from geflecht.people.queries import visible_people
@@ -358,7 +358,8 @@ def test_mail_brings_ties_to_real_correspondents_only(anna, colleague, mailbox):
     rel = Relationship.objects.get(
         person_a_id=min(klaus.pk, anna.person_id), person_b_id=max(klaus.pk, anna.person_id)
     )
-    assert rel.evidence.get("reciprocity") == "both_ways", rel.evidence
+    # Klaus wrote, Anna answered: contact both ways.
+    assert explain_relationship(rel).inputs.reciprocity == "both_ways"
     assert not visible_interactions(colleague).filter(source=source).exists()
     # The next sync reads only what came since.
     server.append(login, "INBOX", mail(sender="klaus@kunde-ag.de", to=[login], message_id="<5@k>"))
