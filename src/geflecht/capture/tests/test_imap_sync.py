@@ -169,15 +169,28 @@ def test_bulk_and_automated_mail_is_marked_and_own_aliases_are_one_me(mailbox):
         "INBOX",
         _incoming(1, user, extra=["List-Id: <news.kunde-gmbh.de>"]),
         _incoming(2, user, extra=["Auto-Submitted: auto-replied"]),
+        _incoming(3, user, extra=["Precedence: bulk"]),
+        _incoming(4, user, extra=["List-Unsubscribe: <mailto:leave@kunde-gmbh.de>"]),
         message(sender="no-reply@shop.example", to=[user], message_id="<shop@x>"),
+        message(sender="notifications@tracker.example", to=[user], message_id="<bot@x>"),
+        message(
+            sender=CUSTOMER,
+            to=[user, *(f"k{n}@kunde-gmbh.de" for n in range(4))],
+            message_id="<all@x>",
+        ),
         message(sender=alias, to=[user, CUSTOMER], message_id="<alias@x>"),
     )
 
-    records = {r.external_id: r for r in _records(sync_mailbox(account, None, me={user, alias}))}
+    changes = sync_mailbox(account, None, me={user, alias}, bulk_recipient_threshold=3)
+    records = {r.external_id: r for r in _records(changes)}
 
     assert records["<in-1@kunde-gmbh.de>"].bulk_reason == "list-id"
     assert records["<in-2@kunde-gmbh.de>"].bulk_reason == "auto-submitted"
+    assert records["<in-3@kunde-gmbh.de>"].bulk_reason == "precedence"
+    assert records["<in-4@kunde-gmbh.de>"].bulk_reason == "list-unsubscribe"
     assert records["<shop@x>"].bulk_reason == "no-reply sender"
+    assert records["<bot@x>"].bulk_reason == "no-reply sender"
+    assert records["<all@x>"].bulk_reason == "many recipients"
     own = records["<alias@x>"]
     assert not own.is_bulk and own.my_role == "sender"
     # Sent from one alias to the other: the user is one participant, the customer the other.
@@ -265,3 +278,19 @@ def test_a_flagged_sent_folder_wins_over_a_common_name():
     folders = [_folder("INBOX"), _folder("Sent"), _folder("Postausgang", "\\Sent")]
     assert default_folders(folders) == ["INBOX", "Postausgang"]
     assert default_folders([_folder("INBOX")]) == ["INBOX"]
+
+
+def test_every_kind_of_connection_reads_the_same_mailbox(mailbox):
+    server, user, starttls = mailbox
+    server.append(user, "INBOX", _incoming(1, user))
+    tls = ImapAccount("127.0.0.1", user, PASSWORD, port=server.tls_port, ca_file=str(server.cert))
+    plain = ImapAccount("127.0.0.1", user, PASSWORD, port=server.port, security="plain")
+
+    seen = [
+        [r.external_id for r in _records(sync_mailbox(account, None, me={user}))]
+        for account in (tls, starttls, plain)
+    ]
+
+    assert seen == [["<in-1@kunde-gmbh.de>"]] * 3
+    assert ImapAccount("mail.example.com").port == 993
+    assert ImapAccount("mail.example.com", security="starttls").port == 143
