@@ -1,0 +1,38 @@
+"""The network's background work: upcoming meetings whose time has passed become
+interactions (registered with the queue when the apps load)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from huey import crontab
+
+from geflecht.jobs import queue
+from geflecht.jobs.models import Job
+from geflecht.jobs.runner import Progress, handler, start_job
+from geflecht.network.actions import promote_due_meetings
+from geflecht.network.models import UpcomingMeeting
+
+KIND = "promote_upcoming_meetings"
+
+
+@handler(KIND, title=gettext_lazy("Past meetings into the network"))
+def run_promotion(job: Job, progress: Progress) -> dict:
+    assert job.tenant_id is not None  # started per tenant below
+    return {"promoted": promote_due_meetings(tenant_id=job.tenant_id)}
+
+
+def start_promotions() -> list[Job]:
+    """One job per tenant that has meetings behind it (unique: never two at once)."""
+    tenants = (
+        UpcomingMeeting.objects.filter(starts_at__lte=timezone.now())
+        .values_list("tenant_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return [start_job(KIND, tenant_id=t, unique=True) for t in tenants]
+
+
+@queue.periodic("geflecht.promote_upcoming_meetings", crontab(minute="*/5"))
+def promote_every_five_minutes() -> None:
+    start_promotions()
