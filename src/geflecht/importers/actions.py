@@ -17,7 +17,12 @@ from django.db import models, transaction
 from geflecht.accounts.models import User
 from geflecht.lib.visibility import RESTRICTED, require_writer
 from geflecht.network.actions import bump_graph_version, canonical, recompute_pairs
-from geflecht.network.models import Interaction, InteractionParticipant, Relationship
+from geflecht.network.models import (
+    Interaction,
+    InteractionParticipant,
+    Relationship,
+    UpcomingMeeting,
+)
 from geflecht.people.models import ContactEmail, ContactPhone, Organization, Person, Position, Site
 
 __all__ = ["ForgetReport", "forget_records"]
@@ -78,6 +83,15 @@ def forget_records(user: User, created_ids: Mapping[str, Iterable[int]]) -> Forg
         Interaction.objects.filter(pk__in=ids).delete()
         deleted += len(ids)
     report.deleted["interactions"] = deleted
+
+    deleted = 0
+    for chunk in _chunks(_ids(created_ids, "upcoming_meetings")):
+        deleted += (
+            UpcomingMeeting.objects.filter(pk__in=chunk, **mine)
+            .delete()[1]
+            .get(UpcomingMeeting._meta.label, 0)
+        )
+    report.deleted["upcoming_meetings"] = deleted
 
     # Relationships without a rating and without interactions left between the pair.
     candidates = []

@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -50,14 +50,26 @@ from geflecht.importers.parsers import (
     ContactRecord,
     InteractionRecord,
     ParseProblem,
+    Skipped,
     detect_format,
     parse_file,
 )
+from geflecht.importers.parsers.records import SKIP_CANCELLED
 from geflecht.lib.bulk import insert_rows, reserve_ids
 from geflecht.lib.models import Visibility
 from geflecht.lib.visibility import covers, require_writer, visible_q
-from geflecht.network.actions import InteractionInput, record_interactions
-from geflecht.network.models import Interaction, InteractionParticipant, Relationship
+from geflecht.network.actions import (
+    UPCOMING_KINDS,
+    InteractionInput,
+    record_interactions,
+    record_upcoming_meetings,
+)
+from geflecht.network.models import (
+    Interaction,
+    InteractionParticipant,
+    Relationship,
+    UpcomingMeeting,
+)
 from geflecht.people.actions import merge_people
 from geflecht.people.models import ContactEmail, ContactPhone, Organization, Person, Position, Site
 
@@ -75,8 +87,10 @@ MAIL_FORMATS = ("mbox", "maildir", "eml")
 CONTACT_BATCH = 2000
 # Interactions per record_interactions call: one transaction and one strength update each.
 INTERACTION_BATCH = 2000
-#: Calendars are read from here up to now (interactions in the future are refused).
+#: Calendars are read from here up to now as interactions ...
 CALENDAR_START = datetime(1990, 1, 1, tzinfo=UTC)
+#: ... and this far ahead as upcoming meetings (a weekly series gives nine).
+CALENDAR_AHEAD = timedelta(days=60)
 
 #: ``on_progress(entries_done, bytes_done, bytes_total)``, as the parsers report it.
 Progress = Callable[[int, int, int | None], None]
@@ -136,6 +150,8 @@ class ImportReport:
     people: Counts = field(default_factory=Counts)
     organizations: Counts = field(default_factory=Counts)
     interactions: Counts = field(default_factory=Counts)
+    #: Meetings that lie ahead: kept as upcoming meetings until their time has passed.
+    upcoming: Counts = field(default_factory=Counts)
     #: Entries that were skipped, with file, entry, line and reason.
     problems: list[ParseProblem] = field(default_factory=list)
     #: People that may be someone already known: the review list of this import.
@@ -175,6 +191,8 @@ class ImportReport:
             )
         if self.kind == "interactions":
             lines.append("  " + _("interactions: %(counts)s") % {"counts": self.interactions})
+            if self.upcoming.created or self.upcoming.updated or self.upcoming.unchanged:
+                lines.append("  " + _("upcoming meetings: %(counts)s") % {"counts": self.upcoming})
         for reason, n in sorted(self.ignored.items()):
             lines.append(
                 "  " + ngettext("left out: %(n)d entry, %(reason)s",
@@ -240,7 +258,11 @@ def import_file(
         "max_cells": settings.GEFLECHT_XLSX_MAX_CELLS,
     }
     if fmt == "ics":
-        options.update(window_start=calendar_start, window_end=timezone.now())
+        options.update(
+            window_start=calendar_start,
+            window_end=timezone.now() + CALENDAR_AHEAD,
+            report_skipped=True,
+        )
     items = parse_file(path, format=fmt, **options)
     kind: Literal["contacts", "interactions"] = (
         "contacts" if fmt in CONTACT_FORMATS else "interactions"
@@ -336,6 +358,12 @@ def _load(
 
 def _run(items: Iterator, loader: _ContactLoader | _InteractionLoader, report) -> None:
     for item in items:
+        if isinstance(item, Skipped):
+            report.entries += 1
+            report.ignored[item.reason] += 1
+            if item.reason == SKIP_CANCELLED and item.external_id:
+                loader.cancel(item.external_id)
+            continue
         if isinstance(item, ParseProblem):
             # Named as the user knows the input (an upload lives under a temporary name).
             report.problems.append(replace(item, file=report.file))
@@ -610,6 +638,9 @@ class _ContactLoader:
         self.batch.append(prep)
         if len(self.batch) >= CONTACT_BATCH:
             self.flush()
+
+    def cancel(self, external_id: str) -> None:
+        """Address books cancel no meetings."""
 
     def _skip(self, problem: ParseProblem) -> None:
         self.report.problems.append(problem)
@@ -955,6 +986,8 @@ class _InteractionLoader:
         self.bulk: list[InteractionRecord] = []
         self.batches = 0
         self.generation = _generation(user.tenant_pk)
+        self.cancelled: list[str] = []
+        self.now = timezone.now()
 
     def feed(self, rec: ContactRecord | InteractionRecord) -> None:
         if not isinstance(rec, InteractionRecord):
@@ -995,6 +1028,7 @@ class _InteractionLoader:
 
     def finish(self) -> None:
         self.flush()
+        self._remove_cancelled()
         bulk, self.bulk = self.bulk, []
         for start in range(0, len(bulk), INTERACTION_BATCH):
             self._write_atomically(bulk[start : start + INTERACTION_BATCH])
@@ -1006,7 +1040,7 @@ class _InteractionLoader:
                 if _lock_imports(self.user.tenant_pk) != self.generation:
                     # Another import may have created people for these addresses since.
                     self.pid_of.clear()
-                people, counts, problems, ignored, created = self._write(batch)
+                people, counts, problems, ignored, created, upcoming = self._write(batch)
                 self.generation += 1
         except (DatabaseError, ValidationError) as exc:
             self.pid_of = known_before
@@ -1024,9 +1058,23 @@ class _InteractionLoader:
             return
         self.report.people.add(people)
         self.counts.add(counts)
+        self.report.upcoming.add(upcoming)
         self.report.problems.extend(problems)
         self.report.ignored.update(ignored)
         _note_created(self.report, created)
+
+    def cancel(self, external_id: str) -> None:
+        """The calendar cancelled this meeting: it is removed at the end of the load."""
+        self.cancelled.append(external_id[:300])
+
+    def _remove_cancelled(self) -> None:
+        cancelled, self.cancelled = self.cancelled, []
+        for start in range(0, len(cancelled), 500):
+            UpcomingMeeting.objects.filter(
+                tenant_id=self.user.tenant_pk,
+                source=self.source,
+                external_id__in=cancelled[start : start + 500],
+            ).filter(visible_q(self.user)).delete()
 
     def _resolve(self, addresses: set[str]) -> None:
         unknown = sorted(addresses - self.pid_of.keys())
@@ -1052,7 +1100,7 @@ class _InteractionLoader:
                     self.pid_of.setdefault(email, pid)
 
     def _write(self, batch: list[InteractionRecord]):
-        people, counts = Counts(), Counts()
+        people, counts, upcoming = Counts(), Counts(), Counts()
         problems: list[ParseProblem] = []
         ignored: Counter[str] = Counter()
         created: dict[str, list[int]] = {}
@@ -1093,6 +1141,8 @@ class _InteractionLoader:
 
         items: list[InteractionInput] = []
         records: list[InteractionRecord] = []
+        ahead: list[InteractionInput] = []
+        ahead_records: list[InteractionRecord] = []
         for rec in batch:
             roles: dict[int, str] = {}
             for p in rec.participants:
@@ -1107,23 +1157,44 @@ class _InteractionLoader:
                 ] += 1
                 counts.skipped += 1
                 continue
-            items.append(
-                InteractionInput(
-                    kind=rec.kind,
-                    occurred_at=rec.start,
-                    participants=list(roles.items()),
-                    duration_minutes=rec.duration_minutes or None,
-                    subject=rec.subject,
-                    location=rec.location,
-                    source=self.source,
-                    external_id=rec.external_id[:300],
-                    visibility=self.visibility,
-                    is_bulk=rec.is_bulk,
-                )
+            item = InteractionInput(
+                kind=rec.kind,
+                occurred_at=rec.start,
+                participants=list(roles.items()),
+                duration_minutes=rec.duration_minutes or None,
+                subject=rec.subject,
+                location=rec.location,
+                source=self.source,
+                external_id=rec.external_id[:300],
+                visibility=self.visibility,
+                is_bulk=rec.is_bulk,
             )
-            records.append(rec)
+            if rec.start > self.now and rec.kind in UPCOMING_KINDS:
+                # Not evidence yet: kept as an upcoming meeting until its time has passed.
+                ahead.append(item)
+                ahead_records.append(rec)
+            else:
+                items.append(item)
+                records.append(rec)
+        if ahead:
+            outcomes = record_upcoming_meetings(
+                tenant=self.user.company, items=ahead, recorded_by=self.user
+            )
+            new_meetings = created.setdefault("upcoming_meetings", [])
+            for rec, outcome in zip(ahead_records, outcomes, strict=True):
+                if isinstance(outcome, ValidationError):
+                    reason = "; ".join(outcome.messages)
+                    problems.append(
+                        ParseProblem(self.report.file, rec.entry_no, rec.line_no, reason)
+                    )
+                    upcoming.skipped += 1
+                elif outcome[1]:
+                    upcoming.created += 1
+                    new_meetings.append(outcome[0].pk)
+                else:
+                    upcoming.unchanged += 1
         if not items:
-            return people, counts, problems, ignored, created
+            return people, counts, problems, ignored, created, upcoming
         new_ties: list[int] = []
         results = record_interactions(
             tenant=self.user.company,
@@ -1145,7 +1216,12 @@ class _InteractionLoader:
                 seen.add(id(result))
                 counts.created += 1
                 new_interactions.append(result.pk)
-        return people, counts, problems, ignored, created
+        # A meeting that was ahead at the last import has happened: it is evidence now.
+        if happened := [i.external_id for i in items if i.external_id and i.kind in UPCOMING_KINDS]:
+            UpcomingMeeting.objects.filter(
+                tenant_id=self.user.tenant_pk, source=self.source, external_id__in=happened
+            ).delete()
+        return people, counts, problems, ignored, created, upcoming
 
     def _minimal_person(self, email: str, display_name: str) -> tuple:
         title, first, last = _names_from_text(display_name) if display_name else ("", "", "")
