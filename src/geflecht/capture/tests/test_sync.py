@@ -199,7 +199,10 @@ def test_refused_password_stops_automatic_syncs_and_says_so(anna, calendar):
 
 def test_unreachable_server_backs_off(anna, calendar):
     account = connect(anna, "caldav", calendar)
-    ConnectedAccount.objects.filter(pk=account.pk).update(server="http://127.0.0.1:9/")
+    closed = "http://127.0.0.1:9/jana/calendar/"
+    ConnectedAccount.objects.filter(pk=account.pk).update(
+        server=closed, options={"collection": closed}
+    )
     account.refresh_from_db()
     before = timezone.now()
     sync(anna, account)

@@ -107,7 +107,9 @@ def tab(world, live_server):
         assert not errors, errors
 
 
-def _connect(tab, kind: str, server: str, username: str, password: str, **extra) -> None:
+def _connect(
+    tab, kind: str, server: str, username: str, password: str, *, refused=False, **extra
+) -> None:
     form = tab.locator("#connect-form")
     form.locator("#id_kind").select_option(kind)
     form.locator("#id_server").fill(server)
@@ -120,7 +122,7 @@ def _connect(tab, kind: str, server: str, username: str, password: str, **extra)
     form.locator("#id_username").fill(username)
     form.locator("#id_password").fill(password)
     form.get_by_role("button", name="Connect").click()
-    tab.locator(".messages li").first.wait_for()
+    tab.locator("#connect-form .error" if refused else ".messages li").first.wait_for()
 
 
 def test_connect_three_accounts_and_forget_one(tab, live_server, world, radicale_server):
@@ -139,7 +141,7 @@ def test_connect_three_accounts_and_forget_one(tab, live_server, world, radicale
     )
     assert "is connected" in tab.locator(".messages li").first.inner_text()
     # A wrong password is said on the form, and nothing is stored.
-    _connect(tab, "caldav", radicale_server.url, USER, "falsch")
+    _connect(tab, "caldav", radicale_server.url, USER, "falsch", refused=True)
     assert "password" in tab.locator("#connect-form .error").first.inner_text().lower()
     assert ConnectedAccount.objects.count() == 1
     tab.goto(live_server.url + "/settings/connections/")
