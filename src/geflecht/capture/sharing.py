@@ -4,9 +4,10 @@ Everything a connected account brings in is private to its owner. A rule ("share
 interactions with people at customer and partner organisations") shares an interaction
 only when it is certain the company may see it: every other participant writes from the
 domain of a company-visible organisation of the kinds the rule names (or of the own
-company), at least one of them from a named kind, and nobody writes from a private
-mail domain (gmail.com, web.de, ...) or is on the user's or the company's exclusion
-list. When in doubt, it stays private.
+company), at least one of them from a named kind, nobody writes from a private mail
+domain (gmail.com, web.de, ...) or is on the user's or the company's exclusion list, and
+nobody is a contact the company may not see (a private or team one). When in doubt, it
+stays private.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from geflecht.people.models import ContactEmail, Organization, Position
 
 from .models import Exclusion, SharingRule
 
-__all__ = ["SharingPolicy", "policy_for"]
+__all__ = ["SharingPolicy", "hidden_addresses", "policy_for"]
 
 
 @dataclass(frozen=True)
@@ -115,3 +116,20 @@ def _domains(tenant_id: int, kinds: list[str]) -> frozenset[str]:
     for email in ContactEmail.objects.filter(person_id__in=people).values_list("email", flat=True):
         found.add(domain_of(email))
     return frozenset(d for d in found if d and not is_free_mail(d))
+
+
+def hidden_addresses(user: User, addresses: set[str]) -> set[str]:
+    """Those of ``addresses`` that belong to someone the company may not see (a private
+    or team contact): an interaction with them is never shared, or it would show the
+    company a person it does not know of."""
+    found: set[str] = set()
+    ordered = sorted(addresses)
+    for start in range(0, len(ordered), 2000):
+        found.update(
+            ContactEmail.objects.filter(
+                email__in=ordered[start : start + 2000], person__tenant_id=user.tenant_pk
+            )
+            .exclude(person__visibility="company")
+            .values_list("email", flat=True)
+        )
+    return found

@@ -46,7 +46,7 @@ from .caldav_sync import CalendarEvent
 from .connectors import dav_account, imap_account
 from .errors import AuthenticationFailed, ConnectorError
 from .models import AccountKind, AccountStatus, CapturedRecord, ConnectedAccount
-from .sharing import SharingPolicy, policy_for
+from .sharing import SharingPolicy, hidden_addresses, policy_for
 
 log = logging.getLogger(__name__)
 
@@ -177,13 +177,19 @@ def _load(
     user: User = account.owner
     source = f"{account.kind}:{account.pk}"
     groups: dict[bool, list] = {True: [], False: []}
+    candidates = [
+        rec
+        for rec in records
+        if policy is not None
+        and isinstance(rec, InteractionRecord)
+        and policy.visibility_of(rec, me) == "company"
+    ]
+    hidden = hidden_addresses(user, {p.email for rec in candidates for p in rec.participants} - me)
+    shared_ids = {
+        id(rec) for rec in candidates if not any(p.email in hidden for p in rec.participants)
+    }
     for rec in records:
-        shared = (
-            policy is not None
-            and isinstance(rec, InteractionRecord)
-            and policy.visibility_of(rec, me) == "company"
-        )
-        groups[shared].append(rec)
+        groups[id(rec) in shared_ids].append(rec)
     for shared, group in groups.items():
         if not group:
             continue

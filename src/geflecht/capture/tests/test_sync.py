@@ -398,3 +398,25 @@ def test_mail_forget_removes_every_message_and_person_it_brought(anna, mailbox):
     actions.disconnect_account(anna, account, forget=True)
     assert set(Person.objects.values_list("pk", flat=True)) == people
     assert not Interaction.objects.filter(source=f"imap:{account.pk}").exists()
+
+
+def test_a_shared_meeting_with_someone_only_i_know_stays_private(anna, colleague, radicale_server):
+    # Ute is in Anna's private address book; the rule would share a meeting at her firm,
+    # but sharing it would show her colleagues a person they may not see.
+    Organization.objects.create(
+        tenant=anna.company, name="Kunde AG", kind="customer", website="https://kunde-ag.de"
+    )
+    ute = Person.objects.create(
+        tenant=anna.company, first_name="Ute", last_name="Kern", visibility="private", owner=anna
+    )
+    ContactEmail.objects.create(person=ute, email="ute@kunde-ag.de")
+    actions.set_sharing(anna, ["customer"])
+    url = radicale_server.make_calendar()
+    radicale_server.put(
+        url, "a.ics", meeting("a", timezone.now() - timedelta(days=3), ["ute@kunde-ag.de"])
+    )
+    account = connect(anna, "caldav", url)
+    stored = Interaction.objects.get(source=f"caldav:{account.pk}", external_id="a")
+    assert set(stored.participants.values_list("pk", flat=True)) == {anna.person_id, ute.pk}
+    assert not visible_interactions(colleague).filter(pk=stored.pk).exists()
+    assert not visible_people(colleague).filter(pk=ute.pk).exists()
