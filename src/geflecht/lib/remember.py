@@ -74,7 +74,11 @@ def remembered(
     wait: bool = True,
 ) -> T | Pending:
     """The answer of ``compute()`` for ``version``, or the last one while it is refreshed."""
-    entry = cache.get(key)
+    try:
+        entry = cache.get(key)
+    except Exception:  # an entry an older version of the code wrote: computed anew
+        log.warning("the remembered answer %s is unreadable", key, exc_info=True)
+        entry = None
     if entry is not None and entry[0] == version:
         return entry[1]
     if settings.GEFLECHT_REFRESH_IN_BACKGROUND and (entry is not None or not wait):
