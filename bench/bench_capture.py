@@ -119,6 +119,7 @@ def main() -> None:
     from geflecht.capture.tests.dovecot import PASSWORD, DovecotServer, dovecot_binary, message
 
     dovecot_binary()
+    (work / "dovecot").mkdir()
     server = DovecotServer(work / "dovecot").start()
     try:
         user = server.new_user()

@@ -18,6 +18,9 @@ def pytest_configure(config) -> None:
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test process keeps remembered answers in its own memory: the installation's
+    # shared file cache would carry one test's answers into another's (ids repeat).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Background jobs pass through the real queue, run by whoever queued them; each test
     # process has a queue of its own (the suite runs in several).
     settings.GEFLECHT_TASKS_AT_ONCE = True

@@ -13,6 +13,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from geflecht.lib.caches import cache_settings
 from geflecht.lib.env import (
     env_bool,
     env_int,
@@ -260,6 +261,12 @@ GEFLECHT_REFRESH_IN_BACKGROUND = env_bool("GEFLECHT_REFRESH_IN_BACKGROUND", True
 # Memory-mapped graph snapshot files, one folder per tenant and graph version, shared by
 # every process of this machine (see geflecht/network/snapshot.py).
 GEFLECHT_SNAPSHOT_DIR = env_path("GEFLECHT_SNAPSHOT_DIR", DATA_DIR / "snapshots")
+# Remembered whole-network answers, shared by every process (see geflecht/lib/caches.py):
+# empty keeps them as files in the data directory; redis://host:6379/0 across machines.
+GEFLECHT_CACHE_URL = env_str("GEFLECHT_CACHE_URL", "")
+CACHES = cache_settings(
+    GEFLECHT_CACHE_URL, DATA_DIR, prefix=env_str("GEFLECHT_QUEUE_NAME", "geflecht")
+)
 # The task queue of background jobs (see geflecht/jobs/queue.py): sqlite:///path,
 # postgres://… or redis://…; empty takes the app's own PostgreSQL, else queue.sqlite3 in
 # the data directory. Workers and web processes of one installation share one queue name.

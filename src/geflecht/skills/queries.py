@@ -478,7 +478,10 @@ def _rebuilt_by_a_worker(tenant_id: int, index: _ExpertIndex, signature: tuple) 
         _asked_at[tenant_id] = now
         from geflecht.jobs.runner import start_job
 
-        start_job(INDEX_KIND, tenant_id=tenant_id, label=_("expert index"), unique=True)
+        try:
+            start_job(INDEX_KIND, tenant_id=tenant_id, label=_("expert index"), unique=True)
+        except Exception:  # the search still answers; a later one asks again
+            log.exception("queueing the rebuild of tenant %s's skill index failed", tenant_id)
         # Run at once (tests, a CLI), the job has stored the fresh index already.
         index = _load_newer(tenant_id) or index
     return index
