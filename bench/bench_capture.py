@@ -108,6 +108,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="geflecht-bench-capture-"))
+    work.chmod(0o755)  # Dovecot's own users must reach the mail and its passwd-file
     os.environ["GEFLECHT_DATA_DIR"] = str(work / "data")
     # The sync job is queued but run here, by its function, so that it is timed alone.
     os.environ["GEFLECHT_TASKS_AT_ONCE"] = "0"
