@@ -3,6 +3,7 @@ once to check a new account before it is stored."""
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -36,7 +37,7 @@ def dav_account(account: ConnectedAccount | dict, password: str):
 
 
 def imap_account(account: ConnectedAccount | dict, password: str):
-    from .imap import ImapAccount
+    from .imap import ImapAccount, Security
 
     f = _fields(account)
     return ImapAccount(
@@ -44,7 +45,7 @@ def imap_account(account: ConnectedAccount | dict, password: str):
         port=f.get("port"),
         username=str(f["username"]),
         password=password,
-        security=str(f.get("security") or "ssl"),
+        security=cast(Security, f.get("security") or "ssl"),
         ca_file=settings.GEFLECHT_CAPTURE_CA_FILE or None,
     )
 

@@ -11,8 +11,10 @@ from huey import crontab
 from geflecht.jobs import queue
 from geflecht.jobs.models import Job
 from geflecht.jobs.runner import Progress, handler, start_job
-from geflecht.network import jobs
-from geflecht.network import snapshot  # noqa: F401 - defines the "graph-snapshot" kind
+from geflecht.network import (
+    jobs,
+    snapshot,  # noqa: F401 - defines the "graph-snapshot" kind
+)
 from geflecht.network.actions import promote_due_meetings
 from geflecht.network.models import UpcomingMeeting
 
