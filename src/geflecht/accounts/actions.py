@@ -18,8 +18,7 @@ from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import TOKEN_PREFIX, ApiToken, Team, Tenant, User, hash_token
 from geflecht.lib.errors import Conflict, Invalid, NotAllowed, NotFound
-from geflecht.lib.models import Visibility
-from geflecht.lib.visibility import can_see
+from geflecht.lib.visibility import can_see, everyone_q
 
 
 @transaction.atomic
@@ -358,9 +357,7 @@ def person_candidates_for(user: User, *, limit: int = 2) -> list[Model]:
         return []
     return list(
         _person_model()
-        .objects.filter(
-            tenant_id=user.tenant_id, visibility=Visibility.COMPANY, emails__email=email
-        )
+        .objects.filter(everyone_q(), tenant_id=user.tenant_id, emails__email=email)
         .distinct()
         .order_by("pk")[:limit]
     )

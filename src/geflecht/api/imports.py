@@ -26,7 +26,7 @@ router = Router()
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
-class ImportOut(Schema):
+class FileImportOut(Schema):
     id: int
     file_name: str
     private: bool
@@ -69,7 +69,7 @@ class _ImportPage(Page):
 
 @router.post(
     "/imports",
-    response={202: ImportOut},
+    response={202: FileImportOut},
     summary="Upload a file to import (vCard, CSV, XLSX, .ics, mbox, .eml); private unless shared",
 )
 def upload(request, file: File[UploadedFile], share: Form[bool] = False):
@@ -82,14 +82,16 @@ def upload(request, file: File[UploadedFile], share: Form[bool] = False):
     return Status(202, import_out(imp))
 
 
-@router.get("/imports", response=list[ImportOut], summary="My imports, newest first")
+@router.get("/imports", response=list[FileImportOut], summary="My imports, newest first")
 @paginate(_ImportPage)
 def list_imports(request):
     return ImportJob.objects.filter(owner=request.auth).select_related("job")
 
 
 @router.get(
-    "/imports/{import_id}", response=ImportOut, summary="One import: its progress, then its report"
+    "/imports/{import_id}",
+    response=FileImportOut,
+    summary="One import: its progress, then its report",
 )
 def get_import(request, import_id: Id):
     return import_out(my_import(request.auth, import_id))

@@ -21,6 +21,7 @@ from django.db.models import Q
 from geflecht.accounts.models import User
 from geflecht.importers.parsers.records import InteractionRecord
 from geflecht.lib.maildomains import domain_of, is_free_mail
+from geflecht.lib.visibility import everyone_q
 from geflecht.people.models import ContactEmail, Organization, Position
 
 from .models import Exclusion, SharingRule
@@ -100,7 +101,7 @@ def _within(domain: str, domains: frozenset[str]) -> bool:
 def _domains(tenant_id: int, kinds: list[str]) -> frozenset[str]:
     """The mail domains of the company-visible organisations of ``kinds``: their web
     site's, and those their company-visible people write from (never a free-mail one)."""
-    orgs = Organization.objects.filter(tenant_id=tenant_id, visibility="company", kind__in=kinds)
+    orgs = Organization.objects.filter(everyone_q(), tenant_id=tenant_id, kind__in=kinds)
     found: set[str] = set()
     for website in orgs.exclude(website="").values_list("website", flat=True):
         host = (urlsplit(website if "//" in website else f"//{website}").hostname or "").lower()
@@ -108,10 +109,7 @@ def _domains(tenant_id: int, kinds: list[str]) -> frozenset[str]:
         if host and "." in host:
             found.add(host)
     people = Position.objects.filter(
-        tenant_id=tenant_id,
-        organization__in=orgs,
-        end_date__isnull=True,
-        person__visibility="company",
+        everyone_q("person"), tenant_id=tenant_id, organization__in=orgs, end_date__isnull=True
     ).values("person_id")
     for email in ContactEmail.objects.filter(person_id__in=people).values_list("email", flat=True):
         found.add(domain_of(email))
@@ -129,7 +127,7 @@ def hidden_addresses(user: User, addresses: set[str]) -> set[str]:
             ContactEmail.objects.filter(
                 email__in=ordered[start : start + 2000], person__tenant_id=user.tenant_pk
             )
-            .exclude(person__visibility="company")
+            .exclude(everyone_q("person"))
             .values_list("email", flat=True)
         )
     return found

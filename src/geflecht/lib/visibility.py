@@ -51,6 +51,13 @@ def teammates(user) -> frozenset[int]:
     return cached
 
 
+def everyone_q(prefix: str = "") -> Q:
+    """A filter for the records (or, with ``prefix``, related records) every user of the
+    tenant may see: what may be shown or shared with the whole company."""
+    p = prefix + "__" if prefix else ""
+    return Q(**{f"{p}visibility": Visibility.COMPANY})
+
+
 def visible_q(user, prefix: str = "") -> Q:
     """A filter for the records (or, with ``prefix``, related records) ``user`` may see.
 
