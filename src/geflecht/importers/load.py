@@ -16,7 +16,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -56,6 +55,7 @@ from geflecht.importers.parsers import (
 )
 from geflecht.importers.parsers.records import SKIP_CANCELLED
 from geflecht.lib.bulk import insert_rows, reserve_ids
+from geflecht.lib.maildomains import domain_of, is_free_mail
 from geflecht.lib.models import Visibility
 from geflecht.lib.visibility import covers, require_writer, visible_q
 from geflecht.network.actions import (
@@ -114,7 +114,6 @@ _COUNTRIES = {
     "united states of america": "US", "vereinigte staaten": "US", "ca": "CA", "canada": "CA",
     "kanada": "CA",
 }  # fmt: skip
-_LOCAL_SPLIT = re.compile(r"[._\-+]+")
 
 
 @dataclass
@@ -443,14 +442,6 @@ def _names_from_text(text: str) -> tuple[str, str, str]:
     return title, " ".join(words[:-1]), words[-1]
 
 
-def _names_from_address(email: str) -> tuple[str, str]:
-    local = email.split("@", 1)[0]
-    words = [w.capitalize() for w in _LOCAL_SPLIT.split(local) if w]
-    if not words:
-        return "", local or email
-    return " ".join(words[:-1]), words[-1]
-
-
 # --------------------------------------------------------------------------- contacts
 
 
@@ -472,6 +463,7 @@ class _Prepared:
     address: tuple[str, str, str, str] | None  # street, postal code, city, country
     notes: str
     tags: list[str]
+    name_unknown: bool = False
     norm_first: str = ""
     norm_last: str = ""
     norm_org: str = ""
@@ -506,9 +498,12 @@ def prepare_contact(
             local.append(f"e-mail {value!r} is not valid: kept in the notes")
         elif e not in {x for x, _ in emails}:
             emails.append((e, label[:30]))
+    name_unknown = False
     if not last and not first and emails:
-        first, last = _names_from_address(emails[0][0])
-        local.append("no name: taken from the e-mail address")
+        # A name guessed from the local part ("Cmoore") is worse than none: the address
+        # stands in for it until an import brings the real name.
+        last, name_unknown = emails[0][0][:100], True
+        local.append("no name: the e-mail address stands in for it")
     if not last and first:
         first, last = "", first
     if not last:
@@ -560,6 +555,7 @@ def prepare_contact(
         address=address,
         notes=notes,
         tags=[t.strip() for t in rec.categories if t.strip()],
+        name_unknown=name_unknown,
     )
     prep.norm_first = normalize_name(prep.first)
     prep.norm_last = normalize_name(prep.last)
@@ -820,7 +816,12 @@ class _ContactLoader:
             if k.pid is None and id(k) not in pending:
                 # Not saved yet: later entries of this batch may still fill its fields.
                 pending[id(k)] = _NewPerson(
-                    prep.title, prep.first, prep.last, prep.notes, list(dict.fromkeys(prep.tags))
+                    prep.title,
+                    prep.first,
+                    prep.last,
+                    prep.notes,
+                    list(dict.fromkeys(prep.tags)),
+                    prep.name_unknown,
                 )
                 outcome.append("created")
                 continue
@@ -835,7 +836,9 @@ class _ContactLoader:
             Person,
             PERSON_FIELDS,
             [
-                self._person_row(p.title, p.first_name, p.last_name, p.notes, p.tags)
+                self._person_row(
+                    p.title, p.first_name, p.last_name, p.notes, p.tags, p.name_unknown
+                )
                 for p in pending.values()
             ],
             stamp,
@@ -851,7 +854,16 @@ class _ContactLoader:
                 people[pid].version += 1
             Person.objects.bulk_update(
                 [people[pid] for pid in changed],
-                ["title", "first_name", "notes", "tags", "version", "updated_at"],
+                [
+                    "title",
+                    "first_name",
+                    "last_name",
+                    "name_unknown",
+                    "notes",
+                    "tags",
+                    "version",
+                    "updated_at",
+                ],
             )
         for name in outcome:
             setattr(delta.people, name, getattr(delta.people, name) + 1)
@@ -884,7 +896,7 @@ class _ContactLoader:
         insert_rows(ContactPhone, ["person", "number", "label"], phones)
         insert_rows(Position, POSITION_FIELDS, positions)
 
-    def _person_row(self, title, first, last, notes, tags) -> tuple:
+    def _person_row(self, title, first, last, notes, tags, name_unknown) -> tuple:
         return (
             self.user.tenant_id,
             title,
@@ -897,12 +909,13 @@ class _ContactLoader:
             1,
             self.owner_id,
             self.visibility,
+            name_unknown,
         )
 
 
 PERSON_FIELDS = [
     "tenant", "title", "first_name", "last_name", "notes", "tags", "classification",
-    "importance", "version", "owner", "visibility",
+    "importance", "version", "owner", "visibility", "name_unknown",
 ]  # fmt: skip
 POSITION_FIELDS = [
     "tenant", "person", "organization", "site", "title", "department", "buying_role",
@@ -945,11 +958,17 @@ class _NewPerson:
     last_name: str
     notes: str
     tags: list[str]
+    name_unknown: bool = False
 
 
 def _fill(person: Person | _NewPerson, prep: _Prepared) -> bool:
-    """Fill the person's empty fields from ``prep``; add new notes and tags. Changed?"""
+    """Fill the person's empty fields from ``prep``; add new notes and tags. Changed?
+
+    A person known only by their address gets the name ``prep`` brings."""
     touched = False
+    if person.name_unknown and not prep.name_unknown:
+        person.title, person.first_name, person.last_name = prep.title, prep.first, prep.last
+        person.name_unknown, touched = False, True
     if not person.title and prep.title:
         person.title, touched = prep.title, True
     if not person.first_name and prep.first:
@@ -988,6 +1007,8 @@ class _InteractionLoader:
         self.generation = _generation(user.tenant_pk)
         self.cancelled: list[str] = []
         self.now = timezone.now()
+        #: E-mail domain -> organisation id, loaded when the first new person needs it.
+        self.domain_orgs: dict[str, int] | None = None
 
     def feed(self, rec: ContactRecord | InteractionRecord) -> None:
         if not isinstance(rec, InteractionRecord):
@@ -1138,6 +1159,7 @@ class _InteractionLoader:
             self.pid_of.update(zip(fresh, new_ids, strict=True))
             people.created += len(fresh)
             created["people"] = list(new_ids)
+            self._place_at_employers(dict(zip(fresh, new_ids, strict=True)))
 
         items: list[InteractionInput] = []
         records: list[InteractionRecord] = []
@@ -1223,11 +1245,26 @@ class _InteractionLoader:
             ).delete()
         return people, counts, problems, ignored, created, upcoming
 
+    def _place_at_employers(self, new: dict[str, int]) -> None:
+        """Give new people a position at the organisation their address's domain names."""
+        if self.domain_orgs is None:
+            self.domain_orgs = _domain_orgs(self.user, self.visibility)
+        stamp = _stamp()
+        rows = [
+            (self.user.tenant_pk, pid, org_id, None, "", "", "", stamp, stamp)
+            for email, pid in new.items()
+            if (org_id := self.domain_orgs.get(domain_of(email))) is not None
+        ]
+        insert_rows(Position, POSITION_FIELDS, rows)
+
     def _minimal_person(self, email: str, display_name: str) -> tuple:
+        """The row of a person known from one address (and maybe a display name)."""
         title, first, last = _names_from_text(display_name) if display_name else ("", "", "")
-        if not last or "@" in last:
-            title = ""
-            first, last = _names_from_address(email)
+        local = email.partition("@")[0]
+        unknown = not last or "@" in last or display_name.strip().casefold() == local
+        if unknown:
+            # No name: the address stands in for it (never a guess like "Cmoore").
+            title, first, last = "", "", email
         return (
             self.user.tenant_id,
             title[:50],
@@ -1240,7 +1277,55 @@ class _InteractionLoader:
             1,
             self.user.pk,
             self.visibility,
+            unknown,
         )
+
+
+def _host(url: str) -> str:
+    host = url.strip().lower().split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return host.removeprefix("www.")
+
+
+def _domain_orgs(user: User, visibility: str) -> dict[str, int]:
+    """E-mail domain -> the organisation it belongs to, among those the people of an
+    import with ``visibility`` may work at (see :func:`geflecht.lib.visibility.covers`).
+
+    A domain belongs to an organisation whose website has it, else to the employer of
+    most (more than half) of the people with an address there. Free-mail domains
+    belong to nobody.
+    """
+    newcomer = Organization(visibility=visibility, owner_id=user.pk)
+    usable: set[int] = set()
+    found: dict[str, int] = {}
+    for pk, website, vis, owner_id in (
+        Organization.objects.filter(tenant_id=user.tenant_pk)
+        .filter(visible_q(user))
+        .order_by("pk")
+        .values_list("pk", "website", "visibility", "owner_id")
+    ):
+        if not covers(Organization(visibility=vis, owner_id=owner_id), newcomer):
+            continue
+        usable.add(pk)
+        if website and (host := _host(website)) and not is_free_mail(host):
+            found.setdefault(host, pk)
+    votes: dict[str, Counter[int]] = {}
+    for email, org_id in (
+        ContactEmail.objects.filter(
+            person__tenant_id=user.tenant_pk,
+            person__positions__end_date__isnull=True,
+            person__positions__organization_id__isnull=False,
+        )
+        .values_list("email", "person__positions__organization_id")
+        .iterator(chunk_size=10_000)
+    ):
+        domain = domain_of(email)
+        if org_id in usable and domain and domain not in found and not is_free_mail(domain):
+            votes.setdefault(domain, Counter())[org_id] += 1
+    for domain, counter in votes.items():
+        ((org_id, n),) = counter.most_common(1)
+        if 2 * n > sum(counter.values()):
+            found[domain] = org_id
+    return found
 
 
 def iter_problems(report: ImportReport) -> Iterator[str]:
