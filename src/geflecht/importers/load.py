@@ -63,6 +63,7 @@ from geflecht.network.actions import (
     InteractionInput,
     record_interactions,
     record_upcoming_meetings,
+    tie_to_contacts,
 )
 from geflecht.network.models import (
     Interaction,
@@ -224,6 +225,7 @@ def import_file(
     on_progress: Progress | None = None,
     calendar_start: datetime = CALENDAR_START,
     name: str | None = None,
+    own_address_book: bool | None = None,
 ) -> ImportReport:
     """Import one file (vCard, CSV, XLSX, iCalendar, mbox, maildir, .eml) for ``user``.
 
@@ -236,7 +238,9 @@ def import_file(
     ``dry_run`` everything is rolled back and the report says what would have changed.
     ``on_progress`` gets ``(entries_done, bytes_done, bytes_total)`` while the file is
     read. ``name`` is what the report calls the file (the name the user uploaded, not a
-    temporary path).
+    temporary path). ``own_address_book`` (default: yes for an address book of a user
+    linked to their person) ties the user to every contact in it, see
+    :func:`~geflecht.network.actions.tie_to_contacts`.
 
     Raises :class:`~django.core.exceptions.PermissionDenied` for a read-only user (a dry
     run too: it writes and rolls back, and nobody needs it who may not import).
@@ -267,7 +271,9 @@ def import_file(
         "contacts" if fmt in CONTACT_FORMATS else "interactions"
     )
     source = "mail" if fmt in MAIL_FORMATS else fmt
-    _load(items, user, report, kind, source, private, me_emails, dry_run)
+    if own_address_book is None:
+        own_address_book = kind == "contacts" and user.person_id is not None
+    _load(items, user, report, kind, source, private, me_emails, dry_run, own_address_book)
     return report
 
 
@@ -291,8 +297,10 @@ def load_records(
     :attr:`Interaction.source <geflecht.network.models.Interaction.source>` (``"imap:12"``;
     at most 30 characters) and, with the external ids, makes a repeated load create
     nothing; ``name`` is what the report calls the input. Records are private to ``user``
-    unless ``private=False``. ``on_progress(entries, 0, None)`` is called every few
-    hundred entries. The report's :attr:`~ImportReport.created_ids` name what was created.
+    unless ``private=False``. With ``own_address_book`` (contacts only) the user's
+    person gets a (weak) relationship with every contact. ``on_progress(entries, 0,
+    None)`` is called every few hundred entries. The report's
+    :attr:`~ImportReport.created_ids` name what was created.
     """
     _check_importer(user)
     if kind not in ("contacts", "interactions"):
@@ -303,7 +311,9 @@ def load_records(
     items: Iterable = records
     if on_progress is not None:
         items = _counted(records, on_progress)
-    _load(items, user, report, kind, source, private, _me_addresses(user, me), False)
+    _load(
+        items, user, report, kind, source, private, _me_addresses(user, me), False, own_address_book
+    )
     return report
 
 
@@ -331,12 +341,15 @@ def _load(
     private: bool,
     me_emails: set[str],
     dry_run: bool,
+    own_address_book: bool = False,
 ) -> None:
     """Feed ``items`` to the loader of ``kind``; fill ``report``."""
     report.kind = kind
     visibility = "private" if private else "company"
     if kind == "contacts":
-        loader: _ContactLoader | _InteractionLoader = _ContactLoader(user, report, visibility)
+        loader: _ContactLoader | _InteractionLoader = _ContactLoader(
+            user, report, visibility, own_address_book=own_address_book
+        )
     else:
         loader = _InteractionLoader(user, report, visibility, source, me_emails)
     if connection.vendor == "sqlite":
@@ -583,8 +596,12 @@ class _Delta:
 
 
 class _ContactLoader:
-    def __init__(self, user: User, report: ImportReport, visibility: str) -> None:
+    def __init__(
+        self, user: User, report: ImportReport, visibility: str, *, own_address_book: bool = False
+    ) -> None:
         self.user = user
+        #: The user's own address book: everyone in it is someone the user knows.
+        self.own_address_book = own_address_book and user.person_id is not None
         self.report = report
         self.counts = report.people
         self.visibility = visibility
@@ -895,6 +912,13 @@ class _ContactLoader:
         insert_rows(ContactEmail, ["person", "email", "label", "is_primary"], emails)
         insert_rows(ContactPhone, ["person", "number", "label"], phones)
         insert_rows(Position, POSITION_FIELDS, positions)
+        if self.own_address_book:
+            ties = tie_to_contacts(
+                self.user,
+                [p.target.pid for p in plans if p.target.pid is not None],
+                private=self.visibility == Visibility.PRIVATE,
+            )
+            delta.created.setdefault("relationships", []).extend(ties)
 
     def _person_row(self, title, first, last, notes, tags, name_unknown) -> tuple:
         return (
