@@ -1500,6 +1500,12 @@ def tie_to_contacts(user: User, contacts: Iterable[int], *, private: bool = True
         _from_history(
             user.tenant_pk, new, now=timezone.now(), params=params, key=_params_key(params)
         )
-        _write_relationship_strengths(new)
+        # Most contacts of a fresh address book have no history: their row was inserted
+        # with the very strength computed, and an empty evidence makes the next
+        # interaction compute it from the history anyway; only the others are written.
+        inserted = Relationship._meta.get_field("strength").default
+        _write_relationship_strengths(
+            [rel for rel in new if rel.strength != inserted or rel.last_interaction_at]
+        )
         bump_graph_version(user.tenant_pk, new)
     return created_ids
