@@ -51,11 +51,18 @@ def report_data(report: ImportReport) -> dict:
 
 
 def start_import(
-    user: User, chunks: Iterable[bytes], file_name: str, *, private: bool = True
+    user: User,
+    chunks: Iterable[bytes],
+    file_name: str,
+    *,
+    private: bool = True,
+    own_address_book: bool = True,
 ) -> ImportJob:
     """Store the upload and queue its import; the returned row shows how far it got.
 
-    The import is the user's alone unless they share it (``private=False``).
+    The import is the user's alone unless they share it (``private=False``). An address
+    book that is the user's own (``own_address_book``, if they are linked to a person)
+    ties them to each of its contacts; it means nothing for calendars and mailboxes.
 
     A read-only user is refused here already (PermissionDenied), before the upload is
     stored or a job is created; :func:`import_file` refuses them again for every door.
@@ -73,6 +80,7 @@ def start_import(
         owner=user,
         file_name=file_name[:255],
         private=private,
+        own_address_book=own_address_book,
         bytes_total=path.stat().st_size,
     )
     job = start_job(
@@ -112,7 +120,12 @@ def run_import(job: Job, progress: Progress) -> dict:
     try:
         user = User.objects.get(pk=imp.owner_id)
         report = import_file(
-            path, user=user, private=imp.private, on_progress=on_progress, name=imp.file_name
+            path,
+            user=user,
+            private=imp.private,
+            on_progress=on_progress,
+            name=imp.file_name,
+            own_address_book=imp.own_address_book and user.person_id is not None,
         )
     except Exception as exc:  # the page says what went wrong; nothing half-written stays
         imp.status = ImportJob.Status.FAILED

@@ -16,7 +16,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -56,6 +55,7 @@ from geflecht.importers.parsers import (
 )
 from geflecht.importers.parsers.records import SKIP_CANCELLED
 from geflecht.lib.bulk import insert_rows, reserve_ids
+from geflecht.lib.maildomains import domain_of, is_free_mail
 from geflecht.lib.models import Visibility
 from geflecht.lib.visibility import covers, require_writer, visible_q
 from geflecht.network.actions import (
@@ -63,6 +63,7 @@ from geflecht.network.actions import (
     InteractionInput,
     record_interactions,
     record_upcoming_meetings,
+    tie_to_contacts,
 )
 from geflecht.network.models import (
     Interaction,
@@ -114,7 +115,6 @@ _COUNTRIES = {
     "united states of america": "US", "vereinigte staaten": "US", "ca": "CA", "canada": "CA",
     "kanada": "CA",
 }  # fmt: skip
-_LOCAL_SPLIT = re.compile(r"[._\-+]+")
 
 
 @dataclass
@@ -225,6 +225,7 @@ def import_file(
     on_progress: Progress | None = None,
     calendar_start: datetime = CALENDAR_START,
     name: str | None = None,
+    own_address_book: bool | None = None,
 ) -> ImportReport:
     """Import one file (vCard, CSV, XLSX, iCalendar, mbox, maildir, .eml) for ``user``.
 
@@ -237,7 +238,9 @@ def import_file(
     ``dry_run`` everything is rolled back and the report says what would have changed.
     ``on_progress`` gets ``(entries_done, bytes_done, bytes_total)`` while the file is
     read. ``name`` is what the report calls the file (the name the user uploaded, not a
-    temporary path).
+    temporary path). ``own_address_book`` (default: yes for an address book of a user
+    linked to their person) ties the user to every contact in it, see
+    :func:`~geflecht.network.actions.tie_to_contacts`.
 
     Raises :class:`~django.core.exceptions.PermissionDenied` for a read-only user (a dry
     run too: it writes and rolls back, and nobody needs it who may not import).
@@ -268,7 +271,9 @@ def import_file(
         "contacts" if fmt in CONTACT_FORMATS else "interactions"
     )
     source = "mail" if fmt in MAIL_FORMATS else fmt
-    _load(items, user, report, kind, source, private, me_emails, dry_run)
+    if own_address_book is None:
+        own_address_book = kind == "contacts" and user.person_id is not None
+    _load(items, user, report, kind, source, private, me_emails, dry_run, own_address_book)
     return report
 
 
@@ -292,8 +297,10 @@ def load_records(
     :attr:`Interaction.source <geflecht.network.models.Interaction.source>` (``"imap:12"``;
     at most 30 characters) and, with the external ids, makes a repeated load create
     nothing; ``name`` is what the report calls the input. Records are private to ``user``
-    unless ``private=False``. ``on_progress(entries, 0, None)`` is called every few
-    hundred entries. The report's :attr:`~ImportReport.created_ids` name what was created.
+    unless ``private=False``. With ``own_address_book`` (contacts only) the user's
+    person gets a (weak) relationship with every contact. ``on_progress(entries, 0,
+    None)`` is called every few hundred entries. The report's
+    :attr:`~ImportReport.created_ids` name what was created.
     """
     _check_importer(user)
     if kind not in ("contacts", "interactions"):
@@ -304,7 +311,9 @@ def load_records(
     items: Iterable = records
     if on_progress is not None:
         items = _counted(records, on_progress)
-    _load(items, user, report, kind, source, private, _me_addresses(user, me), False)
+    _load(
+        items, user, report, kind, source, private, _me_addresses(user, me), False, own_address_book
+    )
     return report
 
 
@@ -332,12 +341,15 @@ def _load(
     private: bool,
     me_emails: set[str],
     dry_run: bool,
+    own_address_book: bool = False,
 ) -> None:
     """Feed ``items`` to the loader of ``kind``; fill ``report``."""
     report.kind = kind
     visibility = "private" if private else "company"
     if kind == "contacts":
-        loader: _ContactLoader | _InteractionLoader = _ContactLoader(user, report, visibility)
+        loader: _ContactLoader | _InteractionLoader = _ContactLoader(
+            user, report, visibility, own_address_book=own_address_book
+        )
     else:
         loader = _InteractionLoader(user, report, visibility, source, me_emails)
     if connection.vendor == "sqlite":
@@ -443,14 +455,6 @@ def _names_from_text(text: str) -> tuple[str, str, str]:
     return title, " ".join(words[:-1]), words[-1]
 
 
-def _names_from_address(email: str) -> tuple[str, str]:
-    local = email.split("@", 1)[0]
-    words = [w.capitalize() for w in _LOCAL_SPLIT.split(local) if w]
-    if not words:
-        return "", local or email
-    return " ".join(words[:-1]), words[-1]
-
-
 # --------------------------------------------------------------------------- contacts
 
 
@@ -472,6 +476,7 @@ class _Prepared:
     address: tuple[str, str, str, str] | None  # street, postal code, city, country
     notes: str
     tags: list[str]
+    name_unknown: bool = False
     norm_first: str = ""
     norm_last: str = ""
     norm_org: str = ""
@@ -506,9 +511,12 @@ def prepare_contact(
             local.append(f"e-mail {value!r} is not valid: kept in the notes")
         elif e not in {x for x, _ in emails}:
             emails.append((e, label[:30]))
+    name_unknown = False
     if not last and not first and emails:
-        first, last = _names_from_address(emails[0][0])
-        local.append("no name: taken from the e-mail address")
+        # A name guessed from the local part ("Cmoore") is worse than none: the address
+        # stands in for it until an import brings the real name.
+        last, name_unknown = emails[0][0][:100], True
+        local.append("no name: the e-mail address stands in for it")
     if not last and first:
         first, last = "", first
     if not last:
@@ -560,6 +568,7 @@ def prepare_contact(
         address=address,
         notes=notes,
         tags=[t.strip() for t in rec.categories if t.strip()],
+        name_unknown=name_unknown,
     )
     prep.norm_first = normalize_name(prep.first)
     prep.norm_last = normalize_name(prep.last)
@@ -587,8 +596,12 @@ class _Delta:
 
 
 class _ContactLoader:
-    def __init__(self, user: User, report: ImportReport, visibility: str) -> None:
+    def __init__(
+        self, user: User, report: ImportReport, visibility: str, *, own_address_book: bool = False
+    ) -> None:
         self.user = user
+        #: The user's own address book: everyone in it is someone the user knows.
+        self.own_address_book = own_address_book and user.person_id is not None
         self.report = report
         self.counts = report.people
         self.visibility = visibility
@@ -820,7 +833,12 @@ class _ContactLoader:
             if k.pid is None and id(k) not in pending:
                 # Not saved yet: later entries of this batch may still fill its fields.
                 pending[id(k)] = _NewPerson(
-                    prep.title, prep.first, prep.last, prep.notes, list(dict.fromkeys(prep.tags))
+                    prep.title,
+                    prep.first,
+                    prep.last,
+                    prep.notes,
+                    list(dict.fromkeys(prep.tags)),
+                    prep.name_unknown,
                 )
                 outcome.append("created")
                 continue
@@ -835,7 +853,9 @@ class _ContactLoader:
             Person,
             PERSON_FIELDS,
             [
-                self._person_row(p.title, p.first_name, p.last_name, p.notes, p.tags)
+                self._person_row(
+                    p.title, p.first_name, p.last_name, p.notes, p.tags, p.name_unknown
+                )
                 for p in pending.values()
             ],
             stamp,
@@ -851,7 +871,16 @@ class _ContactLoader:
                 people[pid].version += 1
             Person.objects.bulk_update(
                 [people[pid] for pid in changed],
-                ["title", "first_name", "notes", "tags", "version", "updated_at"],
+                [
+                    "title",
+                    "first_name",
+                    "last_name",
+                    "name_unknown",
+                    "notes",
+                    "tags",
+                    "version",
+                    "updated_at",
+                ],
             )
         for name in outcome:
             setattr(delta.people, name, getattr(delta.people, name) + 1)
@@ -883,8 +912,15 @@ class _ContactLoader:
         insert_rows(ContactEmail, ["person", "email", "label", "is_primary"], emails)
         insert_rows(ContactPhone, ["person", "number", "label"], phones)
         insert_rows(Position, POSITION_FIELDS, positions)
+        if self.own_address_book:
+            ties = tie_to_contacts(
+                self.user,
+                [p.target.pid for p in plans if p.target.pid is not None],
+                private=self.visibility == Visibility.PRIVATE,
+            )
+            delta.created.setdefault("relationships", []).extend(ties)
 
-    def _person_row(self, title, first, last, notes, tags) -> tuple:
+    def _person_row(self, title, first, last, notes, tags, name_unknown) -> tuple:
         return (
             self.user.tenant_id,
             title,
@@ -897,12 +933,13 @@ class _ContactLoader:
             1,
             self.owner_id,
             self.visibility,
+            name_unknown,
         )
 
 
 PERSON_FIELDS = [
     "tenant", "title", "first_name", "last_name", "notes", "tags", "classification",
-    "importance", "version", "owner", "visibility",
+    "importance", "version", "owner", "visibility", "name_unknown",
 ]  # fmt: skip
 POSITION_FIELDS = [
     "tenant", "person", "organization", "site", "title", "department", "buying_role",
@@ -945,11 +982,17 @@ class _NewPerson:
     last_name: str
     notes: str
     tags: list[str]
+    name_unknown: bool = False
 
 
 def _fill(person: Person | _NewPerson, prep: _Prepared) -> bool:
-    """Fill the person's empty fields from ``prep``; add new notes and tags. Changed?"""
+    """Fill the person's empty fields from ``prep``; add new notes and tags. Changed?
+
+    A person known only by their address gets the name ``prep`` brings."""
     touched = False
+    if person.name_unknown and not prep.name_unknown:
+        person.title, person.first_name, person.last_name = prep.title, prep.first, prep.last
+        person.name_unknown, touched = False, True
     if not person.title and prep.title:
         person.title, touched = prep.title, True
     if not person.first_name and prep.first:
@@ -988,6 +1031,8 @@ class _InteractionLoader:
         self.generation = _generation(user.tenant_pk)
         self.cancelled: list[str] = []
         self.now = timezone.now()
+        #: E-mail domain -> organisation id, loaded when the first new person needs it.
+        self.domain_orgs: dict[str, int] | None = None
 
     def feed(self, rec: ContactRecord | InteractionRecord) -> None:
         if not isinstance(rec, InteractionRecord):
@@ -1138,6 +1183,7 @@ class _InteractionLoader:
             self.pid_of.update(zip(fresh, new_ids, strict=True))
             people.created += len(fresh)
             created["people"] = list(new_ids)
+            self._place_at_employers(dict(zip(fresh, new_ids, strict=True)))
 
         items: list[InteractionInput] = []
         records: list[InteractionRecord] = []
@@ -1223,11 +1269,26 @@ class _InteractionLoader:
             ).delete()
         return people, counts, problems, ignored, created, upcoming
 
+    def _place_at_employers(self, new: dict[str, int]) -> None:
+        """Give new people a position at the organisation their address's domain names."""
+        if self.domain_orgs is None:
+            self.domain_orgs = _domain_orgs(self.user, self.visibility)
+        stamp = _stamp()
+        rows = [
+            (self.user.tenant_pk, pid, org_id, None, "", "", "", stamp, stamp)
+            for email, pid in new.items()
+            if (org_id := self.domain_orgs.get(domain_of(email))) is not None
+        ]
+        insert_rows(Position, POSITION_FIELDS, rows)
+
     def _minimal_person(self, email: str, display_name: str) -> tuple:
+        """The row of a person known from one address (and maybe a display name)."""
         title, first, last = _names_from_text(display_name) if display_name else ("", "", "")
-        if not last or "@" in last:
-            title = ""
-            first, last = _names_from_address(email)
+        local = email.partition("@")[0]
+        unknown = not last or "@" in last or display_name.strip().casefold() == local
+        if unknown:
+            # No name: the address stands in for it (never a guess like "Cmoore").
+            title, first, last = "", "", email
         return (
             self.user.tenant_id,
             title[:50],
@@ -1240,7 +1301,55 @@ class _InteractionLoader:
             1,
             self.user.pk,
             self.visibility,
+            unknown,
         )
+
+
+def _host(url: str) -> str:
+    host = url.strip().lower().split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return host.removeprefix("www.")
+
+
+def _domain_orgs(user: User, visibility: str) -> dict[str, int]:
+    """E-mail domain -> the organisation it belongs to, among those the people of an
+    import with ``visibility`` may work at (see :func:`geflecht.lib.visibility.covers`).
+
+    A domain belongs to an organisation whose website has it, else to the employer of
+    most (more than half) of the people with an address there. Free-mail domains
+    belong to nobody.
+    """
+    newcomer = Organization(visibility=visibility, owner_id=user.pk)
+    usable: set[int] = set()
+    found: dict[str, int] = {}
+    for pk, website, vis, owner_id in (
+        Organization.objects.filter(tenant_id=user.tenant_pk)
+        .filter(visible_q(user))
+        .order_by("pk")
+        .values_list("pk", "website", "visibility", "owner_id")
+    ):
+        if not covers(Organization(visibility=vis, owner_id=owner_id), newcomer):
+            continue
+        usable.add(pk)
+        if website and (host := _host(website)) and not is_free_mail(host):
+            found.setdefault(host, pk)
+    votes: dict[str, Counter[int]] = {}
+    for email, org_id in (
+        ContactEmail.objects.filter(
+            person__tenant_id=user.tenant_pk,
+            person__positions__end_date__isnull=True,
+            person__positions__organization_id__isnull=False,
+        )
+        .values_list("email", "person__positions__organization_id")
+        .iterator(chunk_size=10_000)
+    ):
+        domain = domain_of(email)
+        if org_id in usable and domain and domain not in found and not is_free_mail(domain):
+            votes.setdefault(domain, Counter())[org_id] += 1
+    for domain, counter in votes.items():
+        ((org_id, n),) = counter.most_common(1)
+        if 2 * n > sum(counter.values()):
+            found[domain] = org_id
+    return found
 
 
 def iter_problems(report: ImportReport) -> Iterator[str]:

@@ -25,6 +25,8 @@ class ImportJob(TenantOwned):
     )
     file_name = models.CharField(_("file"), max_length=255)
     private = models.BooleanField(_("only for me"), default=True)
+    #: An address book that is the user's own: its contacts get a tie to the user.
+    own_address_book = models.BooleanField(_("my own address book"), default=True)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.RUNNING)
     entries_done = models.PositiveIntegerField(_("entries read"), default=0)
     bytes_done = models.PositiveBigIntegerField(_("bytes read"), default=0)

@@ -1,30 +1,44 @@
-"""Mail domains that name no organisation: free-mail and private providers.
+"""E-mail domains that say nothing about an employer: free-mail providers.
 
-An address at one of these says nothing about where its owner works, so it never
-attaches a person to an organisation, and a sync never shares mail with it.
+An address at ``acme.example`` suggests someone at ACME; one at ``gmail.com`` suggests
+nothing. The importers attach a person to an organisation by the domain of their
+address only when :func:`is_free_mail` says no, and the sharing rules of the mailbox
+sync treat these domains as private ones.
 """
 
 from __future__ import annotations
 
 __all__ = ["FREE_MAIL_DOMAINS", "domain_of", "is_free_mail"]
 
-FREE_MAIL_DOMAINS = frozenset(
+FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
     {
-        "aol.com", "arcor.de", "freenet.de", "gmail.com", "gmx.at", "gmx.ch", "gmx.de",
-        "gmx.net", "googlemail.com", "hotmail.com", "hotmail.de", "icloud.com", "live.com",
-        "live.de", "mail.de", "mailbox.org", "me.com", "msn.com", "outlook.com",
-        "outlook.de", "posteo.de", "proton.me", "protonmail.com", "t-online.de", "web.de",
-        "yahoo.com", "yahoo.de",
+        "gmail.com", "googlemail.com", "web.de", "gmx.de", "gmx.net", "gmx.at", "gmx.ch",
+        "t-online.de", "outlook.com", "outlook.de", "hotmail.com", "hotmail.de", "yahoo.com",
+        "yahoo.de", "icloud.com", "freenet.de", "posteo.de", "mailbox.org", "aol.com",
+        "live.com", "live.de", "me.com", "mac.com", "msn.com", "protonmail.com", "proton.me",
+        "pm.me", "arcor.de", "online.de", "vodafone.de", "1und1.de", "email.de", "tutanota.com",
+        "tuta.io", "zoho.com", "yandex.com", "mail.ru", "bluewin.ch", "gmx.com", "mail.com", "mail.de",
     }
 )  # fmt: skip
 
 
-def domain_of(address: str) -> str:
-    """The lower-case domain of an e-mail address ('' when it has none)."""
-    return address.rpartition("@")[2].strip().lower().rstrip(".") if "@" in address else ""
+def domain_of(email: str) -> str:
+    """The lower-case domain of an address ("" if it has none)."""
+    _local, at, domain = email.strip().rpartition("@")
+    return domain.lower().rstrip(".") if at else ""
 
 
 def is_free_mail(domain: str) -> bool:
-    """True for a free-mail provider's domain (or a subdomain of one)."""
-    domain = domain.lower().rstrip(".")
-    return any(domain == d or domain.endswith("." + d) for d in FREE_MAIL_DOMAINS)
+    """Is ``domain`` (or an address) a free-mail provider's, subdomains included?
+
+    >>> is_free_mail("GMX.de"), is_free_mail("anna@web.de"), is_free_mail("acme.example")
+    (True, True, False)
+    """
+    domain = domain_of(domain) if "@" in domain else domain.strip().lower().rstrip(".")
+    while domain:
+        if domain in FREE_MAIL_DOMAINS:
+            return True
+        _head, dot, domain = domain.partition(".")
+        if not dot:
+            break
+    return False

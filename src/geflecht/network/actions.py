@@ -1395,3 +1395,42 @@ def promote_due_meetings(*, tenant_id: int, now: datetime | None = None) -> int:
                     )
                     promoted += sum(1 for r in results if not isinstance(r, ValidationError))
             UpcomingMeeting.objects.filter(pk__in=[m.pk for m in due]).delete()
+
+
+@transaction.atomic
+def tie_to_contacts(user: User, contacts: Iterable[int], *, private: bool = True) -> list[int]:
+    """Give ``user``'s own person a relationship with each of ``contacts`` (the people of
+    their own address book); return the ids of the rows created.
+
+    Having someone in one's address book is knowing them, if only a little: the new rows
+    have no interactions behind them, so the evidence rules give them the lowest strength
+    of their kind (business, or colleague when both work at the same place) until
+    interactions say more. Private to the user with ``private`` (like the import), else
+    shared; pairs that already have a row of that scope are left alone.
+    """
+    require_writer(user)
+    me = user.person_id
+    if me is None:
+        return []
+    pairs = {canonical(me, c) for c in set(contacts) if c != me}
+    if not pairs:
+        return []
+    have = _relationships_of(user.tenant_pk, pairs)
+    created_ids: list[int] = []
+    new = _ensure_relationships(
+        user.company, pairs, user, private=private, have=have, created_ids=created_ids
+    )
+    if new:
+        params = strength_params()
+        _from_history(
+            user.tenant_pk, new, now=timezone.now(), params=params, key=_params_key(params)
+        )
+        # Most contacts of a fresh address book have no history: their row was inserted
+        # with the very strength computed, and an empty evidence makes the next
+        # interaction compute it from the history anyway; only the others are written.
+        inserted = Relationship._meta.get_field("strength").default
+        _write_relationship_strengths(
+            [rel for rel in new if rel.strength != inserted or rel.last_interaction_at]
+        )
+        bump_graph_version(user.tenant_pk, new)
+    return created_ids

@@ -192,6 +192,15 @@ class Person(OwnedVisible):
     version = models.PositiveIntegerField(
         _("version"), default=1, help_text=_("Raised by every edit; guards concurrent edits.")
     )
+    #: Known only by an e-mail address (a mail or calendar participant without a display
+    #: name): ``last_name`` holds the address, so every page, search and the API show it
+    #: instead of a name guessed from the local part; a later import with a name fills it.
+    name_unknown = models.BooleanField(
+        _("name unknown"),
+        default=False,
+        db_default=False,  # rows written by bulk inserts that predate the column
+        help_text=_("Only the e-mail address is known; it stands in for the name."),
+    )
 
     objects = VisibleQuerySet.as_manager()
 

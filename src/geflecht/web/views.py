@@ -402,6 +402,9 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("File"))
     # Opt-in: a personal address book or mailbox stays private unless its user shares it.
     share = forms.BooleanField(label=_("Share with my company"), required=False)
+    own_address_book = forms.BooleanField(
+        label=_("This is my own address book (I know these people)"), required=False
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -421,7 +424,11 @@ def import_page(request: AuthedRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             job = start_import(
-                request.user, upload.chunks(), upload.name, private=not form.cleaned_data["share"]
+                request.user,
+                upload.chunks(),
+                upload.name,
+                private=not form.cleaned_data["share"],
+                own_address_book=form.cleaned_data["own_address_book"],
             )
         except PermissionDenied as exc:
             refused = str(exc)

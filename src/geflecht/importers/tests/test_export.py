@@ -65,7 +65,7 @@ def test_csv_has_one_row_per_visible_person(owner, colleague, files):
 def test_json_has_relationships_with_strength_and_hides_private_ones(
     owner, colleague, tenant, files
 ):
-    import_file(files / "load_roundtrip.vcf", user=owner, private=False)
+    import_file(files / "load_roundtrip.vcf", user=owner, private=False, own_address_book=False)
     private = Person.objects.create(
         tenant=tenant, last_name="Geheim", visibility="private", owner=owner
     )

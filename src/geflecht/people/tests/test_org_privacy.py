@@ -94,7 +94,7 @@ def test_a_shared_import_never_attaches_shared_people_to_someone_elses_private_f
 ):
     path = tmp_path / "shared.vcf"
     path.write_text(KARL)
-    report = import_file(path, user=colleague)
+    report = import_file(path, user=colleague, private=False)
     assert report.organizations.created == 1
     karl = Person.objects.get(last_name="Kunde")
     firm = Position.objects.get(person=karl).organization
@@ -109,7 +109,7 @@ def test_the_importers_own_firm_is_shared_when_she_imports_shared_people_there(
 ):
     path = tmp_path / "shared.vcf"
     path.write_text(KARL)
-    report = import_file(path, user=owner)
+    report = import_file(path, user=owner, private=False)
     assert report.organizations.created == 0
     anna_imported.refresh_from_db()
     assert anna_imported.visibility == "company"

@@ -35,9 +35,14 @@ class Command(BaseCommand):
             action="store_true",
             help="imported records are visible to you only (the default)",
         )
+        parser.add_argument(
+            "--not-mine",
+            action="store_true",
+            help="an address book that is not your own: no ties from you to its contacts",
+        )
         parser.add_argument("--user", help="who imports (default: the only user)")
 
-    def handle(self, *args, files, format, me, dry_run, share, private, user, **options):
+    def handle(self, *args, files, format, me, dry_run, share, private, not_mine, user, **options):
         account = get_user(user)
         paths = [Path(f) for f in files]
         if missing := [str(p) for p in paths if not p.exists()]:
@@ -63,6 +68,7 @@ class Command(BaseCommand):
                         me=me,
                         dry_run=dry_run,
                         private=not share,
+                        own_address_book=False if not_mine else None,
                         on_progress=progress,
                     )
                 except PermissionDenied as exc:
