@@ -385,25 +385,22 @@ def _open_newest_file(tenant_id: int, *, newer_than: int, upto: int) -> TenantGr
             return None
         path = tenant_dir(tenant_id) / str(version)
         try:
-            loaded = _load_file(path, tenant_id, version)
+            return _load_file(path, tenant_id, version)
         except store.StoreError as exc:
             # Damaged or foreign: never used; deleted so that no one pays to check it again.
             log.warning("ignoring snapshot file %s: %s", path, exc)
             shutil.rmtree(path, ignore_errors=True)
-            continue
-        if loaded is not None:
-            return loaded
     return None
 
 
-def _load_file(path: Path, tenant_id: int, version: int) -> TenantGraph | None:
-    stored = store.load(path)
-    meta = stored.meta
+def _load_file(path: Path, tenant_id: int, version: int) -> TenantGraph:
+    # The header first: a foreign file is refused before its data is read or checked.
+    meta = store.read_meta(path)
     if meta.get("tenant_id") != tenant_id or meta.get("version") != version:
         raise store.StoreError(f"written for tenant {meta.get('tenant_id')} v{meta.get('version')}")
     if meta.get("fingerprint") != _fingerprint(tenant_id, version):
-        log.info("snapshot file %s is of another database: not used", path)
-        return None
+        raise store.StoreError("written from another database (restored, or re-created)")
+    stored = store.load(path)
     a = stored.arrays
     graph = stored.graphs["graph"]
     shared = stored.graphs.get("shared", graph)
@@ -574,8 +571,23 @@ def build_graph(tenant_id: int) -> TenantGraph:
     )
     a = np.searchsorted(person_ids, rels[:, 0].astype(np.int64))
     b = np.searchsorted(person_ids, rels[:, 1].astype(np.int64))
-    strength = rels[:, 2]
-    owner = rels[:, 3].astype(np.int64)
+    return assemble(tenant_id, version, person_ids, private_owner, a, b, rels[:, 2], rels[:, 3])
+
+
+def assemble(
+    tenant_id: int,
+    version: int,
+    person_ids: np.ndarray,
+    private_owner: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    strength: np.ndarray,
+    owner: np.ndarray,
+) -> TenantGraph:
+    """A snapshot from relationship rows as arrays: node ids ``a``, ``b``, their
+    ``strength`` and ``owner`` (the owner's user id for a private or team row, else 0).
+    The in-memory half of :func:`build_graph` (benchmarks feed it synthetic rows)."""
+    owner = owner.astype(np.int64)
     n = len(person_ids)
     graph = Graph.from_edges(n, a, b, strength)
     shared_rows = owner == 0

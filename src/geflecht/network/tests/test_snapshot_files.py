@@ -17,6 +17,7 @@ import time
 import pytest
 from django.db import connection, transaction
 
+from geflecht.graph import store
 from geflecht.jobs.models import Job
 from geflecht.network import snapshot
 from geflecht.network.actions import bump_graph_version
@@ -188,6 +189,8 @@ def test_a_file_of_another_database_with_the_same_ids_is_not_used(net):
     (folder / "header.json").write_text(json.dumps(header))
     new_process()
     assert snapshot.current_graph(net.tenant.id).from_file == ""
+    # Dropped, and replaced by this database's own.
+    assert store.read_meta(folder)["fingerprint"][0] != "2020-01-01T00:00:00+00:00"
 
 
 def test_forgetting_a_tenant_discards_its_files_for_good(net, tmp_path):
