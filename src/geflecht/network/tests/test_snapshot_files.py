@@ -310,3 +310,37 @@ def test_a_file_written_by_one_process_is_mapped_by_another(tenant, owner, colle
     assert from_file == str(snapshot.tenant_dir(tenant.id) / str(written.version))
     assert (version, m, people) == (written.version, 1, written.person_ids.tolist())
     assert time.monotonic() - started < 60
+
+
+def test_an_erasure_leaves_no_file_with_the_erased_persons_ties(
+    net, django_capture_on_commit_callbacks
+):
+    from geflecht.accounts.models import User
+    from geflecht.privacy.actions import erase_person
+
+    admin = User.objects.create_user("admin", tenant=net.tenant, role=User.Role.ADMIN)
+    weber = net["weber"].pk
+    before = snapshot.current_graph(net.tenant.id)
+    assert before.graph.degree(before.node(weber)) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_person(admin, net["weber"])
+    for folder in snapshot.tenant_dir(net.tenant.id).iterdir():
+        if folder.name.isdigit():
+            ids = store.load(folder).arrays["person_ids"].tolist()
+            assert weber not in ids, f"{folder.name} still knows the erased person"
+    new_process()
+    after = snapshot.current_graph(net.tenant.id)
+    assert after.node(weber) is None
+    assert all_ties(after) == all_ties(snapshot.build_graph(net.tenant.id))
+
+
+def test_a_process_whose_worker_is_down_builds_the_file_itself(net, settings, monkeypatch):
+    settings.GEFLECHT_TASKS_AT_ONCE = False
+    before = snapshot.current_graph(net.tenant.id)
+    bump_graph_version(net.tenant.id, full=True)
+    assert snapshot.current_graph(net.tenant.id) is before, "asks the worker first"
+    monkeypatch.setattr(snapshot, "WORKER_WAIT_SECONDS", 0.0)
+    after = snapshot.current_graph(net.tenant.id)
+    assert after.version == snapshot.graph_version(net.tenant.id)
+    assert after.from_file == ""
+    assert files_of(net.tenant.id)[-1] == str(after.version), "written for the next process"
