@@ -223,8 +223,16 @@ class _Cache:
     def __init__(self) -> None:
         self.graphs: dict[int, TenantGraph] = {}
         self.lock = threading.Lock()
+        #: One refresh per tenant at a time in a process: at a million people a build
+        #: holds ~2 GB while it runs, and N request threads must not each start one.
+        #: Re-entrant: with GEFLECHT_TASKS_AT_ONCE the job runs inside a refresh.
+        self.refreshing: dict[int, threading.RLock] = {}
         #: tenant -> when this process asked the worker for a rebuilt file (monotonic).
         self.asked: dict[int, float] = {}
+
+    def refresh_lock(self, tenant_id: int) -> threading.RLock:
+        with self.lock:
+            return self.refreshing.setdefault(tenant_id, threading.RLock())
 
 
 _cache = _Cache()
@@ -245,9 +253,13 @@ def current_graph(tenant_id: int) -> TenantGraph:
     snap = _cache.graphs.get(tenant_id)
     if snap is not None and snap.version >= version:
         return snap
-    fresh = _refreshed(tenant_id, snap, version)
-    _cache.graphs[tenant_id] = fresh
-    return fresh
+    with _cache.refresh_lock(tenant_id):
+        snap = _cache.graphs.get(tenant_id)  # another thread may have refreshed meanwhile
+        if snap is not None and snap.version >= version:
+            return snap
+        fresh = _refreshed(tenant_id, snap, version)
+        _cache.graphs[tenant_id] = fresh
+        return fresh
 
 
 def _refreshed(
@@ -532,10 +544,11 @@ def write_current_file(tenant_id: int) -> dict[str, Any]:
         version = graph_version(tenant_id)
         if not _file_due(tenant_id, version):
             break
-        snap = _refreshed(tenant_id, _cache.graphs.get(tenant_id), version, wait=True)
-        if snap.built_version < _floor(tenant_id):
-            snap = build_graph(tenant_id)
-        _cache.graphs[tenant_id] = snap
+        with _cache.refresh_lock(tenant_id):
+            snap = _refreshed(tenant_id, _cache.graphs.get(tenant_id), version, wait=True)
+            if snap.built_version < _floor(tenant_id):
+                snap = build_graph(tenant_id)
+            _cache.graphs[tenant_id] = snap
         if write_file(snap):
             written = snap.version
         # A full rebuild logged while this one ran needs another round.

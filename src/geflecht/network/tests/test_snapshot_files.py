@@ -344,3 +344,39 @@ def test_a_process_whose_worker_is_down_builds_the_file_itself(net, settings, mo
     assert after.version == snapshot.graph_version(net.tenant.id)
     assert after.from_file == ""
     assert files_of(net.tenant.id)[-1] == str(after.version), "written for the next process"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_of_one_process_share_one_refresh(tenant, owner, colleague, monkeypatch):
+    import threading
+
+    x, y = sorted([owner.person_id, colleague.person_id])
+    with transaction.atomic():
+        rel = Relationship.objects.create(tenant=tenant, person_a_id=x, person_b_id=y, strength=0.8)
+        bump_graph_version(tenant.id, [rel])
+    shutil.rmtree(snapshot.tenant_dir(tenant.id), ignore_errors=True)
+    snapshot.forget()
+    builds = []
+    real_build = snapshot.build_graph
+
+    def counted(tenant_id):
+        builds.append(tenant_id)
+        time.sleep(0.2)  # long enough for the other threads to arrive
+        return real_build(tenant_id)
+
+    monkeypatch.setattr(snapshot, "build_graph", counted)
+    got = []
+
+    def ask():
+        try:
+            got.append(snapshot.current_graph(tenant.id))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(builds) == 1 and len(got) == 4
+    assert all(g is got[0] for g in got)
