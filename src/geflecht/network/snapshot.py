@@ -5,8 +5,10 @@ relationships plus the mapping between person ids and node ids. It is a cache ke
 the tenant's graph version. A request first reads the version (one indexed query);
 when it moved, the snapshot applies the logged changes since its own version on top of
 itself (milliseconds for a few hundred changes, even at a million people), so a write is
-visible to the next query. A logged full rebuild, or a long backlog, rebuilds from the
-database.
+visible to the next query. A logged full rebuild, or a long backlog, needs a rebuild
+from the database: a process that has a snapshot keeps answering from it and asks the
+worker for a new file (building it itself only when no file has come after
+:data:`WORKER_WAIT_SECONDS`); one that has none builds at once.
 
 Snapshot files. Building a snapshot from the database takes ~30 s and ~0.4 GB at a
 million people, too much for every web process to pay for itself. So snapshots are also
@@ -48,7 +50,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.db.models import Max
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from geflecht.accounts.models import Tenant
 from geflecht.graph import Graph, store
@@ -528,7 +530,7 @@ def request_file(tenant_id: int, *, due: bool = False) -> Job | None:
         return start_job(
             SNAPSHOT_JOB,
             tenant_id=tenant_id,
-            label=str(gettext_lazy("Graph snapshot")),
+            label=gettext("Graph snapshot"),
             unique=True,
         )
     except Exception:  # a file is an optimisation: no write or read may fail for it
