@@ -43,7 +43,7 @@ import numpy as np
 from .exceptions import GraphError
 from .snapshot import _HEADROOM, _MIN_HEADROOM, Graph, _ArcPool, _readonly
 
-__all__ = ["FORMAT", "StoreError", "Stored", "load", "save"]
+__all__ = ["FORMAT", "StoreError", "Stored", "load", "read_meta", "save"]
 
 #: Bumped whenever the layout changes; a directory of another format is refused.
 FORMAT = 1
@@ -177,6 +177,22 @@ def save(
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def read_meta(path: str | os.PathLike) -> dict[str, Any]:
+    """The ``meta`` a directory was saved with, read from its header alone (cheap: to
+    decide whether it is worth loading)."""
+    return dict(_header(Path(path)).get("meta") or {})
+
+
+def _header(path: Path) -> dict[str, Any]:
+    try:
+        header = json.loads((path / _HEADER).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"{path}: no readable snapshot header ({exc})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise StoreError(f"{path}: not a snapshot of format {FORMAT}")
+    return header
+
+
 def load(path: str | os.PathLike, *, verify: bool = True) -> Stored:
     """Map a directory written by :func:`save`; the inverse of ``save``.
 
@@ -198,12 +214,7 @@ def load(path: str | os.PathLike, *, verify: bool = True) -> Stored:
         When the directory is missing, incomplete, corrupt or of another format.
     """
     path = Path(path)
-    try:
-        header = json.loads((path / _HEADER).read_bytes())
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"{path}: no readable snapshot header ({exc})") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise StoreError(f"{path}: not a snapshot of format {FORMAT}")
+    header = _header(path)
     try:
         files = header["files"]
         for name, info in files.items():

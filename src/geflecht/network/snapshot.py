@@ -5,8 +5,10 @@ relationships plus the mapping between person ids and node ids. It is a cache ke
 the tenant's graph version. A request first reads the version (one indexed query);
 when it moved, the snapshot applies the logged changes since its own version on top of
 itself (milliseconds for a few hundred changes, even at a million people), so a write is
-visible to the next query. A logged full rebuild, or a long backlog, rebuilds from the
-database.
+visible to the next query. A logged full rebuild, or a long backlog, needs a rebuild
+from the database: a process that has a snapshot keeps answering from it and asks the
+worker for a new file (building it itself only when no file has come after
+:data:`WORKER_WAIT_SECONDS`); one that has none builds at once.
 
 Snapshot files. Building a snapshot from the database takes ~30 s and ~0.4 GB at a
 million people, too much for every web process to pay for itself. So snapshots are also
@@ -48,7 +50,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.db.models import Max
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from geflecht.accounts.models import Tenant
 from geflecht.graph import Graph, store
@@ -223,8 +225,16 @@ class _Cache:
     def __init__(self) -> None:
         self.graphs: dict[int, TenantGraph] = {}
         self.lock = threading.Lock()
+        #: One refresh per tenant at a time in a process: at a million people a build
+        #: holds ~2 GB while it runs, and N request threads must not each start one.
+        #: Re-entrant: with GEFLECHT_TASKS_AT_ONCE the job runs inside a refresh.
+        self.refreshing: dict[int, threading.RLock] = {}
         #: tenant -> when this process asked the worker for a rebuilt file (monotonic).
         self.asked: dict[int, float] = {}
+
+    def refresh_lock(self, tenant_id: int) -> threading.RLock:
+        with self.lock:
+            return self.refreshing.setdefault(tenant_id, threading.RLock())
 
 
 _cache = _Cache()
@@ -245,9 +255,13 @@ def current_graph(tenant_id: int) -> TenantGraph:
     snap = _cache.graphs.get(tenant_id)
     if snap is not None and snap.version >= version:
         return snap
-    fresh = _refreshed(tenant_id, snap, version)
-    _cache.graphs[tenant_id] = fresh
-    return fresh
+    with _cache.refresh_lock(tenant_id):
+        snap = _cache.graphs.get(tenant_id)  # another thread may have refreshed meanwhile
+        if snap is not None and snap.version >= version:
+            return snap
+        fresh = _refreshed(tenant_id, snap, version)
+        _cache.graphs[tenant_id] = fresh
+        return fresh
 
 
 def _refreshed(
@@ -385,25 +399,22 @@ def _open_newest_file(tenant_id: int, *, newer_than: int, upto: int) -> TenantGr
             return None
         path = tenant_dir(tenant_id) / str(version)
         try:
-            loaded = _load_file(path, tenant_id, version)
+            return _load_file(path, tenant_id, version)
         except store.StoreError as exc:
             # Damaged or foreign: never used; deleted so that no one pays to check it again.
             log.warning("ignoring snapshot file %s: %s", path, exc)
             shutil.rmtree(path, ignore_errors=True)
-            continue
-        if loaded is not None:
-            return loaded
     return None
 
 
-def _load_file(path: Path, tenant_id: int, version: int) -> TenantGraph | None:
-    stored = store.load(path)
-    meta = stored.meta
+def _load_file(path: Path, tenant_id: int, version: int) -> TenantGraph:
+    # The header first: a foreign file is refused before its data is read or checked.
+    meta = store.read_meta(path)
     if meta.get("tenant_id") != tenant_id or meta.get("version") != version:
         raise store.StoreError(f"written for tenant {meta.get('tenant_id')} v{meta.get('version')}")
     if meta.get("fingerprint") != _fingerprint(tenant_id, version):
-        log.info("snapshot file %s is of another database: not used", path)
-        return None
+        raise store.StoreError("written from another database (restored, or re-created)")
+    stored = store.load(path)
     a = stored.arrays
     graph = stored.graphs["graph"]
     shared = stored.graphs.get("shared", graph)
@@ -519,7 +530,7 @@ def request_file(tenant_id: int, *, due: bool = False) -> Job | None:
         return start_job(
             SNAPSHOT_JOB,
             tenant_id=tenant_id,
-            label=str(gettext_lazy("Graph snapshot")),
+            label=gettext("Graph snapshot"),
             unique=True,
         )
     except Exception:  # a file is an optimisation: no write or read may fail for it
@@ -535,10 +546,11 @@ def write_current_file(tenant_id: int) -> dict[str, Any]:
         version = graph_version(tenant_id)
         if not _file_due(tenant_id, version):
             break
-        snap = _refreshed(tenant_id, _cache.graphs.get(tenant_id), version, wait=True)
-        if snap.built_version < _floor(tenant_id):
-            snap = build_graph(tenant_id)
-        _cache.graphs[tenant_id] = snap
+        with _cache.refresh_lock(tenant_id):
+            snap = _refreshed(tenant_id, _cache.graphs.get(tenant_id), version, wait=True)
+            if snap.built_version < _floor(tenant_id):
+                snap = build_graph(tenant_id)
+            _cache.graphs[tenant_id] = snap
         if write_file(snap):
             written = snap.version
         # A full rebuild logged while this one ran needs another round.
@@ -574,8 +586,23 @@ def build_graph(tenant_id: int) -> TenantGraph:
     )
     a = np.searchsorted(person_ids, rels[:, 0].astype(np.int64))
     b = np.searchsorted(person_ids, rels[:, 1].astype(np.int64))
-    strength = rels[:, 2]
-    owner = rels[:, 3].astype(np.int64)
+    return assemble(tenant_id, version, person_ids, private_owner, a, b, rels[:, 2], rels[:, 3])
+
+
+def assemble(
+    tenant_id: int,
+    version: int,
+    person_ids: np.ndarray,
+    private_owner: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    strength: np.ndarray,
+    owner: np.ndarray,
+) -> TenantGraph:
+    """A snapshot from relationship rows as arrays: node ids ``a``, ``b``, their
+    ``strength`` and ``owner`` (the owner's user id for a private or team row, else 0).
+    The in-memory half of :func:`build_graph` (benchmarks feed it synthetic rows)."""
+    owner = owner.astype(np.int64)
     n = len(person_ids)
     graph = Graph.from_edges(n, a, b, strength)
     shared_rows = owner == 0

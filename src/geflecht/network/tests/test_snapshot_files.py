@@ -17,6 +17,7 @@ import time
 import pytest
 from django.db import connection, transaction
 
+from geflecht.graph import store
 from geflecht.jobs.models import Job
 from geflecht.network import snapshot
 from geflecht.network.actions import bump_graph_version
@@ -188,6 +189,8 @@ def test_a_file_of_another_database_with_the_same_ids_is_not_used(net):
     (folder / "header.json").write_text(json.dumps(header))
     new_process()
     assert snapshot.current_graph(net.tenant.id).from_file == ""
+    # Dropped, and replaced by this database's own.
+    assert store.read_meta(folder)["fingerprint"][0] != "2020-01-01T00:00:00+00:00"
 
 
 def test_forgetting_a_tenant_discards_its_files_for_good(net, tmp_path):
@@ -307,3 +310,73 @@ def test_a_file_written_by_one_process_is_mapped_by_another(tenant, owner, colle
     assert from_file == str(snapshot.tenant_dir(tenant.id) / str(written.version))
     assert (version, m, people) == (written.version, 1, written.person_ids.tolist())
     assert time.monotonic() - started < 60
+
+
+def test_an_erasure_leaves_no_file_with_the_erased_persons_ties(
+    net, django_capture_on_commit_callbacks
+):
+    from geflecht.accounts.models import User
+    from geflecht.privacy.actions import erase_person
+
+    admin = User.objects.create_user("admin", tenant=net.tenant, role=User.Role.ADMIN)
+    weber = net["weber"].pk
+    before = snapshot.current_graph(net.tenant.id)
+    assert before.graph.degree(before.node(weber)) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_person(admin, net["weber"])
+    for folder in snapshot.tenant_dir(net.tenant.id).iterdir():
+        if folder.name.isdigit():
+            ids = store.load(folder).arrays["person_ids"].tolist()
+            assert weber not in ids, f"{folder.name} still knows the erased person"
+    new_process()
+    after = snapshot.current_graph(net.tenant.id)
+    assert after.node(weber) is None
+    assert all_ties(after) == all_ties(snapshot.build_graph(net.tenant.id))
+
+
+def test_a_process_whose_worker_is_down_builds_the_file_itself(net, settings, monkeypatch):
+    settings.GEFLECHT_TASKS_AT_ONCE = False
+    before = snapshot.current_graph(net.tenant.id)
+    bump_graph_version(net.tenant.id, full=True)
+    assert snapshot.current_graph(net.tenant.id) is before, "asks the worker first"
+    monkeypatch.setattr(snapshot, "WORKER_WAIT_SECONDS", 0.0)
+    after = snapshot.current_graph(net.tenant.id)
+    assert after.version == snapshot.graph_version(net.tenant.id)
+    assert after.from_file == ""
+    assert files_of(net.tenant.id)[-1] == str(after.version), "written for the next process"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_of_one_process_share_one_refresh(tenant, owner, colleague, monkeypatch):
+    import threading
+
+    x, y = sorted([owner.person_id, colleague.person_id])
+    with transaction.atomic():
+        rel = Relationship.objects.create(tenant=tenant, person_a_id=x, person_b_id=y, strength=0.8)
+        bump_graph_version(tenant.id, [rel])
+    shutil.rmtree(snapshot.tenant_dir(tenant.id), ignore_errors=True)
+    snapshot.forget()
+    builds = []
+    real_build = snapshot.build_graph
+
+    def counted(tenant_id):
+        builds.append(tenant_id)
+        time.sleep(0.2)  # long enough for the other threads to arrive
+        return real_build(tenant_id)
+
+    monkeypatch.setattr(snapshot, "build_graph", counted)
+    got = []
+
+    def ask():
+        try:
+            got.append(snapshot.current_graph(tenant.id))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(builds) == 1 and len(got) == 4
+    assert all(g is got[0] for g in got)
