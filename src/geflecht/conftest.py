@@ -140,10 +140,13 @@ def _snapshot_files_in_tmp(settings, tmp_path):
 def _fresh_graph_cache():
     """Graph snapshots are per-process caches; each test starts without any."""
     from geflecht.accounts.actions import _forget_token
+    from geflecht.api.auth import forget_link_tries
     from geflecht.network import snapshot
 
     snapshot.forget()
     _forget_token()
+    # Which logins a token's sign-in tried to link: ids repeat after each test's rollback.
+    forget_link_tries()
     yield
     snapshot.wait_for_rebuilds()
     snapshot.forget()
