@@ -18,6 +18,9 @@ def pytest_configure(config) -> None:
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test process keeps remembered answers in its own memory: the installation's
+    # shared file cache would carry one test's answers into another's (ids repeat).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Background jobs pass through the real queue, run by whoever queued them; each test
     # process has a queue of its own (the suite runs in several).
     settings.GEFLECHT_TASKS_AT_ONCE = True
@@ -109,9 +112,8 @@ def outsider(other_tenant) -> User:
 
 @pytest.fixture(autouse=True)
 def _audit_reads_at_once(settings):
-    """Tests read the audit trail right after the request (no buffering), see
-    whole-network answers for the current data and finished imports (no background work)."""
-    settings.GEFLECHT_AUDIT_READ_BUFFER_SECONDS = 0
+    """Tests see whole-network answers for the current data and finished imports (no
+    background work)."""
     settings.GEFLECHT_REFRESH_IN_BACKGROUND = False
 
 

@@ -13,6 +13,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from geflecht.lib.caches import cache_settings
 from geflecht.lib.env import (
     env_bool,
     env_int,
@@ -70,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Writes the request's read-audit entries (one INSERT) before its response leaves.
+    "geflecht.privacy.middleware.AuditReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -252,15 +255,18 @@ GEFLECHT_DOCUMENT_TYPES = env_list(
 
 # Interactions older than this many days are deleted by `geflecht retention`; 0 keeps them.
 GEFLECHT_RETENTION_DAYS = env_int("GEFLECHT_RETENTION_DAYS", 0)
-# Audit entries for reads are written in batches, at most this many seconds late
-# (0 writes each at once). Changes, exports and erasures are always written at once.
-GEFLECHT_AUDIT_READ_BUFFER_SECONDS = env_int("GEFLECHT_AUDIT_READ_BUFFER_SECONDS", 1)
 # Whole-network answers (counts, communities, key-person risk, duplicates) move on to a
 # new graph version in a background thread, serving the previous answer meanwhile.
 GEFLECHT_REFRESH_IN_BACKGROUND = env_bool("GEFLECHT_REFRESH_IN_BACKGROUND", True)
 # Memory-mapped graph snapshot files, one folder per tenant and graph version, shared by
 # every process of this machine (see geflecht/network/snapshot.py).
 GEFLECHT_SNAPSHOT_DIR = env_path("GEFLECHT_SNAPSHOT_DIR", DATA_DIR / "snapshots")
+# Remembered whole-network answers, shared by every process (see geflecht/lib/caches.py):
+# empty keeps them as files in the data directory; redis://host:6379/0 across machines.
+GEFLECHT_CACHE_URL = env_str("GEFLECHT_CACHE_URL", "")
+CACHES = cache_settings(
+    GEFLECHT_CACHE_URL, DATA_DIR, prefix=env_str("GEFLECHT_QUEUE_NAME", "geflecht")
+)
 # The task queue of background jobs (see geflecht/jobs/queue.py): sqlite:///path,
 # postgres://… or redis://…; empty takes the app's own PostgreSQL, else queue.sqlite3 in
 # the data directory. Workers and web processes of one installation share one queue name.
@@ -273,6 +279,20 @@ GEFLECHT_TASKS_AT_ONCE = env_bool("GEFLECHT_TASKS_AT_ONCE", False)
 # to more than this, or their sheet spans more cells (a 500 KB upload can unpack to GBs).
 GEFLECHT_XLSX_MAX_UNPACKED_BYTES = env_int("GEFLECHT_XLSX_MAX_UNPACKED_MB", 100) * 1024 * 1024
 GEFLECHT_XLSX_MAX_CELLS = env_int("GEFLECHT_XLSX_MAX_CELLS", 2_000_000)
+
+# Connected mailboxes, calendars and address books (geflecht/capture). Their passwords are
+# encrypted with GEFLECHT_CREDENTIALS_KEY (Fernet keys, comma-separated: the first
+# encrypts, all decrypt), else with a key generated into a file outside the database.
+GEFLECHT_CREDENTIALS_KEY = env_str("GEFLECHT_CREDENTIALS_KEY", "")
+GEFLECHT_CREDENTIALS_KEY_FILE = env_path(
+    "GEFLECHT_CREDENTIALS_KEY_FILE", DATA_DIR / "credentials.key"
+)
+# Minutes between two automatic syncs of an account (users may choose more, not fewer).
+GEFLECHT_SYNC_INTERVAL_MINUTES = env_int("GEFLECHT_SYNC_INTERVAL_MINUTES", 15)
+# A CA bundle that signs the self-hosted mail and calendar servers (empty: the system's).
+GEFLECHT_CAPTURE_CA_FILE = env_str("GEFLECHT_CAPTURE_CA_FILE", "")
+# A calendar event with more attendees than this is one event, not a meeting with each.
+GEFLECHT_LARGE_EVENT_ATTENDEES = env_int("GEFLECHT_LARGE_EVENT_ATTENDEES", 25)
 
 LOGGING = {
     "version": 1,

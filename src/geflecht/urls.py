@@ -3,7 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from geflecht.api.main import api
-from geflecht.web import views, views_events, views_jobs, views_projects, views_skills
+from geflecht.web import (
+    views,
+    views_capture,
+    views_events,
+    views_jobs,
+    views_projects,
+    views_settings,
+    views_skills,
+)
 
 # Styled error pages in the app's layout; the same page a service's error becomes
 # (web.middleware.DomainErrorMiddleware).
@@ -13,7 +21,8 @@ handler500 = "geflecht.web.middleware.handler500"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    # The sign-in that also links a login to its person by e-mail (views_settings).
+    path("login/", views_settings.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
@@ -24,6 +33,13 @@ urlpatterns = [
         "password/done/",
         auth_views.PasswordChangeDoneView.as_view(template_name="web/pages/password_done.html"),
         name="password_change_done",
+    ),
+    path("settings/", views_settings.settings_page, name="settings"),
+    path("settings/person/", views_settings.settings_person, name="settings_person"),
+    path(
+        "settings/person/suggest/",
+        views_settings.settings_person_suggest,
+        name="settings_person_suggest",
     ),
     path("dashboard/overview/", views.dashboard_overview, name="dashboard_overview"),
     path("dashboard/reconnect/", views.dashboard_reconnect, name="dashboard_reconnect"),
@@ -44,6 +60,17 @@ urlpatterns = [
     path("import/", views.import_page, name="import"),
     path("import/jobs/<int:job_id>/", views.import_job, name="import_job"),
     path("jobs/", views_jobs.jobs_page, name="jobs"),
+    path("settings/connections/", views_capture.connections_page, name="connections"),
+    path(
+        "settings/connections/sharing/",
+        views_capture.connections_sharing,
+        name="connections_sharing",
+    ),
+    path(
+        "settings/connections/<int:account_id>/<str:action>/",
+        views_capture.connection_action,
+        name="connection_action",
+    ),
     path("import/duplicates/", views.duplicates_page, name="duplicates"),
     path("projects/", views_projects.projects_list, name="projects"),
     path("projects/<int:project_id>/", views_projects.project_page, name="project"),

@@ -5,15 +5,20 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import TOKEN_PREFIX, ApiToken, Team, Tenant, User, hash_token
+from geflecht.lib.errors import Conflict, Invalid, NotAllowed, NotFound
+from geflecht.lib.models import Visibility
 from geflecht.lib.visibility import can_see
 
 
@@ -248,6 +253,192 @@ def _forget_token(key: str | None = None) -> None:
             _token_cache.clear()
         else:
             _token_cache.pop(key, None)
+
+
+# ------------------------------------------------------------------ a login's own person
+# accounts sits below people (import-linter's layers), so the person model is reached
+# through the login's own relation to it, never imported.
+def _person_model() -> Any:
+    return User._meta.get_field("person").related_model
+
+
+def _may_link(actor: User, user: User, *, at_sign_in: bool = False) -> None:
+    """A user links their own login; an admin of the company links any of its logins.
+    A read-only user changes nothing through a door, this link included (an admin links
+    them); only the sign-in's own match by e-mail links a read-only login."""
+    if actor.tenant_id is None or user.tenant_id is None:
+        raise NotAllowed(_("This login belongs to no company."))
+    if not at_sign_in and not actor.can_write:
+        # NotAllowed, the message of lib.visibility.require_writer, so every door maps it.
+        raise NotAllowed(_("Your account is read-only."))
+    if actor.pk == user.pk:
+        return
+    if not (actor.is_tenant_admin and actor.can_write and actor.tenant_id == user.tenant_id):
+        raise NotAllowed(
+            _("Only the login itself or an admin of its company may link it to a person.")
+        )
+
+
+def link_person(actor: User, user: User, person: Model | int) -> Model:
+    """Make ``person`` (an instance or its id) the person ``user``'s login is in the
+    network, and return it.
+
+    The person must be one ``actor`` may see (else NotFound, the same as a missing id)
+    in the login's company, one ``user`` may see too (not private to somebody else:
+    Invalid), and not the person of another login (Conflict, naming nobody). Linking the
+    person a login already has changes nothing.
+    """
+    return _link_person(actor, user, person)
+
+
+@transaction.atomic
+def _link_person(
+    actor: User, user: User, person: Model | int, *, at_sign_in: bool = False
+) -> Model:
+    _may_link(actor, user, at_sign_in=at_sign_in)
+    person_id = person.pk if isinstance(person, Model) else int(person)
+    # The person's row is locked first: two logins racing for one person queue here, and
+    # the second sees the first's link once it commits (the unique column is the net).
+    found = (
+        _person_model()
+        .objects.visible_to(actor)
+        .filter(pk=person_id, tenant_id=user.tenant_id)
+        .select_for_update()
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("No person with id %(id)s.") % {"id": person_id})
+    if not can_see(user, found):
+        raise Invalid(
+            {
+                "person": _(
+                    "%(user)s may not see %(name)s, so it cannot be their person; share "
+                    "it with the company first."
+                )
+                % {"user": user.username, "name": found.full_name}
+            }
+        )
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.person_id == found.pk:
+        return found
+    if User.objects.filter(person_id=found.pk).exclude(pk=locked.pk).exists():
+        raise Conflict(_("This person is already linked to another login."))
+    locked.person_id = found.pk
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=["person"])
+    except IntegrityError:
+        # Another login took the person between the check and the write (SQLite, which
+        # has no row locks, or a person locked by no one): the unique column decides.
+        raise Conflict(_("This person is already linked to another login.")) from None
+    user.person_id = found.pk
+    user.person = found
+    return found
+
+
+@transaction.atomic
+def unlink_person(actor: User, user: User) -> Model | None:
+    """Take the person off ``user``'s login; return the person it had (None: none)."""
+    _may_link(actor, user)
+    # of=self: PostgreSQL locks no row of the outer-joined person.
+    locked = User.objects.select_for_update(of=("self",)).select_related("person").get(pk=user.pk)
+    previous = locked.person
+    if previous is not None:
+        locked.person = None
+        locked.save(update_fields=["person"])
+    user.person = None
+    return previous
+
+
+def person_candidates_for(user: User, *, limit: int = 2) -> list[Model]:
+    """Up to ``limit`` company-visible persons of the login's company whose e-mail address
+    is the login's, linked or not (addresses are stored in lower case: ContactEmail.clean)."""
+    email = (user.email or "").strip().lower()
+    if not email or user.tenant_id is None:
+        return []
+    return list(
+        _person_model()
+        .objects.filter(
+            tenant_id=user.tenant_id, visibility=Visibility.COMPANY, emails__email=email
+        )
+        .distinct()
+        .order_by("pk")[:limit]
+    )
+
+
+def suggest_person_for(user: User) -> Model | None:
+    """The person whose e-mail address equals the login's, if exactly one such person is
+    visible company-wide and it is linked to no login; else None."""
+    candidates = person_candidates_for(user)
+    if len(candidates) != 1:
+        return None
+    person = candidates[0]
+    if User.objects.filter(person_id=person.pk).exists():
+        return None
+    return person
+
+
+@dataclass(frozen=True)
+class SignInLink:
+    """What signing in did about the login's person: ``person`` it was linked to now
+    (None: nothing), or ``choices``, how many persons share the address (2 = several)."""
+
+    person: Model | None = None
+    choices: int = 0
+
+
+def link_on_sign_in(user: User) -> SignInLink:
+    """At sign-in, link a login without a person to the one unambiguous match by e-mail.
+
+    Called explicitly by every sign-in door (the web login view, the API's token check),
+    not from Django's ``user_logged_in`` signal: a token request signs nobody in, so the
+    signal is not one hook for all doors. Several matches link none (the user chooses in
+    the settings); a race lost to another login links none either.
+    """
+    if user.person_id is not None or user.tenant_id is None:
+        return SignInLink()
+    candidates = person_candidates_for(user)
+    if len(candidates) > 1:
+        return SignInLink(choices=len(candidates))
+    person = suggest_person_for(user)
+    if person is None:
+        return SignInLink()
+    try:
+        _link_person(user, user, person, at_sign_in=True)
+    except (Conflict, NotFound, NotAllowed, ValidationError):
+        return SignInLink()
+    return SignInLink(person=person)
+
+
+def resolve_person(actor: User, reference: str) -> Model:
+    """A person ``actor`` may see, by id ("42") or e-mail address ("tom@firma.de"), for
+    the CLI; NotFound or Invalid (several share the address) in words."""
+    reference = reference.strip()
+    if reference.isdigit():
+        found = _person_model().objects.visible_to(actor).filter(pk=int(reference)).first()
+        if found is None:
+            raise NotFound(_("No person with id %(id)s.") % {"id": reference})
+        return found
+    if "@" not in reference:
+        raise Invalid(
+            _("Name the person by id or e-mail address, not “%(ref)s”.") % {"ref": reference}
+        )
+    people = list(
+        _person_model()
+        .objects.visible_to(actor)
+        .filter(emails__email=reference.lower())
+        .distinct()
+        .order_by("pk")[:10]
+    )
+    if not people:
+        raise NotFound(_("No person with the e-mail address %(email)s.") % {"email": reference})
+    if len(people) > 1:
+        listing = "; ".join(f"{p.full_name} (id {p.pk})" for p in people)
+        raise Invalid(
+            _("Several people have the e-mail address %(email)s: %(list)s. Give the id.")
+            % {"email": reference, "list": listing}
+        )
+    return people[0]
 
 
 # ------------------------------------------------------------------ removing a user

@@ -4,10 +4,16 @@ from datetime import datetime
 
 from ninja import Field, Router, Schema, Status
 
-from geflecht.accounts.actions import create_token, revoke_token
+from geflecht.accounts.actions import (
+    create_token,
+    link_person,
+    revoke_token,
+    suggest_person_for,
+    unlink_person,
+)
 from geflecht.accounts.models import ApiToken
 from geflecht.api.auth import TenantSessionAuth, TokenAuth
-from geflecht.api.types import Id
+from geflecht.api.types import BodyId, Id
 from geflecht.lib.errors import NotFound
 
 token_auth = TokenAuth()
@@ -22,6 +28,24 @@ class MeOut(Schema):
     role: str
     person_id: Id | None
     teams: list[str]
+
+
+class MyPersonOut(Schema):
+    person_id: Id | None = Field(..., description="The person this login is; null: none yet.")
+    name: str | None = Field(..., description="That person's full name.")
+    suggested_person_id: Id | None = Field(
+        ...,
+        description=(
+            "Without a person: the one company-visible, unlinked person with this login's "
+            "e-mail address, if exactly one exists."
+        ),
+    )
+
+
+class MyPersonIn(Schema):
+    person_id: BodyId = Field(
+        ..., description="A person you may see who is linked to no other login."
+    )
 
 
 class TokenIn(Schema):
@@ -52,6 +76,39 @@ def me(request):
         person_id=user.person_id,
         teams=list(user.teams.values_list("name", flat=True)),
     )
+
+
+def _my_person(user) -> MyPersonOut:
+    person = user.person
+    suggested = suggest_person_for(user) if person is None else None
+    return MyPersonOut(
+        person_id=getattr(person, "pk", None),
+        name=getattr(person, "full_name", None),
+        suggested_person_id=getattr(suggested, "pk", None),
+    )
+
+
+@router.get("/me/person", response=MyPersonOut, summary="The person my login is")
+def my_person(request):
+    return _my_person(request.auth)
+
+
+@router.put(
+    "/me/person",
+    response=MyPersonOut,
+    summary="Link my login to a person (404 as for a missing id, 409 when another login has it)",
+)
+def set_my_person(request, payload: MyPersonIn):
+    user = request.auth
+    link_person(user, user, payload.person_id)
+    return _my_person(user)
+
+
+@router.delete("/me/person", response=MyPersonOut, summary="Unlink my login from its person")
+def delete_my_person(request):
+    user = request.auth
+    unlink_person(user, user)
+    return _my_person(user)
 
 
 @router.get("/tokens", response=list[TokenOut], summary="My API tokens")

@@ -23,6 +23,7 @@ from geflecht.lib.errors import (
     INVALID,
     NOT_FOUND,
     DomainError,
+    ExternalError,
     classify,
     message_of,
 )
@@ -75,12 +76,15 @@ def install(api: NinjaAPI) -> None:
 
     def domain_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         # The one mapping of lib.errors (NotFound 404, NotAllowed 403, Conflict 409,
-        # Invalid 422), shared with the web and the CLI.
+        # Invalid 422, Unavailable 502), shared with the web and the CLI.
         kind = classify(exc)
         assert kind is not None
         extra: dict = {}
         if kind is INVALID and isinstance(exc, DjangoValidationError):
             extra["errors"] = _field_errors(exc)
+        elif kind is INVALID and isinstance(exc, ExternalError):
+            # An account setting the server refused: the field lets a form mark it.
+            extra["errors"] = [{"field": exc.field, "message": message_of(exc)}]
         elif kind is CONFLICT:
             extra["current_version"] = getattr(exc, "current_version", None)
         elif kind is NOT_FOUND:

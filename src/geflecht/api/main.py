@@ -6,8 +6,10 @@ from ninja import NinjaAPI
 
 from geflecht.api import (
     accounts,
+    connections,
     errors,
     events,
+    imports,
     intros,
     jobs,
     network,
@@ -129,3 +131,5 @@ api.add_router("/", intros.router, tags=["introductions"])
 api.add_router("/", skills.router, tags=["skills"])
 api.add_router("/", partners.router, tags=["partners"])
 api.add_router("/", jobs.router, tags=["jobs"])
+api.add_router("/", connections.router, tags=["connected accounts"])
+api.add_router("/", imports.router, tags=["imports"])

@@ -31,7 +31,7 @@ from defusedxml import ElementTree
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from geflecht.lib.errors import DomainError
+from . import errors
 
 __all__ = [
     "ADDRESS_BOOKS",
@@ -78,76 +78,49 @@ def _clark(ns: str, name: str) -> str:
 # -- errors ------------------------------------------------------------------------------
 
 
-class DavError(DomainError):
+class DavError(errors.ConnectorError):
     """A calendar or address book server could not be used; ``str()`` says why, in words.
 
     The text is rendered when shown, in the language active then. It names the server
-    (and, where it helps, the path) but never the user name or the password.
+    (and, where it helps, the path) but never the user name or the password. Each
+    subclass is also the shared :mod:`.errors` class of its name, so code that handles
+    every connector's errors alike catches it.
     """
 
     default_message: Promise = _("The calendar or address book server could not be used.")
 
-    def __init__(
-        self,
-        message: Promise | None = None,
-        *,
-        host: str = "",
-        path: str = "",
-        status: int | None = None,
-    ) -> None:
-        super().__init__()
-        self.template = message if message is not None else self.default_message
-        self.host = host
-        self.path = path
-        self.status = status
 
-    @property
-    def message(self) -> str:
-        return str(self.template) % {"host": self.host, "path": self.path, "status": self.status}
-
-    def __str__(self) -> str:
-        return self.message
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.message!r})"
-
-
-class InvalidServerAddress(DavError):
+class InvalidServerAddress(DavError, errors.InvalidServerAddress):
+    field = "url"
     default_message = _(
         "Enter the server address as an http:// or https:// address, "
         "for example https://dav.example.com/."
     )
 
 
-class AuthenticationFailed(DavError):
-    default_message = _(
-        "The server %(host)s did not accept the user name or password. "
-        "Check them in the account settings."
-    )
+class AuthenticationFailed(DavError, errors.AuthenticationFailed):
+    default_message = errors.AuthenticationFailed.default_message
 
 
-class AccessDenied(DavError):
-    default_message = _("The server %(host)s does not let this account read %(path)s.")
+class AccessDenied(DavError, errors.AccessDenied):
+    default_message = errors.AccessDenied.default_message
 
 
-class ServerUnreachable(DavError):
-    default_message = _(
-        "The server %(host)s cannot be reached. Check the address, or try again later."
-    )
+class ServerUnreachable(DavError, errors.ServerUnreachable):
+    default_message = errors.ServerUnreachable.default_message
 
 
-class CertificateNotTrusted(DavError):
-    default_message = _(
-        "The certificate of %(host)s is not trusted, so no connection was made. If it is "
-        "your own server, add its certificate authority to the account."
-    )
+class CertificateNotTrusted(DavError, errors.CertificateNotTrusted):
+    field = "verify"
+    default_message = errors.CertificateNotTrusted.default_message
 
 
-class CollectionNotFound(DavError):
+class CollectionNotFound(DavError, errors.CollectionNotFound):
+    field = "url"
     default_message = _("There is no calendar or address book at %(path)s on %(host)s.")
 
 
-class ServerError(DavError):
+class ServerError(DavError, errors.ServerError):
     default_message = _("The server %(host)s answered with an error (HTTP %(status)s).")
 
 

@@ -31,8 +31,9 @@ from faker.providers.person.de_AT import Provider as AustrianNames
 from faker.providers.person.de_CH import Provider as SwissNames
 from faker.providers.person.de_DE import Provider as GermanNames
 
-from geflecht.accounts.actions import add_to_team
+from geflecht.accounts.actions import add_to_team, link_person
 from geflecht.accounts.models import Tenant
+from geflecht.capture import actions as capture_actions
 from geflecht.demo import data
 from geflecht.demo.events import add_events_and_intros
 from geflecht.demo.projects import build_projects, link_project_skills
@@ -996,17 +997,58 @@ class DemoGenerator:
                 first_name=person.first_name,
                 last_name=person.last_name,
                 tenant=tenant,
-                person=person,
                 role=User.Role.ADMIN if staff else User.Role.MEMBER,
                 # A tenant admin, not a superuser: the admin shows her this tenant only,
                 # and an installation hosting other tenants keeps its own superuser.
                 is_staff=staff,
             )
+            # Linked as every door links a login: through the action and its rules.
+            link_person(user, user, person)
             result.logins.append((username, password))
             # Both sell in the south: their team-visible contacts are shared with each other.
             add_to_team(user, "Vertrieb Süd")
             self._private_book(tenant, user, person, plan)
             self._private_note(tenant, user, plan)
+            if staff:
+                self._capture_rules(user)
+        self._unlinked_login(tenant, plan, result)
+
+    def _capture_rules(self, admin) -> None:
+        """What a connected mailbox or calendar may share: the admin shares what she
+        captures with customers and partners, and the company never shares the mail of
+        its law firm (the settings' Connected accounts section shows both)."""
+        capture_actions.set_sharing(admin, ["customer", "partner"])
+        capture_actions.set_exclusions(admin, ["kanzlei-hofmann.de"], company=True)
+
+    def _unlinked_login(self, tenant: Tenant, plan: _Plan, result: DemoResult) -> None:
+        """The login "tom" of a new colleague (the third person of the own company, by
+        id): it has no person yet but that person's e-mail address, so its first sign-in
+        links it (accounts.link_on_sign_in) and says so."""
+        User = get_user_model()
+        username = "tom" if tenant.slug == "demo" else f"tom@{tenant.slug}"
+        third = (
+            Person.objects.filter(
+                tenant=tenant, positions__organization_id=int(plan.org_ids[0]), user__isnull=True
+            )
+            .order_by("id")
+            .prefetch_related("emails")
+            .first()
+        )
+        if third is None or User.objects.filter(username=username).exists():
+            return
+        email = next((e.email for e in third.emails.all() if e.is_primary), "")
+        if not email:
+            return
+        password = secrets.token_urlsafe(9)
+        User.objects.create_user(
+            username=username,
+            password=password,
+            email=email,
+            first_name=third.first_name,
+            last_name=third.last_name,
+            tenant=tenant,
+        )
+        result.logins.append((username, password))
 
     def _private_note(self, tenant: Tenant, user, plan: _Plan) -> None:
         """What the user knows privately about the anchor customer's buyer."""

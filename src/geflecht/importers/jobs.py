@@ -44,14 +44,18 @@ def report_data(report: ImportReport) -> dict:
         "interactions": asdict(report.interactions),
         "problems": [str(p) for p in report.problems],
         "warnings": list(report.warnings),
+        "ignored": dict(sorted(report.ignored.items())),
+        "kind": report.kind,
         "duplicates": [[d.survivor_id, d.person_id] for d in report.duplicates],
     }
 
 
 def start_import(
-    user: User, chunks: Iterable[bytes], file_name: str, *, private: bool
+    user: User, chunks: Iterable[bytes], file_name: str, *, private: bool = True
 ) -> ImportJob:
     """Store the upload and queue its import; the returned row shows how far it got.
+
+    The import is the user's alone unless they share it (``private=False``).
 
     A read-only user is refused here already (PermissionDenied), before the upload is
     stored or a job is created; :func:`import_file` refuses them again for every door.
@@ -107,7 +111,9 @@ def run_import(job: Job, progress: Progress) -> dict:
 
     try:
         user = User.objects.get(pk=imp.owner_id)
-        report = import_file(path, user=user, private=imp.private, on_progress=on_progress)
+        report = import_file(
+            path, user=user, private=imp.private, on_progress=on_progress, name=imp.file_name
+        )
     except Exception as exc:  # the page says what went wrong; nothing half-written stays
         imp.status = ImportJob.Status.FAILED
         imp.error = _("The import stopped: %(reason)s") % {"reason": exc}
@@ -115,7 +121,6 @@ def run_import(job: Job, progress: Progress) -> dict:
         imp.save()
         path.unlink(missing_ok=True)
         raise
-    report.file = imp.file_name
     imp.report = report_data(report)
     imp.entries_done, imp.bytes_done = report.entries, imp.bytes_total or 0
     imp.status = ImportJob.Status.DONE

@@ -19,15 +19,18 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from geflecht.accounts.models import User
 from geflecht.importers.identity import (
@@ -47,29 +50,54 @@ from geflecht.importers.parsers import (
     ContactRecord,
     InteractionRecord,
     ParseProblem,
+    Skipped,
     detect_format,
     parse_file,
 )
+from geflecht.importers.parsers.records import SKIP_CANCELLED
 from geflecht.lib.bulk import insert_rows, reserve_ids
 from geflecht.lib.models import Visibility
 from geflecht.lib.visibility import covers, require_writer, visible_q
-from geflecht.network.actions import InteractionInput, record_interactions
-from geflecht.network.models import Interaction, InteractionParticipant, Relationship
+from geflecht.network.actions import (
+    UPCOMING_KINDS,
+    InteractionInput,
+    record_interactions,
+    record_upcoming_meetings,
+)
+from geflecht.network.models import (
+    Interaction,
+    InteractionParticipant,
+    Relationship,
+    UpcomingMeeting,
+)
 from geflecht.people.actions import merge_people
 from geflecht.people.models import ContactEmail, ContactPhone, Organization, Person, Position, Site
 
-__all__ = ["CONTACT_FORMATS", "Counts", "ImportReport", "import_file"]
+__all__ = [
+    "CONTACT_FORMATS",
+    "CREATED_KINDS",
+    "Counts",
+    "ImportReport",
+    "import_file",
+    "load_records",
+]
 
 CONTACT_FORMATS = ("vcard", "csv", "xlsx")
 MAIL_FORMATS = ("mbox", "maildir", "eml")
 CONTACT_BATCH = 2000
 # Interactions per record_interactions call: one transaction and one strength update each.
 INTERACTION_BATCH = 2000
-#: Calendars are read from here up to now (interactions in the future are refused).
+#: Calendars are read from here up to now as interactions ...
 CALENDAR_START = datetime(1990, 1, 1, tzinfo=UTC)
+#: ... and this far ahead as upcoming meetings (a weekly series gives nine).
+CALENDAR_AHEAD = timedelta(days=60)
 
 #: ``on_progress(entries_done, bytes_done, bytes_total)``, as the parsers report it.
 Progress = Callable[[int, int, int | None], None]
+#: The keys of :attr:`ImportReport.created_ids`: what a load can create.
+CREATED_KINDS = ("people", "organizations", "interactions", "upcoming_meetings", "relationships")
+#: load_records reports progress every this many entries (it knows no byte counts).
+RECORDS_PROGRESS_EVERY = 500
 
 _COUNTRIES = {
     "de": "DE", "deutschland": "DE", "germany": "DE", "brd": "DE", "d": "DE",
@@ -102,10 +130,13 @@ class Counts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def __str__(self) -> str:
-        return (
-            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.merged} merged, {self.skipped} skipped"
-        )
+        return _(
+            "%(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(merged)d merged, %(skipped)d skipped"
+        ) % {
+            name: getattr(self, name)
+            for name in ("created", "updated", "unchanged", "merged", "skipped")
+        }
 
 
 @dataclass
@@ -119,6 +150,8 @@ class ImportReport:
     people: Counts = field(default_factory=Counts)
     organizations: Counts = field(default_factory=Counts)
     interactions: Counts = field(default_factory=Counts)
+    #: Meetings that lie ahead: kept as upcoming meetings until their time has passed.
+    upcoming: Counts = field(default_factory=Counts)
     #: Entries that were skipped, with file, entry, line and reason.
     problems: list[ParseProblem] = field(default_factory=list)
     #: People that may be someone already known: the review list of this import.
@@ -127,25 +160,57 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     #: Interactions left out on purpose (not errors), counted by reason.
     ignored: Counter = field(default_factory=Counter)
+    #: "contacts" or "interactions": what the input held.
+    kind: str = ""
+    #: The ids of the rows this load created, by kind (see :data:`CREATED_KINDS`), so a
+    #: caller can remember what an account brought in and forget it again later
+    #: (:func:`geflecht.importers.actions.forget_records`). Empty after a dry run.
+    created_ids: dict[str, list[int]] = field(
+        default_factory=lambda: {kind: [] for kind in CREATED_KINDS}
+    )
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def summary(self) -> str:
-        head = "Dry run, nothing was written. " if self.dry_run else ""
-        lines = [f"{head}{self.file} ({self.format}): {self.entries} entries read"]
-        lines.append(f"  people: {self.people}")
+        """The report in a few lines of the active language (the CLI prints it)."""
+        head = _("Dry run, nothing was written.") + " " if self.dry_run else ""
+        what = f"{self.file} ({self.format})" if self.format else self.file
+        read = ngettext("%(n)d entry read", "%(n)d entries read", self.entries) % {
+            "n": self.entries
+        }
+        lines = [f"{head}{what}: {read}"]
+        lines.append("  " + _("people: %(counts)s") % {"counts": self.people})
         if self.organizations.created:
-            lines.append(f"  organisations: {self.organizations.created} created")
-        if self.format not in CONTACT_FORMATS:
-            lines.append(f"  interactions: {self.interactions}")
+            n = self.organizations.created
+            lines.append(
+                "  "
+                + ngettext("%(n)d organisation created", "%(n)d organisations created", n)
+                % {"n": n}
+            )
+        if self.kind == "interactions":
+            lines.append("  " + _("interactions: %(counts)s") % {"counts": self.interactions})
+            if self.upcoming.created or self.upcoming.updated or self.upcoming.unchanged:
+                lines.append("  " + _("upcoming meetings: %(counts)s") % {"counts": self.upcoming})
         for reason, n in sorted(self.ignored.items()):
-            lines.append(f"  left out: {n} x {reason}")
+            lines.append(
+                "  " + ngettext("left out: %(n)d entry, %(reason)s",
+                                "left out: %(n)d entries, %(reason)s", n)
+                % {"n": n, "reason": _(reason)}
+            )  # fmt: skip
         if self.duplicates:
-            lines.append(f"  possible duplicates to review: {len(self.duplicates)}")
+            n = len(self.duplicates)
+            lines.append(
+                "  " + ngettext("%(n)d possible duplicate to review",
+                                "%(n)d possible duplicates to review", n) % {"n": n}
+            )  # fmt: skip
         if self.problems:
-            lines.append(f"  problems: {len(self.problems)} entries skipped")
+            n = len(self.problems)
+            lines.append(
+                "  " + ngettext("problems: %(n)d entry skipped",
+                                "problems: %(n)d entries skipped", n) % {"n": n}
+            )  # fmt: skip
         return "\n".join(lines)
 
 
@@ -156,34 +221,35 @@ def import_file(
     format: str | None = None,
     me: Iterable[str] = (),
     dry_run: bool = False,
-    private: bool = False,
+    private: bool = True,
     on_progress: Progress | None = None,
     calendar_start: datetime = CALENDAR_START,
+    name: str | None = None,
 ) -> ImportReport:
     """Import one file (vCard, CSV, XLSX, iCalendar, mbox, maildir, .eml) for ``user``.
 
     Contacts become people (matched to known ones, see :mod:`~geflecht.importers.identity`)
     with their organisation, position and work site; calendar events and e-mails become
     interactions between the people they name, the user being "me" (their own person
-    plus the ``me`` addresses). Imported people and interactions are visible to the
-    company, or only to ``user`` with ``private=True``. Broken entries are skipped and
-    listed in :attr:`ImportReport.problems`; with ``dry_run`` everything is rolled back
-    and the report says what would have changed. ``on_progress`` gets
-    ``(entries_done, bytes_done, bytes_total)`` while the file is read.
+    plus the ``me`` addresses). Imported people and interactions are visible to ``user``
+    only (a personal address book or mailbox), or to the company with ``private=False``.
+    Broken entries are skipped and listed in :attr:`ImportReport.problems`; with
+    ``dry_run`` everything is rolled back and the report says what would have changed.
+    ``on_progress`` gets ``(entries_done, bytes_done, bytes_total)`` while the file is
+    read. ``name`` is what the report calls the file (the name the user uploaded, not a
+    temporary path).
 
     Raises :class:`~django.core.exceptions.PermissionDenied` for a read-only user (a dry
     run too: it writes and rolls back, and nobody needs it who may not import).
     """
-    if user.tenant_id is None:
-        raise ValueError("the importing user belongs to no tenant")
-    require_writer(user)
+    _check_importer(user)
     path = Path(path)
     fmt = format or detect_format(path)
-    report = ImportReport(file=str(path), format=fmt, dry_run=dry_run)
+    label = name or path.name
+    report = ImportReport(file=label, format=fmt, dry_run=dry_run)
     if fmt not in FORMATS:
-        report.problems.append(ParseProblem(str(path), None, None, "unknown file format"))
+        report.problems.append(ParseProblem(label, None, None, "unknown file format"))
         return report
-    visibility = "private" if private else "company"
     me_emails = _me_addresses(user, me)
     options: dict = {
         "me": sorted(me_emails),
@@ -192,32 +258,115 @@ def import_file(
         "max_cells": settings.GEFLECHT_XLSX_MAX_CELLS,
     }
     if fmt == "ics":
-        options.update(window_start=calendar_start, window_end=timezone.now())
-    if fmt in CONTACT_FORMATS:
+        options.update(
+            window_start=calendar_start,
+            window_end=timezone.now() + CALENDAR_AHEAD,
+            report_skipped=True,
+        )
+    items = parse_file(path, format=fmt, **options)
+    kind: Literal["contacts", "interactions"] = (
+        "contacts" if fmt in CONTACT_FORMATS else "interactions"
+    )
+    source = "mail" if fmt in MAIL_FORMATS else fmt
+    _load(items, user, report, kind, source, private, me_emails, dry_run)
+    return report
+
+
+def load_records(
+    records: Iterable[ContactRecord | InteractionRecord | ParseProblem],
+    *,
+    user: User,
+    kind: Literal["contacts", "interactions"],
+    source: str,
+    name: str,
+    private: bool = True,
+    me: Iterable[str] = (),
+    own_address_book: bool = False,
+    on_progress: Progress | None = None,
+) -> ImportReport:
+    """Load parsed records for ``user``: the loaders of :func:`import_file`, without a file.
+
+    For the mailbox, calendar and address-book connectors: ``records`` are what a parser
+    yields (:class:`ContactRecord` for ``kind="contacts"``, :class:`InteractionRecord` for
+    ``kind="interactions"``, :class:`ParseProblem` for broken entries). ``source`` becomes
+    :attr:`Interaction.source <geflecht.network.models.Interaction.source>` (``"imap:12"``;
+    at most 30 characters) and, with the external ids, makes a repeated load create
+    nothing; ``name`` is what the report calls the input. Records are private to ``user``
+    unless ``private=False``. ``on_progress(entries, 0, None)`` is called every few
+    hundred entries. The report's :attr:`~ImportReport.created_ids` name what was created.
+    """
+    _check_importer(user)
+    if kind not in ("contacts", "interactions"):
+        raise ValueError(f"kind must be 'contacts' or 'interactions', not {kind!r}")
+    if not source or len(source) > 30:
+        raise ValueError("source must be 1 to 30 characters")
+    report = ImportReport(file=name, format=None)
+    items: Iterable = records
+    if on_progress is not None:
+        items = _counted(records, on_progress)
+    _load(items, user, report, kind, source, private, _me_addresses(user, me), False)
+    return report
+
+
+def _check_importer(user: User) -> None:
+    if user.tenant_id is None:
+        raise ValueError("the importing user belongs to no tenant")
+    require_writer(user)
+
+
+def _counted(records: Iterable, on_progress: Progress) -> Iterator:
+    n = 0
+    for n, item in enumerate(records, 1):
+        if n % RECORDS_PROGRESS_EVERY == 0:
+            on_progress(n, 0, None)
+        yield item
+    on_progress(n, 0, None)
+
+
+def _load(
+    items: Iterable,
+    user: User,
+    report: ImportReport,
+    kind: str,
+    source: str,
+    private: bool,
+    me_emails: set[str],
+    dry_run: bool,
+) -> None:
+    """Feed ``items`` to the loader of ``kind``; fill ``report``."""
+    report.kind = kind
+    visibility = "private" if private else "company"
+    if kind == "contacts":
         loader: _ContactLoader | _InteractionLoader = _ContactLoader(user, report, visibility)
     else:
-        source = "mail" if fmt in MAIL_FORMATS else fmt
         loader = _InteractionLoader(user, report, visibility, source, me_emails)
     if connection.vendor == "sqlite":
         # SQLite's default 2 MB page cache makes index inserts of a big import go to the
         # OS for every page; 64 MB keeps the hot part of the indexes in memory.
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -65536")
-    items = parse_file(path, format=fmt, **options)
     try:
         with transaction.atomic() if dry_run else _nothing():
-            _run(items, loader, report)
+            _run(iter(items), loader, report)
             if dry_run:
                 transaction.set_rollback(True)
     finally:
         gc.unfreeze()
-    return report
+    if dry_run:
+        report.created_ids = {k: [] for k in CREATED_KINDS}
 
 
 def _run(items: Iterator, loader: _ContactLoader | _InteractionLoader, report) -> None:
     for item in items:
+        if isinstance(item, Skipped):
+            report.entries += 1
+            report.ignored[item.reason] += 1
+            if item.reason == SKIP_CANCELLED and item.external_id:
+                loader.cancel(item.external_id)
+            continue
         if isinstance(item, ParseProblem):
-            report.problems.append(item)
+            # Named as the user knows the input (an upload lives under a temporary name).
+            report.problems.append(replace(item, file=report.file))
             if item.entry_no is not None:
                 report.entries += 1
                 loader.counts.skipped += 1
@@ -328,9 +477,15 @@ class _Prepared:
     norm_org: str = ""
 
 
-def prepare_contact(rec: ContactRecord, warnings: list[str]) -> _Prepared | ParseProblem:
-    """Validate and shape one contact; a ParseProblem when it cannot become a person."""
-    where = f"{rec.source_file}, entry {rec.entry_no}"
+def prepare_contact(
+    rec: ContactRecord, warnings: list[str], *, file: str | None = None
+) -> _Prepared | ParseProblem:
+    """Validate and shape one contact; a ParseProblem when it cannot become a person.
+
+    ``file`` is what problems and warnings call the input (default: the record's own
+    ``source_file``)."""
+    file = rec.source_file if file is None else file
+    where = f"{file}, entry {rec.entry_no}"
     notes_extra: list[str] = []
     local: list[str] = []
     title = rec.prefix
@@ -357,7 +512,7 @@ def prepare_contact(rec: ContactRecord, warnings: list[str]) -> _Prepared | Pars
     if not last and first:
         first, last = "", first
     if not last:
-        return ParseProblem(rec.source_file, rec.entry_no, rec.line_no, "missing name")
+        return ParseProblem(file, rec.entry_no, rec.line_no, "missing name")
     if rec.suffix:
         last = f"{last} {rec.suffix}"
     phones: list[tuple[str, str]] = []
@@ -391,7 +546,7 @@ def prepare_contact(rec: ContactRecord, warnings: list[str]) -> _Prepared | Pars
     if notes_extra:
         notes = "\n".join([notes, *notes_extra]).strip()
     prep = _Prepared(
-        file=rec.source_file,
+        file=file,
         entry_no=rec.entry_no,
         line_no=rec.line_no,
         title=_cut(title, 50, "title", local),
@@ -428,6 +583,7 @@ class _Delta:
     people: Counts = field(default_factory=Counts)
     organizations: Counts = field(default_factory=Counts)
     flagged: list[tuple[Known, Known, float, str, tuple[str, ...]]] = field(default_factory=list)
+    created: dict[str, list[int]] = field(default_factory=dict)
 
 
 class _ContactLoader:
@@ -473,15 +629,18 @@ class _ContactLoader:
 
     def feed(self, rec: ContactRecord | InteractionRecord) -> None:
         if not isinstance(rec, ContactRecord):
-            self._skip(ParseProblem(rec.source_file, rec.entry_no, rec.line_no, "not a contact"))
+            self._skip(ParseProblem(self.report.file, rec.entry_no, rec.line_no, "not a contact"))
             return
-        prep = prepare_contact(rec, self.report.warnings)
+        prep = prepare_contact(rec, self.report.warnings, file=self.report.file)
         if isinstance(prep, ParseProblem):
             self._skip(prep)
             return
         self.batch.append(prep)
         if len(self.batch) >= CONTACT_BATCH:
             self.flush()
+
+    def cancel(self, external_id: str) -> None:
+        """Address books cancel no meetings."""
 
     def _skip(self, problem: ParseProblem) -> None:
         self.report.problems.append(problem)
@@ -521,6 +680,7 @@ class _ContactLoader:
             return
         self.counts.add(delta.people)
         self.report.organizations.add(delta.organizations)
+        _note_created(self.report, delta.created)
         for cand, new, score, level, reasons in delta.flagged:
             if cand.pid is not None and new.pid is not None and cand.pid != new.pid:
                 self.report.duplicates.append(
@@ -626,6 +786,7 @@ class _ContactLoader:
             )
             self.orgs.update(zip(missing_orgs, ids, strict=True))
             delta.organizations.created += len(ids)
+            delta.created.setdefault("organizations", []).extend(ids)
         shared = {self.orgs[p.prep.norm_org] for p in plans if p.position} & self.to_share
         if shared:
             Organization.objects.filter(pk__in=shared).update(
@@ -680,6 +841,7 @@ class _ContactLoader:
             stamp,
         )
         ids_of = dict(zip(pending, ids, strict=True))
+        delta.created.setdefault("people", []).extend(ids)
         for plan in plans:
             if plan.target.pid is None:
                 plan.target.pid = ids_of[id(plan.target)]
@@ -746,6 +908,12 @@ POSITION_FIELDS = [
     "tenant", "person", "organization", "site", "title", "department", "buying_role",
     "created_at", "updated_at",
 ]  # fmt: skip
+
+
+def _note_created(report: ImportReport, created: dict[str, list[int]]) -> None:
+    """Add the ids a committed batch created to the report."""
+    for kind, ids in created.items():
+        report.created_ids[kind].extend(ids)
 
 
 def _stamp():
@@ -818,11 +986,13 @@ class _InteractionLoader:
         self.bulk: list[InteractionRecord] = []
         self.batches = 0
         self.generation = _generation(user.tenant_pk)
+        self.cancelled: list[str] = []
+        self.now = timezone.now()
 
     def feed(self, rec: ContactRecord | InteractionRecord) -> None:
         if not isinstance(rec, InteractionRecord):
             self.report.problems.append(
-                ParseProblem(rec.source_file, rec.entry_no, rec.line_no, "not an interaction")
+                ParseProblem(self.report.file, rec.entry_no, rec.line_no, "not an interaction")
             )
             self.counts.skipped += 1
             return
@@ -858,6 +1028,7 @@ class _InteractionLoader:
 
     def finish(self) -> None:
         self.flush()
+        self._remove_cancelled()
         bulk, self.bulk = self.bulk, []
         for start in range(0, len(bulk), INTERACTION_BATCH):
             self._write_atomically(bulk[start : start + INTERACTION_BATCH])
@@ -869,7 +1040,7 @@ class _InteractionLoader:
                 if _lock_imports(self.user.tenant_pk) != self.generation:
                     # Another import may have created people for these addresses since.
                     self.pid_of.clear()
-                people, counts, problems, ignored = self._write(batch)
+                people, counts, problems, ignored, created, upcoming = self._write(batch)
                 self.generation += 1
         except (DatabaseError, ValidationError) as exc:
             self.pid_of = known_before
@@ -878,7 +1049,7 @@ class _InteractionLoader:
                 rec = batch[0]
                 reason = f"not stored: {exc}"
                 self.report.problems.append(
-                    ParseProblem(rec.source_file, rec.entry_no, rec.line_no, reason)
+                    ParseProblem(self.report.file, rec.entry_no, rec.line_no, reason)
                 )
                 self.counts.skipped += 1
                 return
@@ -887,8 +1058,23 @@ class _InteractionLoader:
             return
         self.report.people.add(people)
         self.counts.add(counts)
+        self.report.upcoming.add(upcoming)
         self.report.problems.extend(problems)
         self.report.ignored.update(ignored)
+        _note_created(self.report, created)
+
+    def cancel(self, external_id: str) -> None:
+        """The calendar cancelled this meeting: it is removed at the end of the load."""
+        self.cancelled.append(external_id[:300])
+
+    def _remove_cancelled(self) -> None:
+        cancelled, self.cancelled = self.cancelled, []
+        for start in range(0, len(cancelled), 500):
+            UpcomingMeeting.objects.filter(
+                tenant_id=self.user.tenant_pk,
+                source=self.source,
+                external_id__in=cancelled[start : start + 500],
+            ).filter(visible_q(self.user)).delete()
 
     def _resolve(self, addresses: set[str]) -> None:
         unknown = sorted(addresses - self.pid_of.keys())
@@ -914,9 +1100,10 @@ class _InteractionLoader:
                     self.pid_of.setdefault(email, pid)
 
     def _write(self, batch: list[InteractionRecord]):
-        people, counts = Counts(), Counts()
+        people, counts, upcoming = Counts(), Counts(), Counts()
         problems: list[ParseProblem] = []
         ignored: Counter[str] = Counter()
+        created: dict[str, list[int]] = {}
         # Messages and events stored before (a re-import) change nothing: leave them out
         # before any other work, so that a re-import costs one query per batch.
         ids = [rec.external_id[:300] for rec in batch if rec.external_id]
@@ -950,9 +1137,12 @@ class _InteractionLoader:
             )
             self.pid_of.update(zip(fresh, new_ids, strict=True))
             people.created += len(fresh)
+            created["people"] = list(new_ids)
 
         items: list[InteractionInput] = []
         records: list[InteractionRecord] = []
+        ahead: list[InteractionInput] = []
+        ahead_records: list[InteractionRecord] = []
         for rec in batch:
             roles: dict[int, str] = {}
             for p in rec.participants:
@@ -967,36 +1157,71 @@ class _InteractionLoader:
                 ] += 1
                 counts.skipped += 1
                 continue
-            items.append(
-                InteractionInput(
-                    kind=rec.kind,
-                    occurred_at=rec.start,
-                    participants=list(roles.items()),
-                    duration_minutes=rec.duration_minutes or None,
-                    subject=rec.subject,
-                    location=rec.location,
-                    source=self.source,
-                    external_id=rec.external_id[:300],
-                    visibility=self.visibility,
-                    is_bulk=rec.is_bulk,
-                )
+            item = InteractionInput(
+                kind=rec.kind,
+                occurred_at=rec.start,
+                participants=list(roles.items()),
+                duration_minutes=rec.duration_minutes or None,
+                subject=rec.subject,
+                location=rec.location,
+                source=self.source,
+                external_id=rec.external_id[:300],
+                visibility=self.visibility,
+                is_bulk=rec.is_bulk,
             )
-            records.append(rec)
+            if rec.start > self.now and rec.kind in UPCOMING_KINDS:
+                # Not evidence yet: kept as an upcoming meeting until its time has passed.
+                ahead.append(item)
+                ahead_records.append(rec)
+            else:
+                items.append(item)
+                records.append(rec)
+        if ahead:
+            outcomes = record_upcoming_meetings(
+                tenant=self.user.company, items=ahead, recorded_by=self.user
+            )
+            new_meetings = created.setdefault("upcoming_meetings", [])
+            for rec, outcome in zip(ahead_records, outcomes, strict=True):
+                if isinstance(outcome, ValidationError):
+                    reason = "; ".join(outcome.messages)
+                    problems.append(
+                        ParseProblem(self.report.file, rec.entry_no, rec.line_no, reason)
+                    )
+                    upcoming.skipped += 1
+                elif outcome[1]:
+                    upcoming.created += 1
+                    new_meetings.append(outcome[0].pk)
+                else:
+                    upcoming.unchanged += 1
         if not items:
-            return people, counts, problems, ignored
-        results = record_interactions(tenant=self.user.company, items=items, recorded_by=self.user)
+            return people, counts, problems, ignored, created, upcoming
+        new_ties: list[int] = []
+        results = record_interactions(
+            tenant=self.user.company,
+            items=items,
+            recorded_by=self.user,
+            new_relationship_ids=new_ties,
+        )
+        created["relationships"] = new_ties
+        new_interactions: list[int] = created.setdefault("interactions", [])
         seen: set[int] = set()
         for rec, result in zip(records, results, strict=True):
             if isinstance(result, ValidationError):
                 reason = "; ".join(result.messages)
-                problems.append(ParseProblem(rec.source_file, rec.entry_no, rec.line_no, reason))
+                problems.append(ParseProblem(self.report.file, rec.entry_no, rec.line_no, reason))
                 counts.skipped += 1
             elif id(result) in seen:  # the same message twice in this file
                 counts.unchanged += 1
             else:
                 seen.add(id(result))
                 counts.created += 1
-        return people, counts, problems, ignored
+                new_interactions.append(result.pk)
+        # A meeting that was ahead at the last import has happened: it is evidence now.
+        if happened := [i.external_id for i in items if i.external_id and i.kind in UPCOMING_KINDS]:
+            UpcomingMeeting.objects.filter(
+                tenant_id=self.user.tenant_pk, source=self.source, external_id__in=happened
+            ).delete()
+        return people, counts, problems, ignored, created, upcoming
 
     def _minimal_person(self, email: str, display_name: str) -> tuple:
         title, first, last = _names_from_text(display_name) if display_name else ("", "", "")

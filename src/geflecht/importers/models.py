@@ -24,7 +24,7 @@ class ImportJob(TenantOwned):
         related_name="+",
     )
     file_name = models.CharField(_("file"), max_length=255)
-    private = models.BooleanField(_("only for me"), default=False)
+    private = models.BooleanField(_("only for me"), default=True)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.RUNNING)
     entries_done = models.PositiveIntegerField(_("entries read"), default=0)
     bytes_done = models.PositiveBigIntegerField(_("bytes read"), default=0)

@@ -26,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -232,8 +233,9 @@ def _end(job: Job, status: str, *, result: Any = None, error: str = "") -> None:
     fields: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "error": error}
     if status == Job.Status.DONE:
         fields["result"] = result
-        if job.total is not None:
-            fields["done"] = job.total
+        # A finished job has done all it counted; ``job`` is the row as it was claimed,
+        # before its progress wrote a total, so the database's own total is taken.
+        fields["done"] = Coalesce(F("total"), F("done"))
     Job.objects.filter(pk=job.pk).update(**fields)
     if status == Job.Status.FAILED:
         job.refresh_from_db()

@@ -9,7 +9,14 @@ NotFound      404     not_found           missing, or there but not the user's t
 NotAllowed    403     forbidden           the user sees it but may not do this to it
 Conflict      409     conflict            based on an old version, or a race another won
 Invalid       422     validation_error    the input is wrong; the message says what and where
+Unavailable   502     unavailable         a server outside Geflecht failed or is unreachable
 ============  ======  ==================  ===================================================
+
+An :class:`ExternalError` (a mail, calendar or address book server could not be used) is
+``Unavailable`` when trying again later may help (the server is down, it answered with an
+error) and ``Invalid`` when the user has to change the account's settings first (a wrong
+password, an untrusted certificate, a folder that is not there); its ``field`` names the
+setting, so a form can mark it.
 
 ``NotAllowed`` is Django's ``PermissionDenied`` and ``Invalid`` its ``ValidationError``, so
 code that raises or catches those keeps working; :func:`classify` reads Django's own
@@ -30,12 +37,15 @@ __all__ = [
     "FORBIDDEN",
     "INVALID",
     "NOT_FOUND",
+    "UNAVAILABLE",
     "Conflict",
     "DomainError",
     "ErrorKind",
+    "ExternalError",
     "Invalid",
     "NotAllowed",
     "NotFound",
+    "Unavailable",
     "classify",
     "message_of",
 ]
@@ -65,6 +75,20 @@ class Invalid(DomainError, ValidationError):
     """Input a service refuses; like ValidationError it may carry a field -> messages dict."""
 
 
+class ExternalError(DomainError):
+    """A server outside Geflecht could not be used. ``transient``: trying again later may
+    help; else the account's settings must change first (``field`` names the one to fix)."""
+
+    transient: bool = False
+    field: str = ""
+
+
+class Unavailable(ExternalError):
+    """An outside server is unreachable or failed: try again later."""
+
+    transient = True
+
+
 @dataclass(frozen=True)
 class ErrorKind:
     """How every door answers one kind of error."""
@@ -77,6 +101,7 @@ NOT_FOUND = ErrorKind(404, "not_found")
 FORBIDDEN = ErrorKind(403, "forbidden")
 CONFLICT = ErrorKind(409, "conflict")
 INVALID = ErrorKind(422, "validation_error")
+UNAVAILABLE = ErrorKind(502, "unavailable")
 
 
 def classify(exc: BaseException) -> ErrorKind | None:
@@ -89,6 +114,8 @@ def classify(exc: BaseException) -> ErrorKind | None:
         return CONFLICT
     if isinstance(exc, ValidationError):
         return INVALID
+    if isinstance(exc, ExternalError):
+        return UNAVAILABLE if exc.transient else INVALID
     return None
 
 

@@ -12,9 +12,14 @@ ago, at once, than by the exact one after seconds. So:
   ``wait=False`` in the background while the caller shows that it is on its way
   (:data:`PENDING`; pages then ask again a moment later).
 
-Callers re-check visibility on what they show: a stale answer may name someone who
-has become private since. Tests and the CLI set ``GEFLECHT_REFRESH_IN_BACKGROUND`` off:
-then a moved version is recomputed at once.
+The cache is Django's default cache, shared by every process of the installation
+(files in the data directory, or Redis: lib/caches.py), so a process started a minute
+ago answers from what another computed. A key names the answer's scope: the tenant for
+answers that are the company's (then filtered per user), the user (``user.pk``) for
+answers that hold what only that user may see; the version in the entry is the graph
+version it was computed for. Callers re-check visibility on what they show: a stale
+answer may name someone who has become private since. Tests and the CLI set
+``GEFLECHT_REFRESH_IN_BACKGROUND`` off: then a moved version is recomputed at once.
 """
 
 from __future__ import annotations
@@ -69,7 +74,11 @@ def remembered(
     wait: bool = True,
 ) -> T | Pending:
     """The answer of ``compute()`` for ``version``, or the last one while it is refreshed."""
-    entry = cache.get(key)
+    try:
+        entry = cache.get(key)
+    except Exception:  # an entry an older version of the code wrote: computed anew
+        log.warning("the remembered answer %s is unreadable", key, exc_info=True)
+        entry = None
     if entry is not None and entry[0] == version:
         return entry[1]
     if settings.GEFLECHT_REFRESH_IN_BACKGROUND and (entry is not None or not wait):
@@ -80,11 +89,22 @@ def remembered(
     return value
 
 
+#: How long (seconds) one process's claim to refresh a key keeps the others from it; a
+#: process that died while refreshing blocks the others no longer than this.
+CLAIM_SECONDS = 300
+
+
 def _refresh_later(key: str, version: Hashable, compute: Callable[[], object], ttl: int) -> None:
     with _lock:
         if key in _running:
             return
         _running.add(key)
+    # One refresh per key across all processes that share the cache, not one each.
+    claim = f"{key}:refreshing"
+    if not cache.add(claim, True, CLAIM_SECONDS):
+        with _lock:
+            _running.discard(key)
+        return
 
     def run() -> None:
         try:
@@ -93,6 +113,7 @@ def _refresh_later(key: str, version: Hashable, compute: Callable[[], object], t
         except Exception:  # the stale answer stays; the next request tries again
             log.exception("refreshing %s failed", key)
         finally:
+            cache.delete(claim)
             connection.close()
             with _lock:
                 _running.discard(key)

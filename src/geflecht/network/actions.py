@@ -11,11 +11,10 @@ import dataclasses
 import hashlib
 import itertools
 import json
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from django.core.exceptions import ValidationError
@@ -43,6 +42,8 @@ from geflecht.network.models import (
     InteractionParticipant,
     Relationship,
     RelationshipKind,
+    UpcomingMeeting,
+    UpcomingParticipant,
 )
 from geflecht.network.params import strength_params
 from geflecht.network.queries import STARTERS, pair_histories
@@ -165,6 +166,7 @@ def record_interactions(
     items: Sequence[InteractionInput],
     recorded_by: User | None = None,
     now: datetime | None = None,
+    new_relationship_ids: list[int] | None = None,
 ) -> list[Interaction | ValidationError]:
     """Store many interactions in one transaction (imports); one result per item.
 
@@ -172,6 +174,8 @@ def record_interactions(
     that explains why that item was refused; refused items change nothing. Strengths of
     all touched pairs are recomputed once at the end, in a constant number of queries.
     A read-only recorder is refused (``PermissionDenied``), whichever door called.
+    ``new_relationship_ids``, when given, is extended by the ids of the relationship rows
+    this call created (an importer remembers them to forget them again).
     """
     if recorded_by is not None:
         require_writer(recorded_by)
@@ -259,7 +263,14 @@ def record_interactions(
     rels = _relationships_of(tenant.id, touched)
     for private, pairs in new_ties.items():
         if pairs:
-            rels += _ensure_relationships(tenant, pairs, recorded_by, private=private, have=rels)
+            rels += _ensure_relationships(
+                tenant,
+                pairs,
+                recorded_by,
+                private=private,
+                have=rels,
+                created_ids=new_relationship_ids,
+            )
     _add_evidence(tenant.id, rels, touched, now=now)
     return results  # type: ignore[return-value]
 
@@ -481,11 +492,14 @@ def _ensure_relationships(
     *,
     private: bool,
     have: list[_Rel],
+    created_ids: list[int] | None = None,
 ) -> list[_Rel]:
     """Create the relationship rows of ``pairs`` missing in ``have``; return the new rows.
 
     Shared pairs get one company-visible row, private ones a row of ``owner``; the kind
     comes from the current employers (colleagues when they work at the same place).
+    ``created_ids`` is extended by the ids of the rows this call inserted (not those a
+    concurrent writer inserted first).
     """
     owner_id = owner.pk if owner else None
     present = {
@@ -550,6 +564,8 @@ def _ensure_relationships(
                     [tenant.pk, owner_id, *fixed, fixed[1], json.dumps(chunk)],
                 )
             created.extend(_rel_rows(cursor))
+    if created_ids is not None:
+        created_ids.extend(rel.id for rel in created)
     if len(created) < len(missing):
         # Rows a concurrent writer created in the meantime: they get the evidence too.
         known = {rel.id for rel in have} | {rel.id for rel in created}
@@ -967,83 +983,6 @@ def recompute_all_strengths(
     return n
 
 
-@dataclass
-class RecomputeJob:
-    """A full recomputation running in a background thread; poll it for progress."""
-
-    tenant_id: int
-    state: str = "running"  # running, done or failed
-    done: int = 0  # interactions read
-    total: int = 0
-    relationships: int = 0  # written, when done
-    error: str = ""
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    _thread: threading.Thread | None = field(default=None, repr=False)
-
-    def wait(self, timeout: float | None = None) -> RecomputeJob:
-        """Block until the job ends (or ``timeout`` seconds passed); return it."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return self
-
-    def as_dict(self) -> dict:
-        return {
-            "tenant_id": self.tenant_id,
-            "state": self.state,
-            "done": self.done,
-            "total": self.total,
-            "relationships": self.relationships,
-            "error": self.error,
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
-        }
-
-
-_JOBS: dict[int, RecomputeJob] = {}
-_JOBS_LOCK = threading.Lock()
-
-
-def start_strength_recomputation(tenant_id: int, *, now: datetime | None = None) -> RecomputeJob:
-    """Start :func:`recompute_all_strengths` for a tenant in a background thread.
-
-    Returns the job to poll (``state``, ``done`` of ``total`` interactions). While one is
-    running for the tenant, the running job is returned instead of starting a second.
-    The thread uses its own database connection and closes it at the end.
-    """
-    with _JOBS_LOCK:
-        running = _JOBS.get(tenant_id)
-        if running is not None and running.state == "running":
-            return running
-        job = RecomputeJob(tenant_id=tenant_id, started_at=timezone.now())
-
-        def progress(done: int, total: int) -> None:
-            job.done, job.total = done, total
-
-        def work() -> None:
-            try:
-                job.relationships = recompute_all_strengths(tenant_id, now=now, progress=progress)
-                job.state = "done"
-            except Exception as exc:  # reported on the job: nobody waits on this thread
-                job.error = f"{type(exc).__name__}: {exc}"
-                job.state = "failed"
-            finally:
-                job.finished_at = timezone.now()
-                connection.close()
-
-        job._thread = threading.Thread(
-            target=work, name=f"strength-recompute-{tenant_id}", daemon=True
-        )
-        _JOBS[tenant_id] = job
-        job._thread.start()
-        return job
-
-
-def strength_recomputation(tenant_id: int) -> RecomputeJob | None:
-    """The tenant's latest background recomputation (running or ended), if any."""
-    return _JOBS.get(tenant_id)
-
-
 _VISIBILITY_CODE = "CASE visibility WHEN 'private' THEN 1 WHEN 'team' THEN 2 ELSE 0 END"
 
 
@@ -1271,3 +1210,188 @@ def _write_strengths(ids: np.ndarray, values: np.ndarray, last_days: np.ndarray)
             if connection.vendor == "sqlite"
             else "TRUNCATE geflecht_strength"
         )
+
+
+# ------------------------------------------------------------------ upcoming meetings
+#: Meetings of these kinds can lie ahead; mail and messages cannot.
+UPCOMING_KINDS = frozenset({"meeting", "video", "phone", "event"})
+
+
+def _upcoming_problem(
+    item: InteractionInput, roles: dict[int, str], known: set[int], recorded_by: User | None
+) -> ValidationError | None:
+    if item.kind not in UPCOMING_KINDS:
+        return ValidationError(_("Unknown meeting kind %(kind)r.") % {"kind": item.kind})
+    if item.occurred_at.tzinfo is None:
+        return ValidationError(_("The start of a meeting needs a time zone."))
+    if len(roles) < 2:
+        return ValidationError(_("A meeting needs at least two people."))
+    if bad := sorted({r for r in roles.values() if r not in _ROLES}):
+        return ValidationError(
+            _("Unknown participant role %(role)s.") % {"role": ", ".join(bad)}, code="invalid_role"
+        )
+    if item.visibility in RESTRICTED and recorded_by is None:
+        return ValidationError(_("A private meeting needs the user who records it."))
+    if sorted(set(roles) - known):
+        return ValidationError(_("This person does not exist."))
+    return None
+
+
+@transaction.atomic
+def record_upcoming_meetings(
+    *,
+    tenant: Tenant,
+    items: Sequence[InteractionInput],
+    recorded_by: User | None = None,
+) -> list[tuple[UpcomingMeeting, bool] | ValidationError]:
+    """Store meetings that lie ahead (``occurred_at`` is their start); one result per item.
+
+    A result is ``(meeting, created)`` or the ``ValidationError`` that refused the item.
+    Idempotent by ``(source, external_id)``: a known meeting is updated when its time,
+    subject, place or people changed (an invitation moved), and left alone otherwise.
+    Upcoming meetings are no evidence: strengths change only when
+    :func:`promote_due_meetings` turns them into interactions.
+    """
+    if recorded_by is not None:
+        require_writer(recorded_by)
+    roles_of: list[dict[int, str]] = []
+    for item in items:
+        roles: dict[int, str] = {}
+        for person_id, role in item.participants:
+            roles.setdefault(int(person_id), role)
+        roles_of.append(roles)
+    everyone = {pid for roles in roles_of for pid in roles}
+    known = set(
+        Person.objects.filter(tenant=tenant, id__in=everyone)
+        .filter(visible_q(recorded_by) if recorded_by else Q(visibility=Visibility.COMPANY))
+        .values_list("id", flat=True)
+    )
+    existing: dict[tuple[str, str], UpcomingMeeting] = {}
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for item in items:
+        if item.external_id:
+            by_source[item.source].append(item.external_id)
+    for source, external_ids in by_source.items():
+        for start in range(0, len(external_ids), 500):
+            for m in UpcomingMeeting.objects.filter(
+                tenant=tenant, source=source, external_id__in=external_ids[start : start + 500]
+            ).prefetch_related("participations"):
+                existing[(m.source, m.external_id)] = m
+    results: list[tuple[UpcomingMeeting, bool] | ValidationError] = []
+    fresh: list[tuple[UpcomingMeeting, dict[int, str]]] = []
+    changed: list[tuple[UpcomingMeeting, dict[int, str]]] = []
+    for item, roles in zip(items, roles_of, strict=True):
+        problem = _upcoming_problem(item, roles, known, recorded_by)
+        if problem is not None:
+            results.append(problem)
+            continue
+        values = {
+            "kind": item.kind,
+            "starts_at": item.occurred_at,
+            "duration_minutes": item.duration_minutes or None,
+            "subject": item.subject[:300],
+            "location": item.location[:200],
+        }
+        meeting = existing.get((item.source, item.external_id)) if item.external_id else None
+        if meeting is None:
+            meeting = UpcomingMeeting(
+                tenant=tenant,
+                source=item.source,
+                external_id=item.external_id,
+                owner=recorded_by,
+                visibility=item.visibility,
+                **values,
+            )
+            if item.external_id:
+                existing[(item.source, item.external_id)] = meeting
+            fresh.append((meeting, roles))
+            results.append((meeting, True))
+            continue
+        before = {p.person_id: p.role for p in meeting.participations.all()}
+        if any(getattr(meeting, k) != v for k, v in values.items()) or before != roles:
+            for k, v in values.items():
+                setattr(meeting, k, v)
+            changed.append((meeting, roles))
+        results.append((meeting, False))
+    UpcomingMeeting.objects.bulk_create([m for m, _roles in fresh])
+    if changed:
+        UpcomingMeeting.objects.bulk_update(
+            [m for m, _roles in changed],
+            ["kind", "starts_at", "duration_minutes", "subject", "location", "updated_at"],
+        )
+        UpcomingParticipant.objects.filter(meeting__in=[m for m, _roles in changed]).delete()
+    UpcomingParticipant.objects.bulk_create(
+        [
+            UpcomingParticipant(meeting=m, person_id=pid, role=role)
+            for m, roles in (*fresh, *changed)
+            for pid, role in roles.items()
+        ]
+    )
+    return results
+
+
+@transaction.atomic
+def cancel_upcoming_meeting(*, tenant: Tenant, source: str, external_id: str) -> bool:
+    """Remove the upcoming meeting ``(source, external_id)`` (the invitation was
+    cancelled); True if there was one."""
+    deleted, _rows = UpcomingMeeting.objects.filter(
+        tenant=tenant, source=source, external_id=external_id
+    ).delete()
+    return deleted > 0
+
+
+def promote_due_meetings(*, tenant_id: int, now: datetime | None = None) -> int:
+    """Turn the tenant's upcoming meetings that are over into interactions; return how many.
+
+    Each becomes an interaction with the same kind, time, people, source and external
+    id, recorded by the meeting's owner, and its strengths count from then on. A meeting
+    that can no longer be recorded (a participant was deleted, fewer than two people are
+    left) is dropped. Meetings are promoted in batches, each one transaction.
+    """
+    now = now or timezone.now()
+    promoted = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                # of="self": the owner join is nullable, and only meetings need the lock.
+                UpcomingMeeting.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(tenant_id=tenant_id, starts_at__lte=now)
+                .select_related("owner", "tenant")
+                .prefetch_related("participations")
+                .order_by("starts_at", "pk")[:500]
+            )
+            due = [
+                m for m in due if m.starts_at + timedelta(minutes=m.duration_minutes or 0) <= now
+            ]
+            if not due:
+                return promoted
+            by_owner: dict[int | None, list[UpcomingMeeting]] = defaultdict(list)
+            for m in due:
+                by_owner[m.owner_id].append(m)
+            for meetings in by_owner.values():
+                owner = meetings[0].owner
+                if owner is None and any(m.visibility in RESTRICTED for m in meetings):
+                    meetings = [m for m in meetings if m.visibility not in RESTRICTED]
+                items = [
+                    InteractionInput(
+                        kind=m.kind,
+                        occurred_at=m.starts_at,
+                        participants=[(p.person_id, p.role) for p in m.participations.all()],
+                        duration_minutes=m.duration_minutes,
+                        subject=m.subject,
+                        location=m.location,
+                        source=m.source,
+                        external_id=m.external_id,
+                        visibility=m.visibility,
+                    )
+                    for m in meetings
+                ]
+                if items:
+                    results = record_interactions(
+                        tenant=meetings[0].tenant,
+                        items=items,
+                        recorded_by=owner if owner is not None and owner.can_write else None,
+                        now=now,
+                    )
+                    promoted += sum(1 for r in results if not isinstance(r, ValidationError))
+            UpcomingMeeting.objects.filter(pk__in=[m.pk for m in due]).delete()

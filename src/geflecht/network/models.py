@@ -262,3 +262,80 @@ class GraphChange(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version}: {self.person_a_id}-{self.person_b_id}"
+
+
+class UpcomingMeeting(OwnedVisible):
+    """A meeting in the calendar that has not happened yet.
+
+    Not evidence: strengths ignore it until its time has passed, when the periodic job
+    ``promote_upcoming_meetings`` turns it into an :class:`Interaction` with the same
+    source and external id (so a later import of the past calendar adds nothing).
+    """
+
+    kind = models.CharField(_("kind"), max_length=10, choices=InteractionKind)
+    starts_at = models.DateTimeField(_("starts at"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=30, default="manual")
+    external_id = models.CharField(_("external id"), max_length=300, blank=True)
+    participants = models.ManyToManyField(
+        "people.Person",
+        through="UpcomingParticipant",
+        related_name="upcoming_meetings",
+        verbose_name=_("participants"),
+    )
+
+    objects = VisibleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("upcoming meeting")
+        verbose_name_plural = _("upcoming meetings")
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["tenant", "starts_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "source", "external_id"],
+                condition=~Q(external_id=""),
+                name="upcoming_unique_external_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__isnull=True) | Q(duration_minutes__gt=0),
+                name="upcoming_positive_duration",
+            ),
+            models.CheckConstraint(
+                condition=~Q(visibility="private") | Q(owner__isnull=False),
+                name="upcoming_private_needs_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.starts_at:%Y-%m-%d %H:%M}: {self.subject}"
+
+
+class UpcomingParticipant(models.Model):
+    meeting = models.ForeignKey(
+        UpcomingMeeting,
+        on_delete=models.CASCADE,
+        related_name="participations",
+        db_index=False,  # the unique (meeting, person) index serves these lookups
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="upcoming_participations"
+    )
+    role = models.CharField(
+        _("role"),
+        max_length=10,
+        choices=InteractionParticipant.Role,
+        default=InteractionParticipant.Role.ATTENDEE,
+    )
+
+    class Meta:
+        verbose_name = _("participant of an upcoming meeting")
+        verbose_name_plural = _("participants of upcoming meetings")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="upcoming_participant_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_role_display()})"

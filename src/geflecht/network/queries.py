@@ -5,19 +5,25 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import connection
-from django.db.models import Case, Count, Q, QuerySet, When
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, When, prefetch_related_objects
 from django.utils import timezone
 
 from geflecht.accounts.models import User
 from geflecht.lib.remember import remembered
 from geflecht.lib.visibility import audience_covers, can_see, visible_q
-from geflecht.network.models import Interaction, InteractionParticipant, Relationship
+from geflecht.network.models import (
+    Interaction,
+    InteractionParticipant,
+    Relationship,
+    UpcomingMeeting,
+    UpcomingParticipant,
+)
 from geflecht.network.params import strength_params
 from geflecht.network.strength import (
     Evidence,
@@ -174,6 +180,9 @@ class ReconnectItem:
     strength_now: float
 
 
+#: Days ahead in which an upcoming meeting with a contact takes them off the reconnect list.
+RECONNECT_MEETING_DAYS = 14
+
 #: Upcoming events per person id, as ``(name, date)``: given, or asked for the contacts.
 UpcomingEvents = Mapping[int, Sequence[tuple[str, datetime]]]
 
@@ -194,7 +203,9 @@ def reconnect_list(
     upcoming event the person attends, meet, or call. ``upcoming_events`` maps person
     ids to ``(name, date)``, or is asked with the contacts' ids; without it no event is
     known. Planned attendance lives in the events domain, above this one: the doors ask
-    ``geflecht.events.queries.reconnect_list``, which passes it in.
+    ``geflecht.events.queries.reconnect_list``, which passes it in. Someone the user
+    already meets in the coming :data:`RECONNECT_MEETING_DAYS` days (an upcoming meeting
+    in their calendar) is not on the list: there is nothing to advise.
     """
     if user.person_id is None:
         return []
@@ -211,6 +222,14 @@ def reconnect_list(
             ]
         )
     }
+    # Nobody needs telling to reconnect with someone they meet next week.
+    for pid in meeting_soon(user, others, days=RECONNECT_MEETING_DAYS, now=now):
+        del others[pid]
+    rels = [
+        r
+        for r in rels
+        if (r.person_b_id if r.person_a_id == user.person_id else r.person_a_id) in others
+    ]
     if upcoming_events is None:
         upcoming_events = {}
     elif callable(upcoming_events):
@@ -321,3 +340,50 @@ def _audience_counts(tenant_id: int) -> dict[str, list[tuple[str, str, int | Non
             (r.get(kind, "") if kind else "", r["visibility"], r["owner_id"], r["n"]) for r in rows
         ]
     return out
+
+
+def upcoming_meetings_of(
+    user: User, *, days: int = 14, now: datetime | None = None, limit: int = 50
+) -> list[UpcomingMeeting]:
+    """The meetings ahead of ``user`` in the next ``days`` days that they may see and
+    take part in, soonest first, with their participants (people the user may see)."""
+    if user.person_id is None:
+        return []
+    now = now or timezone.now()
+    meetings = list(
+        UpcomingMeeting.objects.filter(
+            tenant_id=user.tenant_pk,
+            starts_at__gte=now,
+            starts_at__lt=now + timedelta(days=days),
+            participations__person_id=user.person_id,
+        )
+        .filter(visible_q(user))
+        .order_by("starts_at", "pk")[:limit]
+    )
+    people = Person.objects.filter(visible_q(user)).order_by("last_name", "first_name")
+    prefetch_related_objects(meetings, Prefetch("participants", queryset=people))
+    return meetings
+
+
+def meeting_soon(
+    user: User, person_ids: Iterable[int], *, days: int = 14, now: datetime | None = None
+) -> dict[int, datetime]:
+    """When ``user`` next meets each of ``person_ids`` within ``days`` days (upcoming
+    meetings the user may see and takes part in); people without one are left out."""
+    if user.person_id is None:
+        return {}
+    now = now or timezone.now()
+    mine = UpcomingMeeting.objects.filter(
+        tenant_id=user.tenant_pk,
+        starts_at__gte=now,
+        starts_at__lt=now + timedelta(days=days),
+        participations__person_id=user.person_id,
+    ).filter(visible_q(user))
+    found: dict[int, datetime] = {}
+    for pid, at in (
+        UpcomingParticipant.objects.filter(meeting__in=mine, person_id__in=list(person_ids))
+        .order_by("meeting__starts_at")
+        .values_list("person_id", "meeting__starts_at")
+    ):
+        found.setdefault(pid, at)
+    return found

@@ -340,6 +340,16 @@ def search(user: User, text: str, *, limit: int = 20) -> list[SearchHit]:
     return hits[:limit]
 
 
+def linkable_people(user: User, text: str, *, limit: int = 8) -> list[SearchHit]:
+    """People matching ``text`` (as :func:`search` finds them) that ``user`` may make the
+    person of their own login: visible to them and linked to no login yet."""
+    hits = [h for h in search(user, text, limit=limit * 4) if h.kind == "person"]
+    taken = set(
+        User.objects.filter(person_id__in=[h.id for h in hits]).values_list("person_id", flat=True)
+    )
+    return [h for h in hits if h.id not in taken][:limit]
+
+
 def _search_people(user: User, index: _TenantIndex, words: list[str], limit: int):
     if not len(index.person_ids):
         return []

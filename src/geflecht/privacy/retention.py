@@ -1,13 +1,14 @@
 """Retention: interactions older than a configured period are deleted by a scheduled job.
 
-``GEFLECHT_RETENTION_DAYS`` (0, the default, keeps everything) sets the period. The job
-(``geflecht retention``) deletes the old interactions in batches, recomputes the
-strengths of the relationships whose evidence went away and raises the graph version,
-so the scores and the graph never rest on data that should be gone.
+``GEFLECHT_RETENTION_DAYS`` (0, the default, keeps everything) sets the period. The daily
+job (``privacy/jobs.py``, or ``geflecht retention`` by hand) deletes the old interactions
+in batches, recomputes the strengths of the relationships whose evidence went away and
+raises the graph version, so the scores and the graph never rest on data that should be gone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,6 +57,7 @@ def apply_retention(
     now: datetime | None = None,
     dry_run: bool = False,
     tenant: Tenant | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RetentionReport:
     """Delete interactions that happened more than ``days`` ago (default: the setting).
 
@@ -66,6 +68,7 @@ def apply_retention(
     deleted batch by batch and followed by one streamed full recomputation, which is
     much faster; strengths lag until it is done (if the run is interrupted then,
     ``geflecht strengths`` catches up). ``dry_run`` only counts. A period of 0 does nothing.
+    ``progress(tenants_done, tenants)`` is called after each tenant.
     """
     days = retention_days() if days is None else days
     if days < 0:
@@ -81,7 +84,9 @@ def apply_retention(
     if dry_run:
         return RetentionReport(days, cutoff, old.count(), 0, len(tenant_ids), True)
     deleted = recomputed = 0
-    for tenant_id in tenant_ids:
+    for done, tenant_id in enumerate(tenant_ids):
+        if progress:
+            progress(done, len(tenant_ids))
         mine = old.filter(tenant_id=tenant_id)
         # A large backlog (the first run, or a shorter period) touches most pairs again
         # and again: one streamed full recomputation at the end is far cheaper then.
@@ -98,4 +103,6 @@ def apply_retention(
                     recomputed += recompute_in_chunks(tenant_id, pairs, now=now)
         if backlog:
             recomputed += recompute_all_strengths(tenant_id, now=now)
+    if progress:
+        progress(len(tenant_ids), len(tenant_ids))
     return RetentionReport(days, cutoff, deleted, recomputed, len(tenant_ids), False)

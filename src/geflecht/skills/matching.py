@@ -146,9 +146,14 @@ def taxonomy(tenant_id: int) -> Taxonomy:
     found = _cache.get(tenant_id)
     if found is not None and found.signature == signature:
         return found
+    # The taxonomy is small (a build takes milliseconds) and matching must see a new
+    # skill at once, so it is rebuilt here, not on the queue; the lock lets concurrent
+    # requests of one process build it once.
     with _lock:
-        found = _build(tenant_id, signature)
-        _cache[tenant_id] = found
+        found = _cache.get(tenant_id)
+        if found is None or found.signature != signature:
+            found = _build(tenant_id, signature)
+            _cache[tenant_id] = found
     return found
 
 

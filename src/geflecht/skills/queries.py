@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import pickle
+import tempfile
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Avg, Count, Max, QuerySet
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -403,72 +407,181 @@ def _build_index(tenant_id: int, signature: tuple) -> _ExpertIndex:
 
 
 #: Up to this many person skills an index is rebuilt in the request that notices a change;
-#: larger tenants keep answering from the current index while a thread rebuilds it.
+#: larger tenants keep answering from the current index while a worker rebuilds it (job
+#: "skills-index") and stores it, where every process picks it up.
 SYNC_REBUILD_ROWS = 20_000
-_rebuilding: set[int] = set()
+INDEX_KIND = "skills-index"
+#: What a stored index is a build of: its stored file's mtime, per tenant, in this process.
+_loaded_mtime: dict[int, int] = {}
+#: When this process last asked for a rebuild (monotonic), so a burst of writes queues
+#: one job per RECHECK_SECONDS, not one per request.
+_asked_at: dict[int, float] = {}
 
 
 def expert_index(tenant_id: int) -> _ExpertIndex:
     """The tenant's index, fresh for new rows at once (small tenants) or within seconds.
 
     A new row anywhere (a higher id) is seen by a cheap check on every call; edits and
-    deletions by a full check every RECHECK_SECONDS, run in the background. The index
-    is only a ranking aid: who may be seen is checked in the database for every answer.
+    deletions by a full check every RECHECK_SECONDS (for large tenants by the worker's
+    periodic check, :func:`stale_index`). A large tenant's rebuild runs on the task
+    queue; meanwhile every query answers from the index it has. The index is only a
+    ranking aid: who may be seen is checked in the database for every answer.
     """
     index = _index_cache.get(tenant_id)
     if index is None:
-        with _index_lock:
-            index = _build_index(tenant_id, _signature(tenant_id))
-            _index_cache[tenant_id] = index
-        return index
+        index = _load_stored(tenant_id)
+        if index is None or (
+            len(index.row_ids) <= SYNC_REBUILD_ROWS and index.signature != _signature(tenant_id)
+        ):
+            index = _build_now(tenant_id)
+            if len(index.row_ids) > SYNC_REBUILD_ROWS:
+                store_index(tenant_id, index)  # what the worker's checks compare with
+            return index
+        _index_cache[tenant_id] = index
     signature = _signature(tenant_id)
     if signature != index.signature:
         if len(index.row_ids) <= SYNC_REBUILD_ROWS:
-            with _index_lock:
-                index = _build_index(tenant_id, signature)
-                _index_cache[tenant_id] = index
-            return index
-        _rebuild_in_background(tenant_id, force=True)
-    elif time.monotonic() - index.checked_at >= RECHECK_SECONDS:
+            return _build_now(tenant_id, signature)
+        return _rebuilt_by_a_worker(tenant_id, index, signature)
+    if time.monotonic() - index.checked_at >= RECHECK_SECONDS:
         index.checked_at = time.monotonic()
         if len(index.row_ids) > SYNC_REBUILD_ROWS:
-            _rebuild_in_background(tenant_id, force=False)
-        elif _full_signature(tenant_id) != index.full_signature:
-            with _index_lock:
-                index = _build_index(tenant_id, _signature(tenant_id))
-                _index_cache[tenant_id] = index
+            # The worker checks edits and deletions (stale_index); take what it stored.
+            return _load_newer(tenant_id) or index
+        if _full_signature(tenant_id) != index.full_signature:
+            return _build_now(tenant_id)
     return index
 
 
-def _rebuild_in_background(tenant_id: int, *, force: bool) -> None:
+def _build_now(tenant_id: int, signature: tuple | None = None) -> _ExpertIndex:
     with _index_lock:
-        if tenant_id in _rebuilding:
-            return
-        _rebuilding.add(tenant_id)
+        # Another request may have built it while this one waited for the lock.
+        signature = signature or _signature(tenant_id)
+        current = _index_cache.get(tenant_id)
+        if current is not None and current.signature == signature:
+            return current
+        index = _build_index(tenant_id, signature)
+        _index_cache[tenant_id] = index
+    return index
 
-    def work() -> None:
+
+def _rebuilt_by_a_worker(tenant_id: int, index: _ExpertIndex, signature: tuple) -> _ExpertIndex:
+    """The stored index if a worker built it for ``signature``; else ask for a rebuild
+    (at most once per RECHECK_SECONDS) and answer from ``index`` meanwhile."""
+    newer = _load_newer(tenant_id)
+    if newer is not None:
+        index = newer
+        if newer.signature == signature:
+            return newer
+    now = time.monotonic()
+    if now - _asked_at.get(tenant_id, -RECHECK_SECONDS) >= RECHECK_SECONDS:
+        _asked_at[tenant_id] = now
+        from geflecht.jobs.runner import start_job
+
         try:
-            current = _index_cache.get(tenant_id)
-            if force or current is None or _full_signature(tenant_id) != current.full_signature:
-                fresh = _build_index(tenant_id, _signature(tenant_id))
-                with _index_lock:
-                    _index_cache[tenant_id] = fresh
-        except Exception:  # the next request retries; the current index keeps serving
-            log.exception("rebuilding the skill index of tenant %s failed", tenant_id)
-        finally:
-            connection.close()
-            with _index_lock:
-                _rebuilding.discard(tenant_id)
+            start_job(INDEX_KIND, tenant_id=tenant_id, label=_("expert index"), unique=True)
+        except Exception:  # the search still answers; a later one asks again
+            log.exception("queueing the rebuild of tenant %s's skill index failed", tenant_id)
+        # Run at once (tests, a CLI), the job has stored the fresh index already.
+        index = _load_newer(tenant_id) or index
+    return index
 
-    threading.Thread(target=work, name=f"skills-index-{tenant_id}", daemon=True).start()
+
+def stale_index(tenant_id: int) -> bool:
+    """Whether the tenant's stored index misses a change (the worker's periodic check)."""
+    # The signatures are stored beside the index, so checking costs no unpickling.
+    try:
+        stored = _index_path(tenant_id).with_suffix(".sig").read_text()
+    except FileNotFoundError:
+        return True
+    return stored != _signatures_text(_signature(tenant_id), _full_signature(tenant_id))
+
+
+def _signatures_text(signature: tuple, full_signature: tuple) -> str:
+    return repr((signature, full_signature))
+
+
+def rebuild_stored_index(tenant_id: int) -> _ExpertIndex:
+    """Build the tenant's index from the database and store it for every process."""
+    index = _build_index(tenant_id, _signature(tenant_id))
+    store_index(tenant_id, index)
+    return index
+
+
+def stored_index_tenants() -> list[int]:
+    """The tenants whose index is stored (those too large to rebuild in a request)."""
+    folder = _index_folder()
+    if not folder.is_dir():
+        return []
+    found = (p.stem.removeprefix("index-") for p in folder.glob("index-*.pickle"))
+    return sorted(int(t) for t in found if t.isdigit())
+
+
+def _index_folder() -> Path:
+    return Path(settings.DATA_DIR) / "skills"
+
+
+def _index_path(tenant_id: int) -> Path:
+    return _index_folder() / f"index-{tenant_id}.pickle"
+
+
+def store_index(tenant_id: int, index: _ExpertIndex) -> None:
+    """Write the index where every process finds it; readers see the old or the new file
+    whole (written aside, then renamed over it)."""
+    path = _index_path(tenant_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as out:
+        pickle.dump(index, out, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(out.name, path)
+    # Written after the index: a reader of a new signature finds the new index too.
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8"
+    ) as sig:
+        sig.write(_signatures_text(index.signature, index.full_signature))
+    os.replace(sig.name, path.with_suffix(".sig"))
+
+
+def _load_stored(tenant_id: int) -> _ExpertIndex | None:
+    path = _index_path(tenant_id)
+    try:
+        mtime = path.stat().st_mtime_ns
+        with path.open("rb") as f:
+            # Our own file in the data directory, written by store_index only.
+            index = pickle.load(f)
+    except FileNotFoundError:
+        return None
+    except Exception:  # written by another version of the code: build a new one instead
+        log.warning("the stored skill index of tenant %s is unreadable", tenant_id, exc_info=True)
+        return None
+    if not isinstance(index, _ExpertIndex):
+        return None
+    index.checked_at = time.monotonic()
+    _loaded_mtime[tenant_id] = mtime
+    return index
+
+
+def _load_newer(tenant_id: int) -> _ExpertIndex | None:
+    """The stored index if a worker stored one since this process last read it."""
+    try:
+        mtime = _index_path(tenant_id).stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+    if mtime == _loaded_mtime.get(tenant_id):
+        return None
+    index = _load_stored(tenant_id)
+    if index is not None:
+        _index_cache[tenant_id] = index
+    return index
 
 
 def forget_index(tenant_id: int | None = None) -> None:
+    """Drop this process's indexes (tests; after a tenant's data was replaced)."""
     with _index_lock:
-        if tenant_id is None:
-            _index_cache.clear()
-        else:
-            _index_cache.pop(tenant_id, None)
+        for memo in (_index_cache, _loaded_mtime, _asked_at):
+            if tenant_id is None:
+                memo.clear()
+            else:
+                memo.pop(tenant_id, None)
 
 
 # --------------------------------------------------------------------- expert search

@@ -1,5 +1,5 @@
 """The web door's half of the one error mapping (lib.errors.classify): a service's
-NotFound, NotAllowed, Conflict or Invalid becomes a page in the app's layout with the
+NotFound, NotAllowed, Conflict, Invalid or Unavailable becomes a page in the app's layout with the
 status the API would answer, never a traceback."""
 
 from __future__ import annotations
@@ -8,13 +8,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from geflecht.lib.errors import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, classify, message_of
+from geflecht.lib.errors import (
+    CONFLICT,
+    FORBIDDEN,
+    INVALID,
+    NOT_FOUND,
+    UNAVAILABLE,
+    classify,
+    message_of,
+)
 
 _TITLES = {
     NOT_FOUND: lambda: _("Not found"),
     FORBIDDEN: lambda: _("Not allowed"),
     CONFLICT: lambda: _("Changed in the meantime"),
     INVALID: lambda: _("Please check your input"),
+    UNAVAILABLE: lambda: _("Server not available"),
 }
 
 

@@ -4,6 +4,15 @@ A server process keeps each tenant's graph snapshot, search index, counts and
 communities in memory. Building them reads the whole network (seconds at 100,000
 people), so a new process prepares them in a background thread while it already
 serves requests; a request that arrives first simply builds what it needs itself.
+
+Why this stays a thread of the web process and is not a job on the task queue: what it
+builds is mostly this process's own memory, the graph snapshot and the search index,
+which a worker in another process cannot fill. (The snapshot is being rewritten into
+memory-mapped files shared by all processes, network/snapshot.py; once that lands, its
+part here only maps the files and may go.) The communities and the counts go to the
+shared cache (lib/remember.py, lib/caches.py): the first process of a graph version
+computes them, every later one finds them there, so warming them here costs a cache
+read after the first process.
 """
 
 from __future__ import annotations

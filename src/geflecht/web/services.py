@@ -8,7 +8,7 @@ so a colleague's private contacts cannot reach a page by a side road.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
@@ -28,6 +28,7 @@ from geflecht.network.person_rows import (
 )
 from geflecht.network.queries import (
     relationship_between,
+    upcoming_meetings_of,
     visible_interactions,
 )
 from geflecht.network.reach import (
@@ -187,6 +188,8 @@ def organisation_risk(user: User, org_id: int):
 class Dashboard:
     recent: list[TimelineEntry]
     upcoming: list[TimelineEntry]
+    #: Meetings in my calendar in the next two weeks (from calendar imports and syncs).
+    meetings: list = field(default_factory=list)
 
 
 def dashboard(user: User) -> Dashboard:
@@ -204,6 +207,7 @@ def dashboard(user: User) -> Dashboard:
     return Dashboard(
         timeline_entries(user, recent, leave_out=user.person_id),
         timeline_entries(user, upcoming, leave_out=user.person_id),
+        upcoming_meetings_of(user, days=14, now=now, limit=10),
     )
 
 

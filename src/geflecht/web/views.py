@@ -400,7 +400,8 @@ def network_data(request: AuthedRequest) -> JsonResponse:
 # ----------------------------------------------------------------------------- import
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("File"))
-    private = forms.BooleanField(label=_("Only for me (private)"), required=False)
+    # Opt-in: a personal address book or mailbox stays private unless its user shares it.
+    share = forms.BooleanField(label=_("Share with my company"), required=False)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -420,7 +421,7 @@ def import_page(request: AuthedRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             job = start_import(
-                request.user, upload.chunks(), upload.name, private=form.cleaned_data["private"]
+                request.user, upload.chunks(), upload.name, private=not form.cleaned_data["share"]
             )
         except PermissionDenied as exc:
             refused = str(exc)
@@ -452,6 +453,10 @@ def _import_context(request: AuthedRequest, job: ImportJob | None) -> dict:
     return {
         "job": job,
         "report": done.report if done else None,
+        # The reasons are stored in English and said in the reader's language.
+        "left_out": [(_(r), n) for r, n in (done.report or {}).get("ignored", {}).items()]
+        if done
+        else [],
         "people": services.imported_people(request.user, done.created_at) if done else [],
         "contact_formats": CONTACT_FORMATS,
     }

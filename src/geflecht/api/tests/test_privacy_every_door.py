@@ -51,6 +51,7 @@ from geflecht.accounts.models import Team, User
 from geflecht.api.main import api
 from geflecht.api.tests.conftest import build_world
 from geflecht.api.tests.test_read_only_writes import OPEN_TO_READERS, _body, _snapshot
+from geflecht.capture.models import ConnectedAccount
 from geflecht.conftest import (
     create_colleague,
     create_other_tenant,
@@ -163,6 +164,8 @@ _PARAM_KINDS = (
     ("request", "request"),
     ("note", "note"),
     ("job", "job"),
+    ("import", "job"),
+    ("account", "account"),
     ("token", "token"),
     ("skill", "skill"),
 )
@@ -373,6 +376,13 @@ def _private_set(world, owner, shared) -> dict[str, int]:
             tenant_id=owner.tenant_id, owner=owner, file_name="gerlinde.vcf", status="done"
         ).pk,
         "token": create_token(owner, "Adressbuch")[0].pk,
+        "account": ConnectedAccount.objects.create(
+            tenant_id=owner.tenant_id,
+            owner=owner,
+            kind="carddav",
+            server="https://dav.geheimweiler.example/",
+            username="gerlinde",
+        ).pk,
     }
 
 
@@ -599,7 +609,6 @@ def _doors(django_db_setup, django_db_blocker, tmp_path_factory):
         django_db_blocker.unblock(),
         override_settings(
             STORAGES={**settings.STORAGES, "documents": documents},
-            GEFLECHT_AUDIT_READ_BUFFER_SECONDS=0,
             GEFLECHT_REFRESH_IN_BACKGROUND=False,
             # Thousands of requests: the session lives in its cookie, not a table.
             SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",

@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from geflecht.accounts.models import User
 from geflecht.api.main import api
 from geflecht.api.tests.conftest import Api
+from geflecht.capture.models import ConnectedAccount
 from geflecht.demo.generator import DemoOptions, generate_demo
 from geflecht.events.models import Event, EventTarget
 from geflecht.intros.models import IntroRequest
@@ -82,6 +83,14 @@ def _ids(tenant_id: int, reader: User) -> dict[str, int]:
         ).pk,
         "request_id": intro.pk if intro else 1,
         "skill_id": skill.pk,
+        # The reader's own account: a reader changes, syncs and forgets nothing either.
+        "account_id": ConnectedAccount.objects.create(
+            tenant_id=tenant_id,
+            owner=reader,
+            kind="caldav",
+            server="https://dav.example.com/",
+            username="jana",
+        ).pk,
         "joint_project_id": JointProject.objects.create(
             tenant_id=tenant_id, partner=org, title="Alt", start_date=date(2026, 1, 5)
         ).pk,
@@ -111,6 +120,15 @@ def _body(method: str, path: str, ids: dict[str, int]):
             "participants": [{"person_id": person}, {"person_id": ids.get("other_person_id")}],
         },
         ("put", "/api/v1/persons/{person_id}/legal-basis"): {"legal_basis": "consent"},
+        ("put", "/api/v1/me/person"): {"person_id": person},
+        ("post", "/api/v1/connections"): {
+            "kind": "caldav",
+            "server": "https://dav.example.com/",
+            "username": "anna",
+            "password": "app-password",
+        },
+        ("patch", "/api/v1/connections/{account_id}"): {"interval_minutes": 30},
+        ("put", "/api/v1/connections-sharing"): {"org_kinds": ["customer"], "exclusions": []},
         ("post", "/api/v1/projects"): {"organization_id": org, "name": "Neu"},
         ("patch", "/api/v1/projects/{project_id}"): {"version": 1, "name": "x"},
         ("post", "/api/v1/projects/{project_id}/members"): {"person_id": person, "role": "sales"},

@@ -22,7 +22,7 @@ def test_demo_command_loads_people_and_prints_logins(settings, tmp_path):
     assert "Demo network loaded" in text
     assert "user 'anna' password" in text
     assert Person.objects.count() >= 60
-    assert (tmp_path / "demo-logins.txt").read_text().count("password") == 2
+    assert (tmp_path / "demo-logins.txt").read_text().count("password") == 3
     out = io.StringIO()
     call_command("demo", "--if-empty", stdout=out, verbosity=0)
     assert "already holds people" in out.getvalue()

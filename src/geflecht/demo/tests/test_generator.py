@@ -206,3 +206,15 @@ def test_demo_users_share_a_team_and_keep_private_notes(demo_network):
     owners = set(PrivateNote.objects.filter(person=note.person).values_list("owner", flat=True))
     assert owners == {anna.pk, jana.pk}  # both know something about him ...
     assert [n.owner_id for n in my_private_notes(jana, note.person)] == [jana.pk]  # ... apart
+
+
+@pytest.mark.django_db
+def test_demo_has_one_login_left_for_its_first_sign_in_to_link(demo_network):
+    from geflecht.accounts.actions import suggest_person_for
+
+    tom = User.objects.get(username="tom@plaus")
+    assert tom.person_id is None and tom.check_password(dict(demo_network.logins)["tom@plaus"])
+    match = suggest_person_for(tom)
+    assert match is not None and match.visibility == "company"
+    assert match.emails.filter(email=tom.email).exists()
+    assert User.objects.get(username="jana@plaus").person is not None

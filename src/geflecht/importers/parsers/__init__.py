@@ -30,6 +30,7 @@ from .records import (
     Participant,
     Photo,
     ProgressCallback,
+    Skipped,
 )
 from .tabular import detect_flavour, parse_contacts_csv, parse_xlsx
 from .vcard import parse_vcards
@@ -45,6 +46,7 @@ __all__ = [
     "Participant",
     "Photo",
     "ProgressCallback",
+    "Skipped",
     "detect_flavour",
     "detect_format",
     "parse_contacts_csv",

@@ -27,7 +27,17 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ._io import PathOrFile, open_binary, sniff_utf16
-from .records import InteractionRecord, ParseProblem, Participant, ProgressCallback
+from .records import (
+    SKIP_CANCELLED,
+    SKIP_NO_ATTENDEES,
+    SKIP_NOT_AN_EVENT,
+    SKIP_OUTSIDE_WINDOW,
+    InteractionRecord,
+    ParseProblem,
+    Participant,
+    ProgressCallback,
+    Skipped,
+)
 
 __all__ = ["classify_kind", "parse_ics"]
 
@@ -138,13 +148,16 @@ def parse_ics(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_occurrences: int = DEFAULT_MAX_OCCURRENCES,
     on_progress: ProgressCallback | None = None,
-) -> Iterator[InteractionRecord | ParseProblem]:
+    report_skipped: bool = False,
+) -> Iterator[InteractionRecord | ParseProblem | Skipped]:
     """Yield one :class:`InteractionRecord` per event occurrence in the window.
 
     ``window_start``/``window_end`` must be aware; recurring events are expanded only
     inside them (an endless RRULE stays finite). ``default_tz`` places floating times
     and all-day events. ``entry_no`` counts series (UIDs) in file order; the problem
-    for a broken series carries the line of its UID.
+    for a broken series carries the line of its UID. With ``report_skipped`` every
+    series or occurrence left out on purpose yields a :class:`Skipped` with the reason
+    (cancelled, no attendees, outside the window, an iTIP reply).
     """
     if window_start.tzinfo is None or window_end.tzinfo is None:
         raise ValueError("window_start and window_end must be timezone-aware")
@@ -161,6 +174,7 @@ def parse_ics(
             max_bytes,
             max_occurrences,
             on_progress,
+            report_skipped,
         )
 
 
@@ -174,7 +188,8 @@ def _parse_ics(
     max_bytes: int,
     max_occurrences: int,
     on_progress: ProgressCallback | None,
-) -> Iterator[InteractionRecord | ParseProblem]:
+    report_skipped: bool = False,
+) -> Iterator[InteractionRecord | ParseProblem | Skipped]:
     import icalendar
     import recurring_ical_events
 
@@ -240,8 +255,22 @@ def _parse_ics(
         for uid, comps in series.items():
             entry_no += 1
             line_no = uid_lines.get(uid)
-            if method in _NOT_EVENTS or not any(c.get("ATTENDEE") for c in comps):
-                continue  # no attendees, no interaction: skip before costly expansion
+            if method == "CANCEL":
+                if report_skipped:
+                    for comp in comps:
+                        yield Skipped(
+                            name, entry_no, line_no, SKIP_CANCELLED, _cancelled_id(comp, uid, dtz)
+                        )
+                continue
+            if method in _NOT_EVENTS:
+                if report_skipped:
+                    yield Skipped(name, entry_no, line_no, SKIP_NOT_AN_EVENT)
+                continue
+            if not any(c.get("ATTENDEE") for c in comps):
+                # No attendees, no interaction: skip before costly expansion.
+                if report_skipped:
+                    yield Skipped(name, entry_no, line_no, SKIP_NO_ATTENDEES)
+                continue
             freqs = {str(f).upper() for c in comps for f in _rrule_freqs(c)}
             if freqs & _TOO_FREQUENT:
                 # Nobody meets every hour; expanding such a rule over a long window
@@ -264,6 +293,8 @@ def _parse_ics(
                 yield ParseProblem(name, entry_no, line_no, reason)
                 del occurrences[max_occurrences:]
             recurring = len(comps) > 1 or any(c.get("RRULE") or c.get("RDATE") for c in comps)
+            if not occurrences and report_skipped:
+                yield Skipped(name, entry_no, line_no, SKIP_OUTSIDE_WINDOW)
             for occ in occurrences:
                 try:
                     rec = _occurrence(
@@ -279,7 +310,10 @@ def _parse_ics(
                     )
                 except Exception as exc:
                     rec = ParseProblem(name, entry_no, line_no, f"event {uid!r}: {exc}")
-                if rec is not None:
+                if isinstance(rec, Skipped):
+                    if report_skipped:
+                        yield rec
+                elif rec is not None:
                     yield rec
             if on_progress is not None and entry_no % PROGRESS_EVERY == 0:
                 on_progress(entry_no, 0, size)
@@ -342,6 +376,29 @@ def _event_chunks(data: bytes) -> Iterator[tuple[int, bytes, bytes]]:
         yield line_no, head + tz + (b"\r\n" if tz else b"") + event + tail, head + event + tail
 
 
+def _external_id(occ, uid: str, recurring: bool, dtz: tzinfo, start: datetime | None = None) -> str:
+    """The UID, and for an occurrence of a series the start it was planned for."""
+    if not recurring:
+        return uid
+    rid = occ.get("RECURRENCE-ID")
+    rid_dt = rid.dt if rid is not None and isinstance(getattr(rid, "dt", None), date) else None
+    if rid_dt is not None:
+        anchor = _to_utc(rid_dt, dtz)[0]
+    elif start is not None:
+        anchor = start
+    else:
+        dtstart = occ.get("DTSTART")
+        if dtstart is None or not isinstance(getattr(dtstart, "dt", None), date):
+            return uid
+        anchor = _to_utc(dtstart.dt, dtz)[0]
+    return f"{uid}/{anchor:%Y%m%dT%H%M%SZ}"
+
+
+def _cancelled_id(comp, uid: str, dtz: tzinfo) -> str:
+    """The meeting an iTIP CANCEL names: one occurrence (RECURRENCE-ID) or the event."""
+    return _external_id(comp, uid, comp.get("RECURRENCE-ID") is not None, dtz)
+
+
 def _occurrence(
     occ,
     uid: str,
@@ -352,9 +409,11 @@ def _occurrence(
     me: frozenset[str],
     dtz: tzinfo,
     event_attendee_threshold: int,
-) -> InteractionRecord | ParseProblem | None:
+) -> InteractionRecord | ParseProblem | Skipped:
     if str(occ.get("STATUS", "")).upper() == "CANCELLED":
-        return None
+        return Skipped(
+            file, entry_no, line_no, SKIP_CANCELLED, _external_id(occ, uid, recurring, dtz)
+        )
     dtstart = occ.get("DTSTART")
     if dtstart is None or not isinstance(getattr(dtstart, "dt", None), date):
         return ParseProblem(file, entry_no, line_no, f"event {uid!r} has no valid DTSTART")
@@ -393,7 +452,7 @@ def _occurrence(
         seen.add(addr)
         participants.append(Participant(addr, _param(att, "CN"), "attendee"))
     if not any(p.role == "attendee" for p in participants):
-        return None
+        return Skipped(file, entry_no, line_no, SKIP_NO_ATTENDEES)
 
     location = str(occ.get("LOCATION", "") or "").strip()
     if not location and rooms:
@@ -407,12 +466,7 @@ def _occurrence(
         n_people=len(participants),
         event_attendee_threshold=event_attendee_threshold,
     )
-    external_id = uid
-    if recurring:
-        rid = occ.get("RECURRENCE-ID")
-        rid_dt = rid.dt if rid is not None and isinstance(getattr(rid, "dt", None), date) else None
-        anchor = _to_utc(rid_dt, dtz)[0] if rid_dt is not None else start
-        external_id = f"{uid}/{anchor:%Y%m%dT%H%M%SZ}"
+    external_id = _external_id(occ, uid, recurring, dtz, start)
     return InteractionRecord(
         source_format="ics",
         entry_no=entry_no,

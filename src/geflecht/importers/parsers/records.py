@@ -17,6 +17,10 @@ __all__ = [
     "BULK_REASONS",
     "INTERACTION_KINDS",
     "PARTICIPANT_ROLES",
+    "SKIP_CANCELLED",
+    "SKIP_NOT_AN_EVENT",
+    "SKIP_NO_ATTENDEES",
+    "SKIP_OUTSIDE_WINDOW",
     "Address",
     "ContactRecord",
     "InteractionRecord",
@@ -25,6 +29,7 @@ __all__ = [
     "Participant",
     "Photo",
     "ProgressCallback",
+    "Skipped",
 ]
 
 INTERACTION_KINDS = ("meeting", "video", "phone", "email", "event")
@@ -179,6 +184,26 @@ class InteractionRecord:
     all_day: bool = False
     conference_url: str = ""
     my_role: str = ""
+
+
+#: Why an entry was left out on purpose (:class:`Skipped`); the loader counts by these.
+SKIP_CANCELLED = "cancelled"
+SKIP_NO_ATTENDEES = "no attendees besides you"
+SKIP_OUTSIDE_WINDOW = "outside the calendar window"
+SKIP_NOT_AN_EVENT = "a reply to an invitation, not a meeting"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An entry left out on purpose (not damage): a cancelled meeting, one without
+    attendees, one outside the calendar window. ``external_id`` names the meeting where
+    it is known, so a cancellation can remove the meeting it cancels."""
+
+    file: str
+    entry_no: int | None
+    line_no: int | None
+    reason: str
+    external_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,7 @@ def test_vcard_round_trip_keeps_every_stored_field(owner, files, tmp_path):
 
 
 def test_csv_has_one_row_per_visible_person(owner, colleague, files):
-    import_file(files / "load_roundtrip.vcf", user=owner)
+    import_file(files / "load_roundtrip.vcf", user=owner, private=False)
     import_file(files / "load_broken.vcf", user=owner, private=True)
     buf = io.StringIO()
     n = export_people(colleague, "csv", buf)
@@ -65,7 +65,7 @@ def test_csv_has_one_row_per_visible_person(owner, colleague, files):
 def test_json_has_relationships_with_strength_and_hides_private_ones(
     owner, colleague, tenant, files
 ):
-    import_file(files / "load_roundtrip.vcf", user=owner)
+    import_file(files / "load_roundtrip.vcf", user=owner, private=False)
     private = Person.objects.create(
         tenant=tenant, last_name="Geheim", visibility="private", owner=owner
     )

@@ -27,7 +27,7 @@ def _counts():
 
 
 def test_vcard_import_creates_people_with_position_site_and_umlauts(owner, files):
-    report = import_file(files / "load_roundtrip.vcf", user=owner)
+    report = import_file(files / "load_roundtrip.vcf", user=owner, private=False)
     assert report.problems == []
     assert (report.people.created, report.people.skipped) == (3, 0)
     mueller = Person.objects.get(last_name="Müller-Lüdenscheid")
@@ -90,7 +90,7 @@ def test_dry_run_writes_nothing_and_reports_what_would_change(owner, files):
 def test_same_email_updates_the_known_person(owner, files, tenant):
     known = Person.objects.create(tenant=tenant, first_name="", last_name="Weiß")
     ContactEmail.objects.create(person=known, email="bjoern@weiss-technik.example")
-    report = import_file(files / "load_roundtrip.vcf", user=owner)
+    report = import_file(files / "load_roundtrip.vcf", user=owner, private=False)
     assert report.people.updated == 1 and report.people.created == 2
     known.refresh_from_db()
     assert known.first_name == "Björn"  # an empty field filled
@@ -120,7 +120,7 @@ def test_email_and_phone_of_two_known_people_merge_them(owner, tenant, tmp_path)
         "BEGIN:VCARD\nVERSION:3.0\nFN:Eva Roth\nN:Roth;Eva;;;\nEMAIL:eva@roth.example\n"
         "TEL:0731 123450\nEND:VCARD\n"
     )
-    report = import_file(card, user=owner)
+    report = import_file(card, user=owner, private=False)
     assert report.people.merged == 1 and report.people.created == 0
     assert not Person.objects.filter(pk=b.pk).exists()
     assert set(a.phones.values_list("number", flat=True)) == {"+49731123450"}

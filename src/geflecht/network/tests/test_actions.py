@@ -401,23 +401,6 @@ def test_a_new_interaction_updates_only_its_pairs_in_constant_queries(tenant, pe
     assert counts[0] == (8 if connection.vendor == "postgresql" else 11), counts
 
 
-@pytest.mark.django_db(transaction=True)
-def test_full_recomputation_runs_as_a_background_task_with_progress(tenant, people):
-    from geflecht.network.actions import start_strength_recomputation, strength_recomputation
-
-    klaus, juergen, petra = people[:3]
-    record(tenant, "meeting", [klaus, juergen, petra], days_ago=30)
-    record(tenant, "phone", [klaus, juergen], days_ago=3)
-    expected = dict(Relationship.objects.values_list("id", "strength"))
-    Relationship.objects.update(strength=0.5)
-    job = start_strength_recomputation(tenant.id, now=NOW).wait(timeout=60)
-    assert job.state == "done", job.error
-    assert (job.done, job.total, job.relationships) == (2, 2, 3)
-    assert strength_recomputation(tenant.id) is job
-    got = dict(Relationship.objects.values_list("id", "strength"))
-    assert got == pytest.approx(expected, rel=1e-9)
-
-
 def test_reconnect_suggests_an_upcoming_event_and_names_the_last_meeting(tenant, people, owner):
     klaus = people[0]
     Person.objects.filter(pk=klaus.pk).update(importance="B")

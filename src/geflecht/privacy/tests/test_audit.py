@@ -74,43 +74,56 @@ def test_opening_a_person_page_is_audited(world, colleague, client):
     assert entry.username == "jana" and "/people/" in entry.detail
 
 
-def test_buffered_reads_reach_the_trail_on_flush(world, colleague, settings, monkeypatch):
-    from geflecht.privacy import actions
-    from geflecht.privacy.actions import flush_audit_reads
+def test_a_request_writes_its_reads_in_one_insert_before_its_response(
+    world, colleague, client, django_assert_num_queries
+):
+    from geflecht.privacy.actions import collect_audit_reads
 
-    # The flushing thread would use its own connection, outside the test's transaction.
-    monkeypatch.setattr(actions, "_read_buffer", actions._ReadBuffer(autostart=False))
-    settings.GEFLECHT_AUDIT_READ_BUFFER_SECONDS = 1
-    log_access(colleague, "read", [world.subject.pk, world.weber.pk])
-    log_access(colleague, "change", [world.weber.pk])  # changes are never buffered
-    assert list(AuditEntry.objects.values_list("action", flat=True)) == ["change"]
-    assert flush_audit_reads() == 2
-    reads = AuditEntry.objects.filter(action="read").values_list("person_id", flat=True)
-    assert sorted(reads) == sorted([world.subject.pk, world.weber.pk])
+    # Within a request the reads wait for its end, then go in one INSERT together (the
+    # other query is the check that nothing was written before).
+    with django_assert_num_queries(2), collect_audit_reads():
+        log_access(colleague, "read", [world.subject.pk], "GET /people/1/")
+        log_access(colleague, "read", [world.weber.pk], "GET /people/2/")
+        assert not AuditEntry.objects.exists()
+    assert AuditEntry.objects.filter(action="read").count() == 2
+    # A page view leaves nothing waiting in the process: once the page is out, the
+    # entry is in the database, so a process that dies next loses no read.
+    client.force_login(colleague)
+    assert client.get(f"/people/{world.kuehn.pk}/").status_code == 200
+    assert AuditEntry.objects.filter(person_id=world.kuehn.pk, action="read").exists()
 
 
-def test_buffered_reads_survive_a_refused_write(world, colleague, settings, monkeypatch):
+def test_reads_outside_a_request_and_changes_are_written_at_once(world, colleague):
+    from geflecht.privacy.actions import collect_audit_reads
+
+    log_access(colleague, "read", [world.subject.pk])  # the CLI, a job
+    assert AuditEntry.objects.filter(action="read").count() == 1
+    with collect_audit_reads():
+        log_access(colleague, "change", [world.weber.pk])
+        assert AuditEntry.objects.filter(action="change").count() == 1
+
+
+def test_the_trail_read_in_a_request_includes_that_requests_reads(world, admin):
+    from geflecht.privacy.actions import collect_audit_reads
+
+    with collect_audit_reads():
+        log_access(admin, "read", [world.subject.pk])
+        entries = audit_entries(admin, person_id=world.subject.pk)
+        assert [e.action for e in entries] == ["read"]
+    assert AuditEntry.objects.count() == 1  # not written twice
+
+
+def test_a_refused_audit_write_fails_the_page_instead_of_showing_it_untraced(
+    world, colleague, client, monkeypatch
+):
     from django.db import OperationalError
-
-    from geflecht.privacy import actions
-    from geflecht.privacy.actions import flush_audit_reads
-
-    monkeypatch.setattr(actions, "_read_buffer", actions._ReadBuffer(autostart=False))
-    settings.GEFLECHT_AUDIT_READ_BUFFER_SECONDS = 1
-    log_access(colleague, "read", [world.subject.pk])
-    real = AuditEntry.objects.bulk_create
 
     def locked(*args, **kwargs):
         raise OperationalError("database is locked")
 
+    client.force_login(colleague)
+    client.raise_request_exception = False
     monkeypatch.setattr(AuditEntry.objects, "bulk_create", locked)
-    with pytest.raises(OperationalError):
-        flush_audit_reads()
-    assert not AuditEntry.objects.exists()
-    log_access(colleague, "read", [world.weber.pk])  # a later read queues behind it
-    monkeypatch.setattr(AuditEntry.objects, "bulk_create", real)
-    assert flush_audit_reads() == 2
-    assert list(AuditEntry.objects.order_by("id").values_list("person_id", flat=True)) == [
-        world.subject.pk,
-        world.weber.pk,
-    ]
+    response = client.get(f"/people/{world.subject.pk}/")
+    assert response.status_code == 500
+    assert b"Max" not in response.content

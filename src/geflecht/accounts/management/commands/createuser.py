@@ -8,8 +8,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from geflecht.accounts.actions import create_user
+from geflecht.accounts.actions import create_user, link_person, resolve_person
+from geflecht.lib.errors import DomainError, message_of
 
 
 class Command(BaseCommand):
@@ -24,24 +26,37 @@ class Command(BaseCommand):
         )
         parser.add_argument("--staff", action="store_true", help="may use the admin site")
         parser.add_argument("--password", help="password (asked interactively when omitted)")
+        parser.add_argument(
+            "--person",
+            help="link the login to this person: its id or e-mail address (one the new "
+            "user may see, linked to no other login)",
+        )
 
-    def handle(self, *args, username, tenant, email, role, staff, password, **options):
+    def handle(self, *args, username, tenant, email, role, staff, password, person, **options):
         if password is None:
             password = getpass.getpass("Password: ")
             if password != getpass.getpass("Password (again): "):
                 raise CommandError("The passwords do not match.")
         try:
             validate_password(password)
-            user = create_user(
-                username=username,
-                password=password,
-                tenant_slug=tenant,
-                email=email,
-                role=role,
-                staff=staff,
-            )
+            # One transaction: a person that cannot be linked leaves no login behind.
+            with transaction.atomic():
+                user = create_user(
+                    username=username,
+                    password=password,
+                    tenant_slug=tenant,
+                    email=email,
+                    role=role,
+                    staff=staff,
+                )
+                linked = None
+                if person:
+                    linked = link_person(user, user, resolve_person(user, person))
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
-        self.stdout.write(
-            self.style.SUCCESS(f"User {user.username!r} created in tenant {tenant!r}.")
-        )
+        except DomainError as exc:
+            raise CommandError(message_of(exc)) from None
+        done = f"User {user.username!r} created in tenant {tenant!r}"
+        if linked is not None:
+            done += f", linked to {linked} (id {linked.pk})"
+        self.stdout.write(self.style.SUCCESS(done + "."))

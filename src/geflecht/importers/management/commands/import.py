@@ -1,4 +1,4 @@
-"""geflecht import FILE… [--format F] [--me EMAIL…] [--dry-run] [--private]: load files."""
+"""geflecht import FILE… [--format F] [--me EMAIL…] [--dry-run] [--share]: load files."""
 
 from __future__ import annotations
 
@@ -26,12 +26,18 @@ class Command(BaseCommand):
             "--me", action="append", default=[], metavar="EMAIL", help="your own address(es)"
         )
         parser.add_argument("--dry-run", action="store_true", help="show what would change")
-        parser.add_argument(
-            "--private", action="store_true", help="imported people are visible to you only"
+        sharing = parser.add_mutually_exclusive_group()
+        sharing.add_argument(
+            "--share", action="store_true", help="imported records are visible to the company"
+        )
+        sharing.add_argument(
+            "--private",
+            action="store_true",
+            help="imported records are visible to you only (the default)",
         )
         parser.add_argument("--user", help="who imports (default: the only user)")
 
-    def handle(self, *args, files, format, me, dry_run, private, user, **options):
+    def handle(self, *args, files, format, me, dry_run, share, private, user, **options):
         account = get_user(user)
         paths = [Path(f) for f in files]
         if missing := [str(p) for p in paths if not p.exists()]:
@@ -56,7 +62,7 @@ class Command(BaseCommand):
                         format=format,
                         me=me,
                         dry_run=dry_run,
-                        private=private,
+                        private=not share,
                         on_progress=progress,
                     )
                 except PermissionDenied as exc:

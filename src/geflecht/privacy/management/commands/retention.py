@@ -10,7 +10,8 @@ from geflecht.privacy.retention import apply_retention, retention_days
 class Command(BaseCommand):
     help = (
         "Delete interactions older than GEFLECHT_RETENTION_DAYS (0: keep for ever), "
-        "recompute the strengths they supported. Run it daily from cron or a systemd timer."
+        "recompute the strengths they supported. The worker runs it daily (job 'retention'); "
+        "this runs it now."
     )
 
     def add_arguments(self, parser):
