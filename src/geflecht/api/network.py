@@ -496,3 +496,35 @@ def reconnect(request, limit: int = Query(50, ge=1, le=500)):
         }
         for item in events_queries.reconnect_list(request.auth, now=timezone.now(), limit=limit)
     ]
+
+
+class UpcomingMeetingOut(Schema):
+    id: int
+    kind: str
+    starts_at: datetime
+    duration_minutes: int | None
+    subject: str
+    location: str
+    source: str
+    participants: list[PersonRef]
+
+
+@router.get(
+    "/upcoming-meetings",
+    response=list[UpcomingMeetingOut],
+    summary="My meetings in the next days (from calendar imports and syncs)",
+)
+def upcoming_meetings(request, days: int = Query(14, ge=1, le=366)):
+    return [
+        {
+            "id": m.pk,
+            "kind": m.kind,
+            "starts_at": m.starts_at,
+            "duration_minutes": m.duration_minutes,
+            "subject": m.subject,
+            "location": m.location,
+            "source": m.source,
+            "participants": [_ref(p) for p in m.participants.all()],
+        }
+        for m in queries.upcoming_meetings_of(request.auth, days=days)
+    ]

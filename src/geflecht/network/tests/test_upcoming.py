@@ -149,3 +149,15 @@ def test_the_dashboard_shows_my_upcoming_meetings(client, owner, colleague, klau
     client.force_login(colleague)
     html = client.get(reverse("home")).content.decode()
     assert "Angebot" not in html
+
+
+def test_the_api_gives_my_upcoming_meetings_and_hides_them_from_a_colleague(
+    owner, colleague, klaus
+):
+    from geflecht.api.tests.conftest import Api
+
+    _record(owner, _meeting(owner, klaus, start=timezone.now() + timedelta(days=2)))
+    (meeting,) = Api(owner).get("/api/v1/upcoming-meetings").json()
+    assert meeting["subject"] == "Angebot" and meeting["source"] == "ics"
+    assert {p["full_name"] for p in meeting["participants"]} == {"Anna Schmidt", "Klaus Weber"}
+    assert Api(colleague).get("/api/v1/upcoming-meetings").json() == []
