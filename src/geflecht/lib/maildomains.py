@@ -17,7 +17,8 @@ FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
         "yahoo.de", "icloud.com", "freenet.de", "posteo.de", "mailbox.org", "aol.com",
         "live.com", "live.de", "me.com", "mac.com", "msn.com", "protonmail.com", "proton.me",
         "pm.me", "arcor.de", "online.de", "vodafone.de", "1und1.de", "email.de", "tutanota.com",
-        "tuta.io", "zoho.com", "yandex.com", "mail.ru", "bluewin.ch", "gmx.com", "mail.com", "mail.de",
+        "tuta.io", "zoho.com", "yandex.com", "mail.ru", "bluewin.ch", "gmx.com", "mail.com",
+        "mail.de",
     }
 )  # fmt: skip
 
