@@ -30,11 +30,15 @@ def start_refresh(refresh: remember.Refresh) -> Job | None:
     Returns the new job, or None when another refresh of the key is under way (it may be
     for an older version: its answer is stored, found older, and refreshed once more).
     """
-    under_way = Job.objects.filter(
-        kind=KIND, status__in=(Job.Status.QUEUED, Job.Status.RUNNING), args__key=refresh.key
-    )
-    if under_way.exists():
+    of_key = Job.objects.filter(kind=KIND, args__key=refresh.key)
+    if of_key.filter(status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).exists():
         return None
+    # An answer that moves every few minutes would leave a row per refresh for ever: the
+    # key keeps only its latest ended job (how the last refresh went) besides the new one.
+    ended = of_key.filter(status__in=(Job.Status.DONE, Job.Status.FAILED))
+    latest = ended.order_by("-created_at", "-id").values_list("pk", flat=True).first()
+    if latest is not None:
+        ended.exclude(pk=latest).delete()
     tenant_id, owner_id = _scope(refresh.params)
     return start_job(
         KIND,

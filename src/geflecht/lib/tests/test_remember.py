@@ -122,6 +122,17 @@ def test_a_failed_refresh_fails_its_job_keeps_the_last_answer_and_is_tried_again
     assert remembered(answer, {"tenant_id": t}, 2) == "recovered"
 
 
+def test_a_key_keeps_only_its_latest_ended_refresh_job(background):
+    t = background
+    for version in range(1, 6):
+        answers["next"] = version
+        remembered(answer, {"tenant_id": t}, version, wait=False)
+    assert remembered(answer, {"tenant_id": t}, 5) == 5
+    # The jobs of versions 4 (ended before the 5th started) and 5 remain, not one per move.
+    assert [j.status for j in refreshes()] == [Job.Status.DONE, Job.Status.DONE]
+    assert refreshes()[-1].args["version"] == 5
+
+
 def test_a_refresh_whose_worker_died_is_reaped_and_the_next_request_starts_one(
     background, settings, django_capture_on_commit_callbacks
 ):
