@@ -39,7 +39,10 @@ def start_refresh(refresh: remember.Refresh) -> Job | None:
     latest = ended.order_by("-created_at", "-id").values_list("pk", flat=True).first()
     if latest is not None:
         ended.exclude(pk=latest).delete()
-    tenant_id, owner_id = _scope(refresh.params)
+    scope = _scope(refresh.params)
+    if scope is None:  # the user is gone: nobody to compute it for
+        return None
+    tenant_id, owner_id = scope
     return start_job(
         KIND,
         tenant_id=tenant_id,
@@ -56,12 +59,15 @@ def start_refresh(refresh: remember.Refresh) -> Job | None:
     )
 
 
-def _scope(params: dict) -> tuple[int | None, int | None]:
-    """The job's tenant and owner: the user's for a per-user answer, else the tenant's."""
+def _scope(params: dict) -> tuple[int | None, int | None] | None:
+    """The job's tenant and owner: the user's for a per-user answer, else the tenant's
+    (None: the user no longer exists)."""
     user_id = params.get("user_id")
     if user_id is not None:
-        tenant_id = User.objects.filter(pk=user_id).values_list("tenant_id", flat=True).first()
-        return tenant_id, user_id
+        found = User.objects.filter(pk=user_id).values_list("tenant_id", flat=True)
+        if not found:
+            return None
+        return found[0], int(user_id)
     tenant_id = params.get("tenant_id")
     return (int(tenant_id) if tenant_id is not None else None), None
 

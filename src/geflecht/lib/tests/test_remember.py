@@ -305,3 +305,13 @@ def test_an_entry_older_code_wrote_is_computed_anew(shared):
     entry.write_bytes(entry.read_bytes()[:20])  # no longer a pickle this code reads
     answers["next"] = "new"
     assert ask(1) == "new"
+
+
+def test_no_refresh_is_queued_for_a_user_who_is_gone(db):
+    from geflecht.jobs.refresh import start_refresh
+    from geflecht.lib.remember import Refresh
+
+    name = f"{__name__}.answer"
+    params = {"user_id": 987654}
+    assert start_refresh(Refresh(name, params, key_of(name, params), 1, 60)) is None
+    assert refreshes() == []
