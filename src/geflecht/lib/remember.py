@@ -27,8 +27,9 @@ string). Callers re-check visibility on what they show: a stale answer may name 
 who has become private since.
 
 This module sits below the task queue: the jobs app hands it the function that starts a
-refresh (:func:`set_refresher`). Without one, and with ``GEFLECHT_REFRESH_IN_BACKGROUND``
-off (tests and the CLI), a moved version is recomputed at once.
+refresh (:func:`set_refresher`: a ``remember.refresh`` job). With
+``GEFLECHT_REFRESH_IN_BACKGROUND`` off (the tests), or no refresher, a moved version is
+recomputed at once, while the caller waits.
 """
 
 from __future__ import annotations
