@@ -13,7 +13,7 @@ from django.db.models import Max
 
 from geflecht.accounts.models import User
 from geflecht.importers.identity import NAME_THRESHOLD, find_duplicates
-from geflecht.lib.remember import PENDING, Pending, remembered
+from geflecht.lib.remember import PENDING, Pending, rememberable, remembered
 from geflecht.network.snapshot import graph_version
 from geflecht.people.models import Person
 from geflecht.people.queries import visible_people, visible_person
@@ -30,6 +30,12 @@ class DuplicatePair:
     reasons: tuple[str, ...]
 
 
+@rememberable
+def _duplicates_of(user_id: int, limit: int, min_score: float) -> list:
+    """The candidate pairs among the people this user sees (their private ones included)."""
+    return find_duplicates(User.objects.get(pk=user_id), min_score=min_score, limit=limit)
+
+
 def duplicate_pairs(
     user: User, *, limit: int = 50, min_score: float = NAME_THRESHOLD, wait: bool = False
 ) -> list[DuplicatePair] | Pending:
@@ -40,9 +46,9 @@ def duplicate_pairs(
     # person is added (highest id) or merged (graph version), at most five minutes.
     newest = Person.objects.aggregate(m=Max("id"))["m"]
     found = remembered(
-        f"dups:{user.pk}:{limit}:{min_score}",
+        _duplicates_of,
+        {"user_id": user.pk, "limit": limit, "min_score": min_score},
         (newest, graph_version(user.tenant_pk), int(time.time() // 300)),
-        lambda: find_duplicates(user, min_score=min_score, limit=limit),
         wait=wait,
     )
     if isinstance(found, Pending):

@@ -11,3 +11,8 @@ class JobsConfig(AppConfig):
         # Each app's ``tasks`` module registers the kinds of job it runs (jobs.runner.handler)
         # and its periodic jobs, so the web, the CLI and the worker know the same kinds.
         autodiscover_modules("tasks")
+        # Remembered answers (lib/remember, below this app) refresh as jobs of this queue.
+        from geflecht.jobs import refresh
+        from geflecht.lib import remember
+
+        remember.set_refresher(refresh.start_refresh)

@@ -13,7 +13,7 @@ import numpy as np
 
 from geflecht import graph as engine
 from geflecht.accounts.models import User
-from geflecht.lib.remember import remembered
+from geflecht.lib.remember import rememberable, remembered
 from geflecht.network.snapshot import TenantGraph, current_graph
 from geflecht.people.models import Person
 
@@ -37,12 +37,16 @@ class Community:
         return ", ".join(p.full_name for p in self.top)
 
 
-def _louvain(snap: TenantGraph) -> tuple[np.ndarray, np.ndarray, float]:
-    def compute():
-        result = engine.louvain(snap.shared, seed=0)
-        return snap.person_ids.copy(), np.asarray(result.labels), float(result.modularity)
+@rememberable
+def _louvain_of(tenant_id: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Louvain on the tenant's shared network: person ids, their labels, the modularity."""
+    snap = current_graph(tenant_id)
+    result = engine.louvain(snap.shared, seed=0)
+    return snap.person_ids.copy(), np.asarray(result.labels), float(result.modularity)
 
-    return remembered(f"louvain:{snap.tenant_id}", snap.version, compute)
+
+def _louvain(snap: TenantGraph) -> tuple[np.ndarray, np.ndarray, float]:
+    return remembered(_louvain_of, {"tenant_id": snap.tenant_id}, snap.version)
 
 
 def communities_of(snap: TenantGraph) -> np.ndarray:

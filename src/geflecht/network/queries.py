@@ -15,7 +15,7 @@ from django.db.models import Case, Count, Prefetch, Q, QuerySet, When, prefetch_
 from django.utils import timezone
 
 from geflecht.accounts.models import User
-from geflecht.lib.remember import remembered
+from geflecht.lib.remember import rememberable, remembered
 from geflecht.lib.visibility import audience_covers, can_see, visible_q
 from geflecht.network.models import (
     Interaction,
@@ -298,7 +298,7 @@ def tenant_overview(user: User) -> TenantOverview:
         index_signature(tenant_id),
         int(time.time() // 60),
     )
-    groups = remembered(f"overview:{tenant_id}", version, lambda: _audience_counts(tenant_id))
+    groups = remembered(_audience_counts, {"tenant_id": tenant_id}, version)
 
     def seen(table: str) -> list[tuple[str, int]]:
         return [
@@ -320,6 +320,7 @@ def tenant_overview(user: User) -> TenantOverview:
     )
 
 
+@rememberable
 def _audience_counts(tenant_id: int) -> dict[str, list[tuple[str, str, int | None, int]]]:
     """Rows per table as (kind, visibility, owner, count): one grouped scan per table."""
     out = {}

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from geflecht.accounts.models import User
-from geflecht.lib.remember import Pending, remembered
+from geflecht.lib.remember import Pending, rememberable, remembered
 from geflecht.lib.visibility import visible_q
 from geflecht.network.models import (
     Interaction,
@@ -159,20 +159,27 @@ def organisation_page(user: User, org_id: int, *, lang: str = "en") -> OrgPage:
     )
 
 
+@rememberable
+def _risk_of(user_id: int, org_id: int):
+    """The key-person risk of one organisation as this user sees it (None: no risk)."""
+    user = User.objects.get(pk=user_id)
+    org = visible_organizations(user).filter(pk=org_id).first()
+    if org is None:  # gone, or no longer visible to them
+        return None
+    risks = key_person_risks(user, organizations=[org])
+    return risks[0] if risks else None
+
+
 def organisation_risk(user: User, org_id: int):
     """Key-person risk of one organisation, cached until the graph changes."""
     org = get_object_or_404(visible_organizations(user), pk=org_id)
     if org.kind == Organization.Kind.OWN:
         return None
 
-    def compute():
-        risks = key_person_risks(user, organizations=[org])
-        return risks[0] if risks else None
-
     # One graph walk per colleague: seconds on a large network, so the first answer is
     # computed in the background while the page says so and asks again.
     risk = remembered(
-        f"web:risk:{user.pk}:{org.pk}", graph_version(user.tenant_pk), compute, wait=False
+        _risk_of, {"user_id": user.pk, "org_id": org.pk}, graph_version(user.tenant_pk), wait=False
     )
     if isinstance(risk, Pending) or risk is None or not risk.lost:
         return risk
@@ -211,18 +218,24 @@ def dashboard(user: User) -> Dashboard:
     )
 
 
+@rememberable
+def _reconnect_of(user_id: int, limit: int) -> list:
+    """The reconnect list as this user sees it."""
+    from geflecht.events.queries import reconnect_list
+
+    return reconnect_list(User.objects.get(pk=user_id), limit=limit)
+
+
 def reconnect(user: User, *, limit: int = 10) -> list | Pending:
     """The user's reconnect list for the current graph version and day, or ``PENDING``
     while the first one is computed in the background (it reads every tie of the user
     and the coming events of their contacts: about a second at 100,000 people)."""
-    from geflecht.events.queries import reconnect_list
-
     if user.person_id is None:
         return []
     items = remembered(
-        f"web:reconnect:{user.pk}:{limit}",
+        _reconnect_of,
+        {"user_id": user.pk, "limit": limit},
         (graph_version(user.tenant_pk), timezone.localdate()),
-        lambda: reconnect_list(user, limit=limit),
         wait=False,
     )
     if isinstance(items, Pending) or not items:
