@@ -10,7 +10,12 @@ from geflecht.accounts.models import User
 from geflecht.jobs.models import Job
 from geflecht.lib.errors import NotFound
 
-__all__ = ["job_of", "visible_jobs"]
+__all__ = ["INTERNAL_KINDS", "job_of", "visible_jobs"]
+
+#: Work the app does for itself, not for a user's request: refreshing remembered answers.
+#: Its label names the answer's key (whose risk view of which organisation), which is no
+#: business of a tenant admin; only the installation's superusers see these jobs.
+INTERNAL_KINDS = ("remember.refresh",)
 
 
 def visible_jobs(user: User) -> QuerySet[Job]:
@@ -18,7 +23,7 @@ def visible_jobs(user: User) -> QuerySet[Job]:
         return Job.objects.filter(Q(tenant_id=user.tenant_id) | Q(tenant__isnull=True))
     if user.tenant_id is None:
         return Job.objects.none()
-    mine = Job.objects.filter(tenant_id=user.tenant_id)
+    mine = Job.objects.filter(tenant_id=user.tenant_id).exclude(kind__in=INTERNAL_KINDS)
     if user.is_tenant_admin:
         return mine
     return mine.filter(owner=user)

@@ -77,3 +77,19 @@ def test_a_running_job_keeps_the_page_asking_and_an_ended_one_stops_it(client, o
     Job.objects.filter(pk=imported.job.pk).update(status="running", done=1, total=4)
     html = client.get(reverse("jobs")).content.decode()
     assert 'hx-trigger="load delay:2s"' in html and 'value="25"' in html
+
+
+def test_internal_refresh_jobs_are_not_listed_for_users(owner, colleague):
+    from geflecht.jobs.models import Job
+    from geflecht.jobs.queries import visible_jobs
+
+    owner.role = "admin"
+    owner.save(update_fields=["role"])
+    Job.objects.create(
+        kind="remember.refresh",
+        tenant_id=colleague.tenant_id,
+        owner=colleague,
+        label="risk:user_id=2:org_id=7",
+    )
+    assert not visible_jobs(colleague).filter(kind="remember.refresh").exists()
+    assert not visible_jobs(owner).filter(kind="remember.refresh").exists()
