@@ -10,8 +10,8 @@ from pydantic import Field
 
 from geflecht.api.jobs import JobOut, job_out
 from geflecht.api.types import Id
-from geflecht.capture import actions
-from geflecht.capture.models import ConnectedAccount, Exclusion, SharingRule
+from geflecht.capture import actions, queries
+from geflecht.capture.models import ConnectedAccount
 
 router = Router()
 
@@ -97,7 +97,7 @@ def account_out(account: ConnectedAccount) -> dict:
 
 @router.get("/connections", response=list[AccountOut], summary="My connected accounts")
 def list_accounts(request):
-    return [account_out(a) for a in ConnectedAccount.objects.filter(owner=request.auth)]
+    return [account_out(a) for a in queries.accounts_of(request.auth)]
 
 
 @router.post(
@@ -140,9 +140,8 @@ def disconnect(request, account_id: Id, forget: bool = True):
 
 @router.get("/connections-sharing", response=SharingIO, summary="What of my captures is shared")
 def get_sharing(request):
-    rule = SharingRule.objects.filter(owner=request.auth, enabled=True).first()
-    values = Exclusion.objects.filter(owner=request.auth).values_list("value", flat=True)
-    return {"org_kinds": rule.org_kinds if rule else [], "exclusions": list(values)}
+    sharing = queries.sharing_of(request.auth)
+    return {"org_kinds": sharing.org_kinds, "exclusions": sharing.exclusions}
 
 
 @router.put(

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -255,6 +255,11 @@ def sync_now(user: User, account: ConnectedAccount) -> Job:
         raise NotFound(_("No such connected account."))
     if account.status == AccountStatus.PAUSED:
         raise Conflict(_("The account is paused. Resume it to sync."))
+    return _start_sync(account)
+
+
+def _start_sync(account: ConnectedAccount) -> Job:
+    # Unique: a sync that waits or runs is the one "sync now" and the schedule get.
     return start_job(
         SYNC_KIND,
         tenant_id=account.tenant_id,
@@ -282,11 +287,13 @@ def disconnect_account(user: User, account: ConnectedAccount, *, forget: bool = 
 
 def captured_counts(account: ConnectedAccount) -> dict[str, int]:
     """How many records of each kind the account brought in and still holds."""
-    rows = CapturedRecord.objects.filter(account=account).values_list("model")
-    counts: dict[str, int] = {}
-    for (model,) in rows.iterator():
-        counts[model] = counts.get(model, 0) + 1
-    return counts
+    rows = (
+        CapturedRecord.objects.filter(account=account)
+        .values_list("model")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)
 
 
 def set_sharing(user: User, org_kinds: list[str]) -> SharingRule | None:
@@ -344,16 +351,23 @@ def set_exclusions(user: User, values: list[str], *, company: bool = False) -> l
     return sorted(set(cleaned))
 
 
-def due_accounts(now=None) -> list[int]:
+def _due(now=None):
     """Accounts whose automatic sync is due (not paused, not stopped by a refused
     password)."""
-    now = now or timezone.now()
-    return list(
-        ConnectedAccount.objects.filter(
-            status__in=(AccountStatus.NEW, AccountStatus.OK, AccountStatus.ERROR),
-            next_sync_at__lte=now,
-        ).values_list("pk", flat=True)
+    return ConnectedAccount.objects.filter(
+        status__in=(AccountStatus.NEW, AccountStatus.OK, AccountStatus.ERROR),
+        next_sync_at__lte=now or timezone.now(),
     )
+
+
+def due_accounts(now=None) -> list[int]:
+    """The ids of the accounts whose automatic sync is due."""
+    return list(_due(now).values_list("pk", flat=True))
+
+
+def start_due_syncs(now=None) -> list[Job]:
+    """Queue a sync of every account that is due (the schedule's every minute)."""
+    return [_start_sync(account) for account in _due(now).order_by("pk")]
 
 
 def backoff(failures: int, interval_minutes: int) -> timedelta:

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from geflecht.capture import actions
-from geflecht.capture.models import AccountKind, ConnectedAccount, Exclusion, Security, SharingRule
+from geflecht.capture import actions, queries
+from geflecht.capture.models import AccountKind, ConnectedAccount, Security
 from geflecht.lib.errors import DomainError, message_of
 from geflecht.lib.visibility import require_writer
 from geflecht.people.models import Organization
@@ -68,24 +68,14 @@ def _split(text: str) -> list[str]:
 
 
 def _context(request: AuthedRequest, form: ConnectForm | None = None) -> dict:
-    user = request.user
-    accounts = list(ConnectedAccount.objects.filter(owner=user).order_by("kind", "label", "pk"))
-    rule = SharingRule.objects.filter(owner=user, enabled=True).first()
+    sharing = queries.sharing_of(request.user)
     return {
         "form": form or ConnectForm(),
-        "accounts": [(a, actions.captured_counts(a)) for a in accounts],
-        "shared_kinds": rule.org_kinds if rule else [],
+        "accounts": [(a, actions.captured_counts(a)) for a in queries.accounts_of(request.user)],
+        "shared_kinds": sharing.org_kinds,
         "shareable_kinds": SHAREABLE_KINDS,
-        "exclusions": "\n".join(
-            Exclusion.objects.filter(tenant_id=user.tenant_pk, owner=user).values_list(
-                "value", flat=True
-            )
-        ),
-        "company_exclusions": list(
-            Exclusion.objects.filter(tenant_id=user.tenant_pk, owner__isnull=True).values_list(
-                "value", flat=True
-            )
-        ),
+        "exclusions": "\n".join(sharing.exclusions),
+        "company_exclusions": sharing.company_exclusions,
     }
 
 
