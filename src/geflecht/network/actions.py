@@ -159,6 +159,27 @@ def record_interaction(
     return result
 
 
+def _participants(
+    tenant: Tenant, items: Sequence[InteractionInput], recorded_by: User | None
+) -> tuple[list[dict[int, str]], set[int]]:
+    """Each item's people with their role (the first role a person is named with wins),
+    and which of all of them the recorder may name."""
+    roles_of: list[dict[int, str]] = []
+    for item in items:
+        roles: dict[int, str] = {}
+        for person_id, role in item.participants:
+            roles.setdefault(int(person_id), role)
+        roles_of.append(roles)
+    everyone = {pid for roles in roles_of for pid in roles}
+    known = set(
+        Person.objects.filter(tenant=tenant, id__in=everyone)
+        # Without a recorder the interaction is the company's: only company-visible people.
+        .filter(visible_q(recorded_by) if recorded_by else Q(visibility=Visibility.COMPANY))
+        .values_list("id", flat=True)
+    )
+    return roles_of, known
+
+
 @transaction.atomic
 def record_interactions(
     *,
@@ -182,19 +203,7 @@ def record_interactions(
     now = now or timezone.now()
     params = strength_params()
     results: list[Interaction | ValidationError | None] = [None] * len(items)
-    roles_of: list[dict[int, str]] = []
-    for item in items:
-        roles: dict[int, str] = {}
-        for person_id, role in item.participants:
-            roles.setdefault(int(person_id), role)
-        roles_of.append(roles)
-    everyone = {pid for roles in roles_of for pid in roles}
-    known = set(
-        Person.objects.filter(tenant=tenant, id__in=everyone)
-        # Without a recorder the interaction is the company's: only company-visible people.
-        .filter(visible_q(recorded_by) if recorded_by else Q(visibility=Visibility.COMPANY))
-        .values_list("id", flat=True)
-    )
+    roles_of, known = _participants(tenant, items, recorded_by)
     keys = {(it.source, it.external_id) for it in items if it.external_id}
     existing: dict[tuple[str, str], Interaction] = {}
     if keys:
@@ -1254,18 +1263,7 @@ def record_upcoming_meetings(
     """
     if recorded_by is not None:
         require_writer(recorded_by)
-    roles_of: list[dict[int, str]] = []
-    for item in items:
-        roles: dict[int, str] = {}
-        for person_id, role in item.participants:
-            roles.setdefault(int(person_id), role)
-        roles_of.append(roles)
-    everyone = {pid for roles in roles_of for pid in roles}
-    known = set(
-        Person.objects.filter(tenant=tenant, id__in=everyone)
-        .filter(visible_q(recorded_by) if recorded_by else Q(visibility=Visibility.COMPANY))
-        .values_list("id", flat=True)
-    )
+    roles_of, known = _participants(tenant, items, recorded_by)
     existing: dict[tuple[str, str], UpcomingMeeting] = {}
     by_source: dict[str, list[str]] = defaultdict(list)
     for item in items:
