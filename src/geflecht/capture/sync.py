@@ -23,19 +23,18 @@ from typing import Literal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geflecht.accounts.models import User
 from geflecht.importers.actions import forget_records
 from geflecht.importers.load import ImportReport, load_records
-from geflecht.importers.parsers.ics import classify_kind
+from geflecht.importers.parsers.ics import classify_kind, meeting_people
 from geflecht.importers.parsers.records import (
     ContactRecord,
     InteractionRecord,
     ParseProblem,
-    Participant,
 )
 from geflecht.lib.errors import message_of
 from geflecht.network.models import Interaction, UpcomingMeeting
@@ -237,21 +236,14 @@ def _sync_mail(account: ConnectedAccount, password: str, tally: _Tally, progress
 # -- calendar ----------------------------------------------------------------------------
 
 
-def _record_of(event: CalendarEvent, source: str) -> InteractionRecord | None:
+def _record_of(event: CalendarEvent) -> InteractionRecord | None:
     """The interaction (or upcoming meeting) an event is, as the .ics importer reads it:
     None for an event with nobody but its organiser."""
-    participants: list[Participant] = []
-    seen: set[str] = set()
-    if event.organizer is not None and "@" in event.organizer.email:
-        seen.add(event.organizer.email)
-        participants.append(Participant(event.organizer.email, event.organizer.name, "organiser"))
-    for att in event.attendees:
-        if att.cutype.upper() in ("ROOM", "RESOURCE") or att.partstat.upper() == "DECLINED":
-            continue
-        if att.role.upper() == "NON-PARTICIPANT" or "@" not in att.email or att.email in seen:
-            continue
-        seen.add(att.email)
-        participants.append(Participant(att.email, att.name, "attendee"))
+    organizer = event.organizer
+    participants, _rooms = meeting_people(
+        (organizer.email, organizer.name) if organizer is not None else None,
+        ((a.email, a.name, a.cutype, a.partstat, a.role) for a in event.attendees),
+    )
     if not any(p.role == "attendee" for p in participants):
         return None
     kind, conference_url = classify_kind(
@@ -295,26 +287,22 @@ def _sync_calendar(account: ConnectedAccount, password: str, tally: _Tally, prog
         default_tz=settings.TIME_ZONE,
     )
     source = f"{account.kind}:{account.pk}"
-    # A changed series is replaced within the synced window; a deleted one everywhere.
+    # What the server changed is written again from its version: the stored occurrences
+    # of a changed series within the synced window, and of a deleted series everywhere,
+    # go first (their strengths are recomputed), then the events are loaded anew.
     with transaction.atomic():
-        removed = _occurrences(account, source, changes.deleted_uids, None)
-        removed += _occurrences(
+        stored = _occurrences(account, source, changes.deleted_uids, None)
+        stored += _occurrences(
             account, source, changes.changed_uids, (changes.window_start, changes.window_end)
         )
-        keep = {e.external_id for e in changes.events}
-        stale = [
-            (m, pk, ext) for m, pk, ext in removed if ext not in keep or m == "upcoming_meetings"
-        ]
-        # Unchanged past occurrences of a changed series stay (their evidence is the same);
-        # everything else of it is written again from the server's version.
-        _forget(account, [(m, pk) for m, pk, _ext in stale] + _changed_past(removed, changes))
+        _forget(account, [(model, pk) for model, pk, _ext in stored])
     me = me_addresses(account.owner, account)
     records: list[InteractionRecord | ParseProblem] = list(changes.problems)
     for event in changes.events:
         if event.cancelled:
             tally.left_out["cancelled"] += 1
             continue
-        rec = _record_of(event, source)
+        rec = _record_of(event)
         if rec is None:
             tally.left_out["no attendees besides the organiser"] += 1
             continue
@@ -323,7 +311,8 @@ def _sync_calendar(account: ConnectedAccount, password: str, tally: _Tally, prog
     _load(
         account, records, kind="interactions", tally=tally, me=me, policy=policy_for(account.owner)
     )
-    tally.counts["removed"] += len(stale)
+    kept = {rec.external_id for rec in records if isinstance(rec, InteractionRecord)}
+    tally.counts["removed"] += len({ext for _m, _pk, ext in stored} - kept)
     ConnectedAccount.objects.filter(pk=account.pk).update(state=state.to_dict())
 
 
@@ -334,7 +323,8 @@ def _occurrences(
     window: tuple[datetime, datetime] | None,
 ) -> list[tuple[str, int, str]]:
     """The interactions and upcoming meetings this account holds of the series ``uids``
-    (within ``window`` when given), as ``(model, id, external_id)``."""
+    (within ``window`` when given), as ``(model, id, external_id)``. An occurrence's
+    external id is its series' UID, or ``UID/start`` for one of a recurring series."""
     uids = set(uids)
     if not uids:
         return []
@@ -347,39 +337,12 @@ def _occurrences(
         rows: QuerySet = model.objects.filter(tenant_id=account.tenant_id, source=source)
         if window is not None:
             rows = rows.filter(**{f"{when}__gte": window[0], f"{when}__lte": window[1]})
-        else:
-            q = Q(external_id__in=uids)
-            for uid in uids:
-                q |= Q(external_id__startswith=f"{uid}/")
-            rows = rows.filter(q)
+        # Matched here, not in SQL: an OR of a prefix test per UID outgrows SQLite's
+        # expression limit when a whole calendar changes.
         for pk, ext in rows.values_list("pk", "external_id"):
-            if ext in uids or ext.partition("/")[0] in uids:
+            if ext in uids or ext.rpartition("/")[0] in uids:
                 found.append((name, pk, ext))
     return found
-
-
-def _changed_past(removed, changes) -> list[tuple[str, int]]:
-    """Past occurrences of a changed series whose event is no longer what was stored:
-    they are written again (a new time, new attendees)."""
-    events = {e.external_id: e for e in changes.events}
-    ids = [pk for m, pk, ext in removed if m == "interactions" and ext in events]
-    if not ids:
-        return []
-    out: list[tuple[str, int]] = []
-    rows = Interaction.objects.filter(pk__in=ids).prefetch_related("participations__person__emails")
-    for inter in rows:
-        event = events[inter.external_id]
-        rec = _record_of(event, "")
-        stored = {e.email for p in inter.participations.all() for e in p.person.emails.all()}
-        if (
-            rec is None
-            or event.cancelled
-            or inter.occurred_at != event.start
-            or inter.subject != event.summary[:300]
-            or not {p.email for p in rec.participants} <= stored
-        ):
-            out.append(("interactions", inter.pk))
-    return out
 
 
 def _forget(account: ConnectedAccount, items: list[tuple[str, int]]) -> int:

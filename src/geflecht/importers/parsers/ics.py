@@ -39,7 +39,7 @@ from .records import (
     Skipped,
 )
 
-__all__ = ["classify_kind", "parse_ics"]
+__all__ = ["classify_kind", "meeting_people", "parse_ics"]
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 DEFAULT_EVENT_ATTENDEES = 30
@@ -71,6 +71,35 @@ _VIDEO_PROPS = (
 _NOT_EVENTS = {"CANCEL", "REPLY", "REFRESH", "COUNTER", "DECLINECOUNTER"}
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _UID_LINE = re.compile(rb"^UID(?:;[^:]*)?:(.*)$", re.IGNORECASE)
+
+
+def meeting_people(
+    organizer: tuple[str, str] | None,
+    attendees: Iterable[tuple[str, str, str, str, str]],
+) -> tuple[list[Participant], list[str]]:
+    """Who takes part in a meeting, from its organiser ``(address, name)`` and attendees
+    ``(address, name, CUTYPE, PARTSTAT, ROLE)`` (addresses lower-case, without
+    ``mailto:``): the organiser first, then each attendee once; rooms and resources,
+    declined attendees and those copied for information only are left out. Also returns
+    the rooms' names (a location when the event names none). The .ics importer and the
+    CalDAV sync read an event's people alike through this."""
+    participants: list[Participant] = []
+    seen: set[str] = set()
+    if organizer is not None and "@" in organizer[0]:
+        seen.add(organizer[0])
+        participants.append(Participant(organizer[0], organizer[1], "organiser"))
+    rooms: list[str] = []
+    for addr, name, cutype, partstat, role in attendees:
+        if cutype.upper() in ("ROOM", "RESOURCE"):
+            rooms.append(name or addr)
+            continue
+        if partstat.upper() == "DECLINED" or role.upper() == "NON-PARTICIPANT":
+            continue  # not at the meeting (NON-PARTICIPANT: copied for information only)
+        if "@" not in addr or addr in seen:
+            continue
+        seen.add(addr)
+        participants.append(Participant(addr, name, "attendee"))
+    return participants, rooms
 
 
 def classify_kind(
@@ -428,29 +457,20 @@ def _occurrence(
         if isinstance(td, timedelta):
             duration = max(0, int(td.total_seconds() // 60))
 
-    participants: list[Participant] = []
-    seen: set[str] = set()
     organizer = occ.get("ORGANIZER")
-    if organizer is not None:
-        addr = _address(organizer)
-        if "@" in addr:
-            seen.add(addr)
-            participants.append(Participant(addr, _param(organizer, "CN"), "organiser"))
-    rooms: list[str] = []
-    for att in _as_list(occ.get("ATTENDEE")):
-        addr = _address(att)
-        cutype = _param(att, "CUTYPE").upper()
-        if cutype in ("ROOM", "RESOURCE"):
-            rooms.append(_param(att, "CN") or addr)
-            continue
-        if _param(att, "PARTSTAT").upper() == "DECLINED":
-            continue
-        if _param(att, "ROLE").upper() == "NON-PARTICIPANT":
-            continue  # copied for information only: not at the meeting
-        if "@" not in addr or addr in seen:
-            continue
-        seen.add(addr)
-        participants.append(Participant(addr, _param(att, "CN"), "attendee"))
+    participants, rooms = meeting_people(
+        (_address(organizer), _param(organizer, "CN")) if organizer is not None else None,
+        (
+            (
+                _address(a),
+                _param(a, "CN"),
+                _param(a, "CUTYPE"),
+                _param(a, "PARTSTAT"),
+                _param(a, "ROLE"),
+            )
+            for a in _as_list(occ.get("ATTENDEE"))
+        ),
+    )
     if not any(p.role == "attendee" for p in participants):
         return Skipped(file, entry_no, line_no, SKIP_NO_ATTENDEES)
 
