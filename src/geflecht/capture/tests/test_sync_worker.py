@@ -8,7 +8,13 @@ from __future__ import annotations
 import signal
 
 from geflecht.capture.tests.dovecot import PASSWORD, dovecot_server, message  # noqa: F401
-from geflecht.jobs.tests.test_worker_process import _python, _worker, installation  # noqa: F401
+from geflecht.jobs.tests.test_worker_process import (  # noqa: F401
+    _python,
+    _row,
+    _worker,
+    installation,
+    wait_until,
+)
 
 MESSAGES = 6000
 
@@ -39,31 +45,11 @@ FIELDS = ("status", "attempts", "error", "interactions", "distinct", "state")
 
 
 def _state(env: dict) -> dict:
-    url = env["GEFLECHT_DATABASE_URL"]
-    if url.startswith("sqlite:///"):
-        import sqlite3
-
-        with sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30) as conn:
-            row = conn.execute(STATE).fetchone()
-    else:
-        import psycopg
-
-        with psycopg.connect(url) as conn:
-            row = conn.execute(STATE).fetchone()
-    return dict(zip(FIELDS, row, strict=True))
+    return dict(zip(FIELDS, _row(env, STATE), strict=True))
 
 
 def _wait_for(env: dict, ready, timeout: float = 120.0) -> dict:
-    import time
-
-    deadline = time.monotonic() + timeout
-    state: dict = {}
-    while time.monotonic() < deadline:
-        state = _state(env)
-        if ready(state):
-            return state
-        time.sleep(0.1)
-    raise AssertionError(f"the sync did not get there in {timeout} s: {state}")
+    return wait_until(lambda: _state(env), ready, timeout)
 
 
 def test_a_worker_killed_mid_sync_loses_nothing(installation, dovecot_server):

@@ -39,19 +39,26 @@ FROM jobs_job j JOIN importers_importjob i ON i.job_id = j.id WHERE j.id = %s
 FIELDS = ("status", "attempts", "done", "error", "import", "entries", "people", "distinct")
 
 
-def _state(env: dict, job: int) -> dict:
+def _row(env: dict, sql: str, params: tuple = ()) -> tuple:
+    """One row read straight from the installation's database (``%s`` placeholders)."""
     url = env["GEFLECHT_DATABASE_URL"]
     if url.startswith("sqlite:///"):
         import sqlite3
 
         with sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30) as conn:
-            row = conn.execute(STATE.replace("%s", "?"), (job,)).fetchone()
-    else:
-        import psycopg
+            row = conn.execute(sql.replace("%s", "?"), params).fetchone()
+            assert row is not None, sql
+            return row
+    import psycopg
 
-        with psycopg.connect(url) as conn:
-            row = conn.execute(STATE, (job,)).fetchone()
-    return dict(zip(FIELDS, row, strict=True))
+    with psycopg.connect(url) as conn:
+        row = conn.execute(sql, params).fetchone()
+    assert row is not None, sql
+    return row
+
+
+def _state(env: dict, job: int) -> dict:
+    return dict(zip(FIELDS, _row(env, STATE, (job,)), strict=True))
 
 
 @pytest.fixture
@@ -118,14 +125,20 @@ def _worker(env: dict) -> subprocess.Popen:
     )
 
 
-def _wait_for(env: dict, job: int, ready, timeout: float = 90.0) -> dict:
+def wait_until(read, ready, timeout: float = 90.0) -> dict:
+    """Poll ``read()`` until ``ready`` says yes; the state it got there with."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = _state(env, job)
-        if ready(state):
-            return state
+    state = read()
+    while not ready(state):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not there in {timeout} s: {state}")
         time.sleep(0.1)
-    raise AssertionError(f"job {job} did not get there in {timeout} s: {state}")
+        state = read()
+    return state
+
+
+def _wait_for(env: dict, job: int, ready, timeout: float = 90.0) -> dict:
+    return wait_until(lambda: _state(env, job), ready, timeout)
 
 
 def test_a_killed_worker_loses_nothing_and_the_next_one_finishes_the_import(installation, tmp_path):
